@@ -1,0 +1,67 @@
+#include "model/bugs.h"
+
+#include <array>
+#include <cstdlib>
+
+namespace vfiosim {
+namespace {
+
+constexpr std::array<BugInfo, static_cast<size_t>(Bug::kCount)> kBugs = {{
+    {Bug::kNoZapOnRevoke, "no-zap-on-revoke",
+     "every revoke path marks the buffer revoked / memory disabled but leaves the mappings' PTEs",
+     "CVE-2020-12888 (abafbc551fdd); what \"vfio/pci: convert BAR mmap to a DMABUF\" makes dma_buf_move() do"},
+    {Bug::kNoZapOnCleanup, "no-zap-on-cleanup",
+     "vfio_pci_dma_buf_cleanup() revokes but leaves PTEs of mmapped dma-bufs",
+     "review of \"vfio/pci: convert BAR mmap to a DMABUF\" (cleanup must unmap_mapping_range())"},
+    {Bug::kFaultIgnoresRevoked, "fault-ignores-revoked",
+     "the fault handler inserts the PFN of a revoked dma-buf",
+     "vfio_pci_mmap_huge_fault(): \"Revocation status must be re-read, under memory_lock\""},
+    {Bug::kZapBeforeLock, "zap-before-lock",
+     "memory-disable zaps before taking memory_lock for write and not again under it",
+     "vfio_pci_zap_and_down_write_memory_lock() ordering (abafbc551fdd)"},
+    {Bug::kFaultWithoutLock, "fault-without-lock",
+     "the fault checks revoked/enabled and inserts without holding memory_lock",
+     "CVE-2020-12888 fix: fault under down_read(&vdev->memory_lock)"},
+    {Bug::kHugeFaultNoRangeCheck, "huge-fault-no-range-check",
+     "a huge leaf is inserted without checking that its window stays inside the VMA and one range",
+     "\"vfio/pci: Align huge faults to order\" (2025-05, bugzilla 220057)"},
+    {Bug::kHugeFaultUnalignedPfn, "huge-fault-unaligned-pfn",
+     "a huge leaf is inserted for a PFN that is not order-aligned",
+     "09dfc8a5f2ce \"vfio/pci: Fallback huge faults for unaligned pfn\" (bugzilla 219619)"},
+    {Bug::kLegacyNoMemoryCheck, "legacy-no-memory-check",
+     "the legacy fault does not check that memory is enabled",
+     "CVE-2020-12888 (11c4cd07ba11, abafbc551fdd)"},
+    {Bug::kImporterIgnoresMove, "importer-ignores-move",
+     "an importer's move_notify does not invalidate its mapping and it keeps DMAing",
+     "dma_buf_move_notify() contract, drivers/dma-buf/dma-buf.c"},
+    {Bug::kLockInversion, "lock-inversion",
+     "the fault holds dma_resv while taking memory_lock, the opposite of the revoke path",
+     "\"vfio/pci: convert BAR mmap to a DMABUF\" v2: resv lock dropped before memory_lock"},
+    {Bug::kCloseBeforeCleanup, "close-before-cleanup",
+     "close_device disables the device before vfio_pci_dma_buf_cleanup()",
+     "d97708701434 \"vfio/pci: Clean up DMABUFs before disabling function\""},
+    {Bug::kLeakOnMunmap, "leak-on-munmap",
+     "munmap of a BAR mapping drops the VMA but not its dma-buf reference",
+     "vma file reference: remove_vma() -> fput(vma->vm_file)"},
+    {Bug::kForkEscapesZap, "fork-escapes-zap",
+     "(legacy) the zap walks a list of faulted VMAs that a forked child's VMA is missing from",
+     "35e351780fa9 fork regression, fixed by aac6db75a9fc \"vfio/pci: Use unmap_mapping_range()\""},
+}};
+
+}  // namespace
+
+std::span<const BugInfo> AllBugs() { return kBugs; }
+
+std::optional<Bug> ParseBug(std::string_view name) {
+  for (const BugInfo& b : kBugs)
+    if (b.name == name) return b.bug;
+  return std::nullopt;
+}
+
+const BugInfo& GetBugInfo(Bug b) {
+  const auto i = static_cast<size_t>(b);
+  if (i >= kBugs.size()) std::abort();
+  return kBugs[i];
+}
+
+}  // namespace vfiosim
