@@ -1,0 +1,116 @@
+#include "model/dmabuf/dma_buf.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "sim/core/thread.h"
+
+namespace vfiosim::dmabuf {
+namespace {
+constexpr int kEINVAL = 22, kEOPNOTSUPP = 95, kEOVERFLOW = 75;
+}
+
+DmaBuf::DmaBuf(int id, DmaBufOps* ops, void* priv, uint64_t size)
+    : mm::File(Kind::kDmaBuf, &mapping),
+      id_(id),
+      name_(absl::StrCat("dmabuf", id)),
+      resv(sim::LockClass::kDmaResv, name_),
+      mapping(name_),
+      ops_(ops),
+      priv_(priv),
+      size_(size) {}
+
+sim::Task<int> DmaBuf::Mmap(mm::Vma& vma) {
+  sim::FuncScope f("dma_buf_mmap_internal");
+  if (!ops_->HasMmap()) co_return -kEINVAL;
+  const uint64_t pages = vma.size() >> 12;
+  if (vma.vm_pgoff + pages < vma.vm_pgoff) co_return -kEOVERFLOW;
+  if (vma.vm_pgoff + pages > (size_ >> 12)) co_return -kEINVAL;
+  co_return co_await ops_->Mmap(*this, vma);
+}
+
+sim::Task<void> DmaBuf::Release() {
+  sim::FuncScope f("dma_buf_release");
+  co_await ops_->Release(*this);
+}
+
+sim::Task<int> dma_buf_attach(DmaBuf& buf, Attachment& att, bool dynamic) {
+  sim::FuncScope f(dynamic ? "dma_buf_dynamic_attach" : "dma_buf_attach");
+  att.dmabuf = &buf;
+  att.dynamic = dynamic;
+  att.peer2peer = dynamic;  // the simulated dynamic importer allows peer2peer
+  if (int r = buf.ops()->Attach(buf, att)) co_return r;
+  // A static importer of a dynamic exporter gets its buffer pinned.
+  if (!dynamic && buf.ops()->HasPin()) {
+    co_await buf.resv.Lock();
+    const int r = buf.ops()->Pin(att);
+    buf.resv.Unlock();
+    if (r) co_return r == -kEOPNOTSUPP ? -kEOPNOTSUPP : r;
+  }
+  co_await buf.resv.Lock();
+  buf.attachments.push_back(&att);
+  att.attached = true;
+  buf.resv.Unlock();
+  buf.get_file();  // the importer's dma_buf_get()
+  co_return 0;
+}
+
+sim::Task<int> dma_buf_map_attachment(Attachment& att) {
+  sim::FuncScope f("dma_buf_map_attachment");
+  DmaBuf& buf = *att.dmabuf;
+  co_await buf.resv.Lock();
+  co_await sim::Access(&att, true, "attachment");
+  const int r = buf.ops()->MapDmaBuf(att);
+  if (r == 0) {
+    att.mapped = true;
+    att.invalidated = false;
+  }
+  buf.resv.Unlock();
+  co_return r;
+}
+
+sim::Task<int> dma_buf_unmap_attachment(Attachment& att) {
+  sim::FuncScope f("dma_buf_unmap_attachment");
+  DmaBuf& buf = *att.dmabuf;
+  co_await buf.resv.Lock();
+  co_await sim::Access(&att, true, "attachment");
+  if (att.mapped) buf.ops()->UnmapDmaBuf(att);
+  att.mapped = false;
+  att.sgt.clear();
+  buf.resv.Unlock();
+  co_return 0;
+}
+
+sim::Task<int> dma_buf_detach(Attachment& att) {
+  sim::FuncScope f("dma_buf_detach");
+  DmaBuf& buf = *att.dmabuf;
+  co_await buf.resv.Lock();
+  co_await sim::Access(&att, true, "attachment");
+  if (att.mapped) buf.ops()->UnmapDmaBuf(att);
+  att.mapped = false;
+  att.sgt.clear();
+  buf.attachments.erase(std::remove(buf.attachments.begin(), buf.attachments.end(), &att),
+                        buf.attachments.end());
+  att.attached = false;
+  buf.resv.Unlock();
+  co_await buf.fput();  // the importer's dma_buf_put()
+  co_return 0;
+}
+
+sim::Task<void> dma_buf_move_notify(DmaBuf& buf) {
+  sim::FuncScope f("dma_buf_move_notify");
+  for (Attachment* att : buf.attachments) {
+    if (!att->dynamic) continue;
+    // The simulated importer's move_notify: unmap at once, under the resv lock.
+    sim::FuncScope m("importer_move_notify");
+    co_await sim::Access(att, true, "attachment");
+    att->invalidated = true;
+    if (!att->ignores_move && att->mapped) {
+      buf.ops()->UnmapDmaBuf(*att);
+      att->mapped = false;
+      att->sgt.clear();
+    }
+  }
+}
+
+}  // namespace vfiosim::dmabuf

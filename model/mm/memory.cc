@@ -1,0 +1,75 @@
+#include "model/mm/memory.h"
+
+#include <algorithm>
+
+#include "sim/core/thread.h"
+
+namespace vfiosim::mm {
+
+sim::Task<VmFaultResult> handle_mm_fault(Mm& mm, Vma& vma, uint64_t address, bool write) {
+  sim::FuncScope f("handle_mm_fault");
+  const VmFault vmf{&vma, address, write};
+  if (vma.vm_ops->has_huge_fault()) {
+    // create_huge_pud(): only when pud_none() and PUD pfnmaps are allowed.
+    if (mm.huge.pud && mm.pt.geometry().CanPlaceLeaf(kPudShift) && mm.pt.SlotEmpty(address, kPudShift)) {
+      const VmFaultResult r = co_await vma.vm_ops->HugeFault(vmf, kPudShift - kPageShift);
+      if (r != VmFaultResult::kFallback) co_return r;
+    }
+    if (mm.huge.pmd && mm.pt.geometry().CanPlaceLeaf(kPmdShift) && mm.pt.SlotEmpty(address, kPmdShift)) {
+      const VmFaultResult r = co_await vma.vm_ops->HugeFault(vmf, kPmdShift - kPageShift);
+      if (r != VmFaultResult::kFallback) co_return r;
+    }
+  }
+  // handle_pte_fault() -> do_fault() -> ->fault(): order 0 never falls back.
+  const VmFaultResult r = co_await vma.vm_ops->HugeFault(vmf, 0);
+  co_return r == VmFaultResult::kFallback ? VmFaultResult::kSigbus : r;
+}
+
+sim::Task<VmFaultResult> vmf_insert_pfn(const VmFault& vmf, uint64_t pfn, int order) {
+  Vma& vma = *vmf.vma;
+  Mm& mm = *vma.mm;
+  const int shift = kPageShift + order;
+  const uint64_t va = vmf.address & ~((uint64_t{1} << shift) - 1);
+  sim::FuncScope f(order == 0 ? "vmf_insert_pfn" : order == kPmdShift - kPageShift ? "vmf_insert_pfn_pmd"
+                                                                                    : "vmf_insert_pfn_pud");
+  co_await mm.ptl.Lock();
+  const InsertResult r = mm.pt.Insert(va, shift, pfn, vma.writable);
+  if (r == InsertResult::kInserted && mm.observer)
+    mm.observer->OnLeafInstalled(mm, vma, Leaf{va, shift, pfn, vma.writable});
+  mm.ptl.Unlock();
+  // A huge insert that finds a page table in its slot: the core would not have
+  // offered the order (pmd_none() check); a racing 4K fault got there first.
+  co_return r == InsertResult::kSlotNotEmpty ? VmFaultResult::kFallback : VmFaultResult::kNoPage;
+}
+
+sim::Task<void> zap_vma_range(Vma& vma, uint64_t start, uint64_t end) {
+  sim::FuncScope f("zap_page_range_single");
+  Mm& mm = *vma.mm;
+  co_await mm.ptl.Lock();
+  mm.pt.Zap(start, end, [&](const Leaf& leaf) {
+    if (mm.observer) mm.observer->OnLeafZapped(mm, leaf);
+  });
+  mm.ptl.Unlock();
+}
+
+sim::Task<void> unmap_mapping_range(AddressSpace& mapping, uint64_t holebegin, uint64_t holelen,
+                                    bool (*filter)(const Vma&)) {
+  sim::FuncScope f("unmap_mapping_range");
+  const uint64_t first = holebegin >> kPageShift;
+  const uint64_t last = holelen == 0 ? UINT64_MAX : first + ((holelen + kPageSize - 1) >> kPageShift) - 1;
+  co_await mapping.i_mmap_rwsem.LockRead();
+  for (Vma& vma : mapping.i_mmap) {
+    if (filter && !filter(vma)) continue;
+    const uint64_t vfirst = vma.vm_pgoff;
+    const uint64_t vlast = vma.vm_pgoff + (vma.size() >> kPageShift) - 1;
+    if (vlast < first || vfirst > last) continue;
+    // unmap_mapping_range_vma(): the VA window of the overlap.
+    const uint64_t zfirst = std::max(first, vfirst), zlast = std::min(last, vlast);
+    const uint64_t start = vma.vm_start + ((zfirst - vfirst) << kPageShift);
+    const uint64_t end = vma.vm_start + ((zlast - vfirst + 1) << kPageShift);
+    co_await zap_vma_range(vma, start, end);
+  }
+  mapping.i_mmap_rwsem.UnlockRead();
+}
+
+}  // namespace vfiosim::mm

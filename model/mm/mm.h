@@ -1,0 +1,84 @@
+// struct mm_struct: VMAs, the page table, mmap_lock and the page-table lock.
+// The kernel splits the page-table lock per page-table page; the model keeps one
+// per mm (docs/fidelity.md). A CPU access through the page table holds it too:
+// that models the TLB shootdown of a zap waiting for accesses in flight, which
+// makes an access through a present leaf indivisible with respect to zaps.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "model/mm/page_table.h"
+#include "model/mm/vma.h"
+#include "sim/core/sync.h"
+
+namespace vfiosim::mm {
+
+// What the checker and traces learn from the mm (events, not state scans).
+class MmObserver {
+ public:
+  virtual ~MmObserver() = default;
+  virtual void OnLeafInstalled(const struct Mm& mm, const Vma& vma, const Leaf& leaf) = 0;
+  virtual void OnLeafZapped(const struct Mm& mm, const Leaf& leaf) = 0;
+};
+
+// Which huge leaves the fault path may offer (CONFIG_ARCH_SUPPORTS_{PMD,PUD}_PFNMAP
+// and the geometry having that level).
+struct HugePfnmap {
+  bool pmd = false;
+  bool pud = false;
+};
+
+struct Mm {
+  Mm(int id, const Geometry& g, HugePfnmap huge, MmObserver* obs)
+      : id(id),
+        name("mm" + std::to_string(id)),
+        mmap_lock(sim::LockClass::kMmapLock, name),
+        ptl(sim::LockClass::kPtl, name),
+        pt(g),
+        huge(huge),
+        observer(obs) {}
+  ~Mm() { vmas.clear(); }
+
+  int id;
+  std::string name;
+  sim::RwSem mmap_lock;
+  sim::Mutex ptl;
+  PageTable pt;
+  VmaTree vmas;
+  HugePfnmap huge;
+  MmObserver* observer;
+  bool exited = false;
+  std::deque<Vma> vma_store;
+  std::vector<Vma*> free_vmas;
+  int next_vma_id = 1;
+
+  // vm_area_alloc() / vm_area_free(): VMA storage owned by the mm (stable
+  // addresses, reused, no allocation per op once warm).
+  Vma* AllocVma() {
+    Vma* v;
+    if (!free_vmas.empty()) {
+      v = free_vmas.back();
+      free_vmas.pop_back();
+      *v = Vma{};
+    } else {
+      v = &vma_store.emplace_back();
+    }
+    v->mm = this;
+    v->id = next_vma_id++;
+    return v;
+  }
+  void FreeVma(Vma* v) { free_vmas.push_back(v); }
+
+  // find_vma() restricted to a VMA that contains va (vma_lookup()).
+  Vma* VmaLookup(uint64_t va) {
+    auto it = vmas.upper_bound(va);
+    if (it == vmas.begin()) return nullptr;
+    --it;
+    return it->contains(va) ? &*it : nullptr;
+  }
+};
+
+}  // namespace vfiosim::mm

@@ -1,0 +1,183 @@
+#include "model/mm/mmap.h"
+
+#include <algorithm>
+
+#include "model/mm/memory.h"
+#include "sim/core/thread.h"
+
+namespace vfiosim::mm {
+namespace {
+
+constexpr int kErrEINVAL = 22, kErrENOMEM = 12;
+
+// get_unmapped_area(): first gap at or above the base, aligned to `align`.
+uint64_t FindGap(Mm& mm, uint64_t len, uint64_t align, uint64_t pgoff) {
+  const uint64_t limit = mm.pt.geometry().va_limit();
+  const uint64_t base = limit > (uint64_t{1} << 32) ? uint64_t{64} << 30 : uint64_t{1} << 30;
+  // Align so that (addr % align) == (offset % align), as QEMU does for BARs.
+  const uint64_t want = (pgoff << kPageShift) & (align - 1);
+  uint64_t addr = ((base + align - 1) & ~(align - 1)) + want;
+  for (const Vma& v : mm.vmas) {
+    if (v.vm_end <= addr) continue;
+    if (v.vm_start >= addr + len) break;
+    addr = ((v.vm_end + align - 1) & ~(align - 1)) + want;
+  }
+  if (addr + len > limit || addr + len < addr) return 0;
+  return addr;
+}
+
+void LinkFile(Vma& vma, Vma* after) {
+  VmaList& l = vma.vm_file->f_mapping()->i_mmap;
+  if (after && after->mapping_hook.is_linked())
+    l.insert(std::next(l.iterator_to(*after)), vma);
+  else
+    l.push_back(vma);
+}
+
+}  // namespace
+
+sim::Task<int64_t> do_mmap(Mm& mm, File& file, MmapRequest req) {
+  sim::FuncScope f("do_mmap");
+  if (req.len == 0 || (req.len & (kPageSize - 1))) co_return -kErrEINVAL;
+  if (req.fixed && (req.addr & (kPageSize - 1))) co_return -kErrEINVAL;
+  const uint64_t limit = mm.pt.geometry().va_limit();
+  if (req.fixed && (req.addr + req.len > limit || req.addr + req.len < req.addr)) co_return -kErrENOMEM;
+  if (req.fixed) {
+    // MAP_FIXED replaces what was there.
+    co_await do_munmap(mm, req.addr, req.len);
+  }
+  co_await mm.mmap_lock.LockWrite();
+  uint64_t addr = req.addr;
+  if (!req.fixed) {
+    uint64_t align = kPageSize;
+    for (int shift : {kPudShift, kPmdShift}) {
+      if (mm.pt.geometry().HasLevel(shift) && req.len >= (uint64_t{1} << shift)) {
+        align = uint64_t{1} << shift;
+        break;
+      }
+    }
+    addr = FindGap(mm, req.len, align, req.pgoff);
+    if (addr == 0) {
+      mm.mmap_lock.UnlockWrite();
+      co_return -kErrENOMEM;
+    }
+  }
+  Vma* vma = mm.AllocVma();
+  vma->vm_start = addr;
+  vma->vm_end = addr + req.len;
+  vma->vm_pgoff = req.pgoff;
+  vma->writable = req.writable;
+  file.get_file();
+  vma->vm_file = &file;
+  const int err = co_await file.Mmap(*vma);  // call_mmap()
+  if (err) {
+    File* fl = vma->vm_file;
+    mm.FreeVma(vma);
+    mm.mmap_lock.UnlockWrite();
+    co_await fl->fput();
+    co_return err;
+  }
+  mm.vmas.insert(*vma);
+  // vma_link_file(): after ->mmap, so PTEs must not be installed in ->mmap.
+  AddressSpace& mapping = *vma->vm_file->f_mapping();
+  co_await mapping.i_mmap_rwsem.LockWrite();
+  LinkFile(*vma, nullptr);
+  mapping.i_mmap_rwsem.UnlockWrite();
+  mm.mmap_lock.UnlockWrite();
+  co_return static_cast<int64_t>(addr);
+}
+
+sim::Task<int> do_munmap(Mm& mm, uint64_t addr, uint64_t len, bool leak_file_ref) {
+  sim::FuncScope f("do_munmap");
+  if ((addr & (kPageSize - 1)) || len == 0) co_return -kErrEINVAL;
+  len = (len + kPageSize - 1) & ~(kPageSize - 1);
+  const uint64_t end = addr + len;
+  if (end < addr || end > mm.pt.geometry().va_limit()) co_return -kErrEINVAL;
+  co_await mm.mmap_lock.LockWrite();
+  std::vector<File*> to_put;
+  // Collect the overlapping vmas first; the tree changes below.
+  std::vector<Vma*> hit;
+  for (Vma& v : mm.vmas)
+    if (v.vm_start < end && v.vm_end > addr) hit.push_back(&v);
+  for (Vma* v : hit) {
+    AddressSpace& mapping = *v->vm_file->f_mapping();
+    // __split_vma(): keep the parts outside [addr, end) as vmas of their own.
+    const uint64_t cut_start = std::max(v->vm_start, addr), cut_end = std::min(v->vm_end, end);
+    co_await zap_vma_range(*v, cut_start, cut_end);
+    co_await mapping.i_mmap_rwsem.LockWrite();
+    if (cut_end < v->vm_end) {
+      Vma* tail = mm.AllocVma();
+      const int id = tail->id;
+      *tail = *v;
+      tail->id = id;
+      tail->mm = &mm;
+      tail->vm_pgoff = v->vm_pgoff + ((cut_end - v->vm_start) >> kPageShift);
+      tail->vm_start = cut_end;
+      v->vm_file->get_file();
+      mm.vmas.insert(*tail);
+      LinkFile(*tail, v);
+    }
+    if (cut_start > v->vm_start) {
+      v->vm_end = cut_start;  // the head keeps the vma (and its file reference)
+    } else {
+      mapping.i_mmap.erase(mapping.i_mmap.iterator_to(*v));
+      mm.vmas.erase(mm.vmas.iterator_to(*v));
+      if (!leak_file_ref) to_put.push_back(v->vm_file);  // remove_vma() -> fput()
+      mm.FreeVma(v);
+    }
+    mapping.i_mmap_rwsem.UnlockWrite();
+  }
+  // free_pgtables()
+  mm.pt.FreeEmptyTables(addr, end);
+  mm.mmap_lock.UnlockWrite();
+  for (File* fl : to_put) co_await fl->fput();
+  co_return 0;
+}
+
+sim::Task<void> dup_mmap(Mm& parent, Mm& child) {
+  sim::FuncScope f("dup_mmap");
+  co_await parent.mmap_lock.LockWrite();
+  for (Vma& mpnt : parent.vmas) {
+    Vma* tmp = child.AllocVma();
+    const int id = tmp->id;
+    *tmp = mpnt;
+    tmp->id = id;
+    tmp->mm = &child;
+    tmp->on_vma_list = false;  // vm_ops->open() (5.8..6.9) never listed the child
+    tmp->vm_file->get_file();
+    child.vmas.insert(*tmp);
+    AddressSpace& mapping = *tmp->vm_file->f_mapping();
+    co_await mapping.i_mmap_rwsem.LockWrite();
+    // vma_interval_tree_insert_after(): right after the parent's vma, so a
+    // concurrent unmap_mapping_range() visits the child after the parent.
+    LinkFile(*tmp, &mpnt);
+    mapping.i_mmap_rwsem.UnlockWrite();
+    // copy_page_range(): VM_PFNMAP vmas are copied, huge leaves as huge leaves.
+    {
+      sim::FuncScope c("copy_page_range");
+      co_await child.ptl.Lock();
+      co_await parent.ptl.Lock();
+      parent.pt.ForEachLeaf(mpnt.vm_start, mpnt.vm_end, [&](const Leaf& leaf) {
+        if (child.pt.Insert(leaf.va, leaf.shift, leaf.pfn, leaf.writable) == InsertResult::kInserted &&
+            child.observer)
+          child.observer->OnLeafInstalled(child, *tmp, leaf);
+      });
+      parent.ptl.Unlock();
+      child.ptl.Unlock();
+    }
+  }
+  parent.mmap_lock.UnlockWrite();
+}
+
+sim::Task<void> exit_mmap(Mm& mm, bool leak_file_ref) {
+  sim::FuncScope f("exit_mmap");
+  std::vector<Vma*> all;
+  for (Vma& v : mm.vmas) all.push_back(&v);
+  for (Vma* v : all) co_await do_munmap(mm, v->vm_start, v->size(), leak_file_ref);
+  co_await mm.ptl.Lock();
+  mm.pt.Clear();
+  mm.ptl.Unlock();
+  mm.exited = true;
+}
+
+}  // namespace vfiosim::mm

@@ -1,0 +1,38 @@
+// mmap(), munmap(), fork's dup_mmap() and exit_mmap() for shared file mappings
+// (mm/mmap.c, mm/vma.c, kernel/fork.c).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "model/mm/mm.h"
+#include "sim/core/task.h"
+
+namespace vfiosim::mm {
+
+struct MmapRequest {
+  uint64_t addr = 0;     // with fixed: the address (MAP_FIXED); else ignored
+  bool fixed = false;
+  uint64_t len = 0;      // bytes, > 0
+  uint64_t pgoff = 0;    // file offset in pages
+  bool writable = true;  // PROT_WRITE
+};
+
+// do_mmap() -> mmap_region(): pick an address (aligned to the largest leaf size
+// the length and offset allow, as QEMU does for BARs), call f_op->mmap(), then
+// link the vma into the mm and the file's i_mmap. Returns the address or -errno.
+sim::Task<int64_t> do_mmap(Mm& mm, File& file, MmapRequest req);
+
+// do_munmap(): split partially covered vmas, zap, unlink, free page tables; the
+// files are fput() after mmap_lock is dropped (as the kernel defers __fput()).
+// `leak_file_ref` is the leak-on-munmap mutant: the vma's file is not put.
+sim::Task<int> do_munmap(Mm& mm, uint64_t addr, uint64_t len, bool leak_file_ref = false);
+
+// dup_mmap(): copy every vma into `child` (get_file, i_mmap insertion right
+// after the parent's vma, then copy_page_range()).
+sim::Task<void> dup_mmap(Mm& parent, Mm& child);
+
+// exit_mmap(): unmap everything.
+sim::Task<void> exit_mmap(Mm& mm, bool leak_file_ref = false);
+
+}  // namespace vfiosim::mm

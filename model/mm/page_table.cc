@@ -1,0 +1,338 @@
+#include "model/mm/page_table.h"
+
+#include <algorithm>
+#include <bit>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <iterator>
+#include <utility>
+
+namespace vfiosim::mm {
+namespace {
+
+// Internal invariant checks: a broken one is a simulator bug, not a user error.
+#define VFIOSIM_PT_CHECK(cond, msg)                                                       \
+  do {                                                                                    \
+    if (!(cond)) {                                                                        \
+      std::fprintf(stderr, "%s:%d: PageTable CHECK failed: %s: %s\n", __FILE__, __LINE__, \
+                   #cond, msg);                                                           \
+      std::abort();                                                                       \
+    }                                                                                     \
+  } while (0)
+
+constexpr uint32_t BitmapWords(int bits) { return bits >= 6 ? (uint32_t{1} << bits) / 64 : 1; }
+
+// Calls fn(index) for every set bit of `bitmap` in [first, last], ascending,
+// reading only the bitmap words flagged in `summary`. Each bitmap word is
+// copied before its bits are visited, so fn may clear bits.
+template <typename Fn>
+inline void ForEachSetBit(const uint64_t* bitmap, uint64_t summary, uint32_t first,
+                          uint32_t last, Fn&& fn) {
+  const uint32_t first_word = first / 64;
+  const uint32_t last_word = last / 64;
+  // Summary bits of words first_word..last_word (last_word <= 63).
+  uint64_t words = summary >> first_word;
+  words &= (last_word - first_word == 63) ? ~uint64_t{0}
+                                          : (uint64_t{1} << (last_word - first_word + 1)) - 1;
+  while (words != 0) {
+    const uint32_t w = first_word + static_cast<uint32_t>(std::countr_zero(words));
+    words &= words - 1;
+    uint64_t bits = bitmap[w];
+    if (w == first_word) bits &= ~uint64_t{0} << (first % 64);
+    if (w == last_word && last % 64 != 63) bits &= (uint64_t{1} << (last % 64 + 1)) - 1;
+    while (bits != 0) {
+      const uint32_t idx = w * 64 + static_cast<uint32_t>(std::countr_zero(bits));
+      bits &= bits - 1;
+      fn(idx);
+    }
+  }
+}
+
+}  // namespace
+
+PageTable::PageTable(const Geometry& geometry) : geometry_(geometry) {
+  const absl::Status valid = geometry_.Validate();
+  VFIOSIM_PT_CHECK(valid.ok(), valid.ToString().c_str());
+  num_levels_ = geometry_.num_levels();
+  va_limit_ = geometry_.va_limit();
+  std::fill(std::begin(level_of_shift_), std::end(level_of_shift_), int8_t{-1});
+  for (int l = 0; l < num_levels_; ++l) {
+    shift_[l] = geometry_.levels[l].shift;
+    index_mask_[l] = (uint32_t{1} << geometry_.levels[l].bits) - 1;
+    level_of_shift_[shift_[l]] = static_cast<int8_t>(l);
+  }
+  const uint32_t root = AllocTable(0);
+  VFIOSIM_PT_CHECK(root == kRoot, "root table must be pool index 0");
+}
+
+PageTable::~PageTable() = default;
+PageTable::PageTable(PageTable&&) noexcept = default;
+PageTable& PageTable::operator=(PageTable&&) noexcept = default;
+
+size_t PageTable::TableBytes(int level) const {
+  const uint32_t n = index_mask_[level] + 1;
+  return (n + BitmapWords(geometry_.levels[level].bits)) * sizeof(uint64_t) + sizeof(Table);
+}
+
+size_t PageTable::pool_bytes() const {
+  size_t total = 0;
+  for (const Table& t : tables_) total += TableBytes(t.level);
+  return total;
+}
+
+uint32_t PageTable::AllocTable(int level) {
+  uint32_t ti;
+  if (!free_[level].empty()) {
+    ti = free_[level].back();
+    free_[level].pop_back();
+  } else {
+    const uint32_t n = index_mask_[level] + 1;
+    const uint32_t bitmap_words = BitmapWords(geometry_.levels[level].bits);
+    const size_t words = n + bitmap_words;
+    VFIOSIM_PT_CHECK(tables_.size() < (uint64_t{1} << 32) - 1, "table pool exhausted");
+    ti = static_cast<uint32_t>(tables_.size());
+    Table& t = tables_.emplace_back();
+    t.storage.reset(new Line[(words + 7) / 8]());
+    t.entries = t.storage[0].w;
+    t.bitmap = t.entries + n;
+    t.level = static_cast<uint8_t>(level);
+  }
+  Table& t = tables_[ti];
+  t.in_use = true;
+  ++live_tables_;
+  live_bytes_ += TableBytes(level);
+  return ti;
+}
+
+void PageTable::ReleaseTable(uint32_t ti) {
+  Table& t = tables_[ti];
+  VFIOSIM_PT_CHECK(ti != kRoot, "the root table is never released");
+  VFIOSIM_PT_CHECK(t.in_use && t.present == 0, "released table must be in use and empty");
+  t.in_use = false;
+  --live_tables_;
+  live_bytes_ -= TableBytes(t.level);
+  free_[t.level].push_back(ti);
+}
+
+void PageTable::SetEntry(uint32_t ti, uint32_t idx, uint64_t word) {
+  Table& t = tables_[ti];
+  t.entries[idx] = word;
+  t.bitmap[idx / 64] |= uint64_t{1} << (idx % 64);
+  t.summary |= uint64_t{1} << (idx / 64);
+  ++t.present;
+}
+
+void PageTable::ClearEntry(uint32_t ti, uint32_t idx) {
+  Table& t = tables_[ti];
+  t.entries[idx] = 0;
+  uint64_t& bw = t.bitmap[idx / 64];
+  bw &= ~(uint64_t{1} << (idx % 64));
+  if (bw == 0) t.summary &= ~(uint64_t{1} << (idx / 64));
+  --t.present;
+}
+
+bool PageTable::IndexRange(int level, uint64_t base, uint64_t start, uint64_t end,
+                           uint32_t* first, uint32_t* last) const {
+  const int shift = shift_[level];
+  const uint64_t span = (uint64_t{index_mask_[level]} + 1) << shift;
+  const uint64_t lo = start > base ? start - base : 0;
+  if (end <= base || lo >= span) return false;
+  const uint64_t hi = end - base < span ? end - base : span;  // exclusive
+  if (lo >= hi) return false;
+  *first = static_cast<uint32_t>(lo >> shift);
+  *last = static_cast<uint32_t>((hi - 1) >> shift);
+  return true;
+}
+
+InsertResult PageTable::Insert(uint64_t va, int shift, uint64_t pfn, bool writable) {
+  VFIOSIM_PT_CHECK(shift >= 0 && shift < 64 && geometry_.CanPlaceLeaf(shift),
+                   "Insert: no leaf level of that size in this geometry");
+  const uint64_t size = uint64_t{1} << shift;
+  VFIOSIM_PT_CHECK(va < va_limit_, "Insert: va beyond the geometry's VA limit");
+  VFIOSIM_PT_CHECK((va & (size - 1)) == 0, "Insert: va not aligned to the leaf size");
+  VFIOSIM_PT_CHECK((pfn & ((size >> kPageShift) - 1)) == 0,
+                   "Insert: pfn not aligned to the leaf order");
+  VFIOSIM_PT_CHECK(pfn <= kMaxPfn, "Insert: pfn wider than 52 bits");
+  const int target = level_of_shift_[shift];
+  uint32_t ti = kRoot;
+  for (int l = 0; l < target; ++l) {
+    const uint32_t idx = static_cast<uint32_t>((va >> shift_[l]) & index_mask_[l]);
+    const uint64_t word = tables_[ti].entries[idx];
+    if (word == 0) {
+      const uint32_t child = AllocTable(l + 1);  // may move tables_
+      SetEntry(ti, idx, (uint64_t{child} << kPayloadShift) | kPresent);
+      ti = child;
+    } else if (word & kLeafBit) {
+      return InsertResult::kAlreadyPresent;  // a bigger leaf covers va
+    } else {
+      ti = static_cast<uint32_t>(word >> kPayloadShift);
+    }
+  }
+  const uint32_t idx = static_cast<uint32_t>((va >> shift) & index_mask_[target]);
+  const uint64_t word = tables_[ti].entries[idx];
+  if (word != 0) {
+    return (word & kLeafBit) ? InsertResult::kAlreadyPresent : InsertResult::kSlotNotEmpty;
+  }
+  SetEntry(ti, idx,
+           (pfn << kPayloadShift) | kPresent | kLeafBit | (writable ? kWritable : 0));
+  ++present_leaves_;
+  return InsertResult::kInserted;
+}
+
+bool PageTable::SlotEmpty(uint64_t va, int shift) const {
+  VFIOSIM_PT_CHECK(shift >= 0 && shift < 64 && level_of_shift_[shift] >= 0,
+                   "SlotEmpty: no level of that size in this geometry");
+  VFIOSIM_PT_CHECK(va < va_limit_, "SlotEmpty: va beyond the geometry's VA limit");
+  const int target = level_of_shift_[shift];
+  const uint64_t* entries = tables_[kRoot].entries;
+  for (int l = 0; l < target; ++l) {
+    const uint64_t word = entries[(va >> shift_[l]) & index_mask_[l]];
+    if (word == 0) return true;
+    if (word & kLeafBit) return false;
+    entries = tables_[word >> kPayloadShift].entries;
+  }
+  return entries[(va >> shift) & index_mask_[target]] == 0;
+}
+
+size_t PageTable::Zap(uint64_t start, uint64_t end,
+                      absl::FunctionRef<void(const Leaf&)> on_zap) {
+  last_walk_entries_visited_ = 0;
+  if (end > va_limit_) end = va_limit_;
+  if (start >= end) return 0;
+  return ZapTable(kRoot, 0, start, end, on_zap);
+}
+
+size_t PageTable::ZapTable(uint32_t ti, uint64_t base, uint64_t start, uint64_t end,
+                           absl::FunctionRef<void(const Leaf&)> on_zap) {
+  const int level = tables_[ti].level;
+  uint32_t first, last;
+  if (!IndexRange(level, base, start, end, &first, &last)) return 0;
+  size_t removed = 0;
+  // Zap never allocates, so tables_ does not move during this walk.
+  const Table& t = tables_[ti];
+  ForEachSetBit(t.bitmap, t.summary, first, last, [&](uint32_t idx) {
+    ++last_walk_entries_visited_;
+    const uint64_t word = t.entries[idx];
+    const uint64_t va = base + (uint64_t{idx} << shift_[level]);
+    if (word & kLeafBit) {
+      ClearEntry(ti, idx);
+      --present_leaves_;
+      ++removed;
+      on_zap(MakeLeaf(va, level, word));
+    } else {
+      removed += ZapTable(static_cast<uint32_t>(word >> kPayloadShift), va, start, end, on_zap);
+    }
+  });
+  return removed;
+}
+
+void PageTable::FreeEmptyTables(uint64_t start, uint64_t end) {
+  last_walk_entries_visited_ = 0;
+  if (end > va_limit_) end = va_limit_;
+  if (start >= end) return;
+  FreeEmptyIn(kRoot, 0, start, end);
+}
+
+void PageTable::FreeEmptyIn(uint32_t ti, uint64_t base, uint64_t start, uint64_t end) {
+  const int level = tables_[ti].level;
+  uint32_t first, last;
+  if (level == num_levels_ - 1) return;  // only leaves below
+  if (!IndexRange(level, base, start, end, &first, &last)) return;
+  const Table& t = tables_[ti];
+  ForEachSetBit(t.bitmap, t.summary, first, last, [&](uint32_t idx) {
+    ++last_walk_entries_visited_;
+    const uint64_t word = t.entries[idx];
+    if (word & kLeafBit) return;
+    const uint32_t child = static_cast<uint32_t>(word >> kPayloadShift);
+    FreeEmptyIn(child, base + (uint64_t{idx} << shift_[level]), start, end);
+    if (tables_[child].present == 0) {
+      ClearEntry(ti, idx);
+      ReleaseTable(child);
+    }
+  });
+}
+
+void PageTable::ForEachLeaf(uint64_t start, uint64_t end,
+                            absl::FunctionRef<void(const Leaf&)> fn) const {
+  last_walk_entries_visited_ = 0;
+  if (end > va_limit_) end = va_limit_;
+  if (start >= end) return;
+  ForEachIn(kRoot, 0, start, end, fn);
+}
+
+void PageTable::ForEachIn(uint32_t ti, uint64_t base, uint64_t start, uint64_t end,
+                          absl::FunctionRef<void(const Leaf&)> fn) const {
+  const Table& t = tables_[ti];
+  const int level = t.level;
+  uint32_t first, last;
+  if (!IndexRange(level, base, start, end, &first, &last)) return;
+  ForEachSetBit(t.bitmap, t.summary, first, last, [&](uint32_t idx) {
+    ++last_walk_entries_visited_;
+    const uint64_t word = t.entries[idx];
+    const uint64_t va = base + (uint64_t{idx} << shift_[level]);
+    if (word & kLeafBit) {
+      fn(MakeLeaf(va, level, word));
+    } else {
+      ForEachIn(static_cast<uint32_t>(word >> kPayloadShift), va, start, end, fn);
+    }
+  });
+}
+
+void PageTable::CopyRange(const PageTable& src, uint64_t start, uint64_t end) {
+  VFIOSIM_PT_CHECK(&src != this, "CopyRange: source and destination are the same table");
+  VFIOSIM_PT_CHECK(src.geometry_ == geometry_, "CopyRange: geometries differ");
+  src.last_walk_entries_visited_ = 0;
+  if (end > va_limit_) end = va_limit_;
+  if (start >= end) return;
+  CopyTable(src, kRoot, kRoot, 0, start, end);
+}
+
+void PageTable::CopyTable(const PageTable& src, uint32_t src_ti, uint32_t dst_ti,
+                          uint64_t base, uint64_t start, uint64_t end) {
+  const Table& s = src.tables_[src_ti];
+  const int level = s.level;
+  uint32_t first, last;
+  if (!IndexRange(level, base, start, end, &first, &last)) return;
+  ForEachSetBit(s.bitmap, s.summary, first, last, [&](uint32_t idx) {
+    ++src.last_walk_entries_visited_;
+    const uint64_t sword = s.entries[idx];
+    // Re-read the destination each time: AllocTable() may move tables_.
+    const uint64_t dword = tables_[dst_ti].entries[idx];
+    if (sword & kLeafBit) {
+      if (dword == sword) return;  // already copied
+      VFIOSIM_PT_CHECK(dword == 0, "CopyRange: destination slot of a leaf is occupied");
+      SetEntry(dst_ti, idx, sword);
+      ++present_leaves_;
+      return;
+    }
+    uint32_t dst_child;
+    if (dword == 0) {
+      dst_child = AllocTable(level + 1);
+      SetEntry(dst_ti, idx, (uint64_t{dst_child} << kPayloadShift) | kPresent);
+    } else {
+      VFIOSIM_PT_CHECK(!(dword & kLeafBit), "CopyRange: destination leaf blocks a source table");
+      dst_child = static_cast<uint32_t>(dword >> kPayloadShift);
+    }
+    CopyTable(src, static_cast<uint32_t>(sword >> kPayloadShift), dst_child,
+              base + (uint64_t{idx} << shift_[level]), start, end);
+  });
+}
+
+void PageTable::Clear() {
+  for (uint32_t ti = 0; ti < tables_.size(); ++ti) {
+    Table& t = tables_[ti];
+    if (!t.in_use) continue;
+    if (t.present != 0) {
+      const uint32_t n = index_mask_[t.level] + 1;
+      ForEachSetBit(t.bitmap, t.summary, 0, n - 1, [&](uint32_t idx) { t.entries[idx] = 0; });
+      std::memset(t.bitmap, 0, BitmapWords(geometry_.levels[t.level].bits) * sizeof(uint64_t));
+      t.summary = 0;
+      t.present = 0;
+    }
+    if (ti != kRoot) ReleaseTable(ti);
+  }
+  present_leaves_ = 0;
+}
+
+}  // namespace vfiosim::mm

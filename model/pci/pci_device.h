@@ -1,0 +1,88 @@
+// struct pci_dev, as far as BAR mappings see it: six BARs (resources), the
+// PCI_COMMAND register's memory-space enable, the power state (D0/D3hot), a
+// function reset that saves and restores config space, and sparse BAR memory.
+// include/linux/pci.h, drivers/pci/pci.c.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+
+namespace vfiosim::pci {
+
+inline constexpr int kNumBars = 6;  // PCI_STD_NUM_BARS
+inline constexpr uint16_t kCommandMemory = 0x2;  // PCI_COMMAND_MEMORY
+inline constexpr uint16_t kCommandMaster = 0x4;  // PCI_COMMAND_MASTER
+
+enum class PowerState { kD0, kD3hot };
+
+struct PciBar {
+  bool present = false;
+  uint64_t start = 0;  // pci_resource_start()
+  uint64_t size = 0;   // pci_resource_len()
+  bool mem64 = false;
+  bool prefetch = false;
+  bool io = false;     // IORESOURCE_IO: never mmap-able
+  bool requested = false;  // pci_request_selected_regions() by vfio ("vfio-pci")
+  // Sparse contents: 4-byte words written so far; everything else reads 0.
+  absl::flat_hash_map<uint64_t, uint32_t> mem;
+  bool contains(uint64_t paddr) const { return present && paddr >= start && paddr - start < size; }
+};
+
+class PciDevice {
+ public:
+  PciDevice(int id, std::string name, std::string bdf, bool reset_works)
+      : id_(id), name_(std::move(name)), bdf_(std::move(bdf)), reset_works_(reset_works) {}
+
+  int id() const { return id_; }
+  const std::string& name() const { return name_; }
+  const std::string& bdf() const { return bdf_; }
+  bool reset_works() const { return reset_works_; }
+
+  std::array<PciBar, kNumBars> bars;
+
+  // Physical config space.
+  uint16_t command = kCommandMemory;
+  PowerState power = PowerState::kD0;
+  bool in_reset = false;
+
+  // Memory decode as the hardware sees it: MEM set, in D0, not mid-reset.
+  bool decode_enabled() const {
+    return (command & kCommandMemory) && power == PowerState::kD0 && !in_reset;
+  }
+
+  // pci_save_state() / pci_restore_state() around a function reset.
+  void SaveState() { saved_command_ = command; }
+  void RestoreState() {
+    if (saved_command_) command = *saved_command_;
+  }
+
+  // The bar and offset a physical address falls in, if any.
+  std::optional<std::pair<int, uint64_t>> Decode(uint64_t paddr) const {
+    for (int i = 0; i < kNumBars; ++i)
+      if (bars[i].contains(paddr)) return std::make_pair(i, paddr - bars[i].start);
+    return std::nullopt;
+  }
+  uint32_t ReadBar(int bar, uint64_t off) const {
+    auto it = bars[bar].mem.find(off & ~uint64_t{3});
+    return it == bars[bar].mem.end() ? 0 : it->second;
+  }
+  void WriteBar(int bar, uint64_t off, uint32_t v) { bars[bar].mem[off & ~uint64_t{3}] = v; }
+
+  // Identity of the device's MMIO for scheduling points: hardware state (decode,
+  // power, reset) and BAR contents are one shared object.
+  const void* mmio() const { return &mmio_tag_; }
+
+ private:
+  int id_;
+  std::string name_;
+  std::string bdf_;
+  bool reset_works_;
+  std::optional<uint16_t> saved_command_;
+  char mmio_tag_ = 0;
+};
+
+}  // namespace vfiosim::pci

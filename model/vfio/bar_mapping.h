@@ -1,0 +1,56 @@
+// How a variant maps BARs into user space: the part of vfio_pci_core_mmap() after
+// the common checks, the fault handler (vm_ops), and how revocation zaps.
+//  - LegacyBarMapping: mainline before "vfio/pci: convert BAR mmap to a DMABUF":
+//    PFN = BAR start + offset; zap by unmap_mapping_range() on the device inode.
+//  - DmabufBarMapping: the patch: every BAR mmap creates a single-range dma-buf
+//    that becomes the VMA's file; faults look the PFN up in it; revoke zaps it.
+#pragma once
+
+#include <memory>
+
+#include "model/arch.h"
+#include "model/mm/vma.h"
+#include "sim/core/task.h"
+
+namespace vfiosim::vfio {
+
+class VfioPciCoreDevice;
+struct VfioPciDmaBuf;
+
+class BarMapping {
+ public:
+  virtual ~BarMapping() = default;
+  virtual Variant variant() const = 0;
+  // The tail of vfio_pci_core_mmap() for BAR `index` (checks already done);
+  // `pgoff` is the page offset inside the BAR, `req_len` the VMA length.
+  virtual sim::Task<int> MmapBar(VfioPciCoreDevice& vdev, mm::Vma& vma, int index, uint64_t pgoff,
+                                 uint64_t req_len) = 0;
+  // Every zap site's entry: legacy vfio_pci_zap_and_down_write_memory_lock();
+  // the patch: down_write(&vdev->memory_lock) (the zap moved into dma_buf_move()).
+  virtual sim::Task<void> ZapAndDownWriteMemoryLock(VfioPciCoreDevice& vdev) = 0;
+  // The PTE zap of one revoked dma-buf (the patch: unmap_mapping_range() of the
+  // dma-buf's mapping; legacy: exported dma-bufs cannot be mmapped: nothing).
+  virtual sim::Task<void> ZapDmaBuf(VfioPciDmaBuf& priv) = 0;
+  // The dma-buf exporter's ->mmap exists (vfio_pci_dma_buf_mmap()).
+  virtual bool exporter_mmap() const = 0;
+  // VFIO_DEVICE_PCI_DMABUF_REVOKE exists.
+  virtual bool revoke_ioctl() const = 0;
+};
+
+std::unique_ptr<BarMapping> MakeBarMapping(Variant v);
+
+// Shared by both variants: vfio_pci_zap_bars() (unmap_mapping_range() of the six
+// BAR windows of the device inode).
+sim::Task<void> vfio_pci_zap_bars(VfioPciCoreDevice& vdev);
+// The legacy vm_ops, also used by the dmabuf variant under the legacy-fallback fix.
+const mm::VmOps& LegacyVmOps();
+// The patch's vm_ops (fault through the dma-buf).
+const mm::VmOps& DmabufVmOps();
+// vfio_pci_vmf_insert_pfn(): memory_lock held for read (unless a mutant dropped it).
+sim::Task<mm::VmFaultResult> vfio_pci_vmf_insert_pfn(VfioPciCoreDevice& vdev, const mm::VmFault& vmf,
+                                                     uint64_t pfn, int order);
+// Sets the VMA up as a VFIO BAR mapping (flags, vm_ops) - shared tail of both
+// variants' mmap.
+void vfio_pci_setup_vma(mm::Vma& vma, const mm::VmOps& ops, void* private_data);
+
+}  // namespace vfiosim::vfio

@@ -1,0 +1,148 @@
+// DmabufBarMapping: "vfio/pci: Convert BAR mmap() to use a DMABUF" (Matt Evans,
+// 2026): vfio_pci_core_mmap() -> vfio_pci_core_mmap_prep_dmabuf(), the fault
+// through vfio_pci_dma_buf_find_pfn(), and the zap inside vfio_pci_dma_buf_move().
+#include "model/mm/memory.h"
+#include "model/vfio/bar_mapping.h"
+#include "model/vfio/vfio_pci_core.h"
+#include "sim/core/thread.h"
+
+namespace vfiosim::vfio {
+
+std::unique_ptr<BarMapping> MakeLegacyBarMapping();
+
+namespace {
+
+using mm::VmFaultResult;
+constexpr int kEINVAL = 22;
+
+class DmabufVmOpsImpl final : public mm::VmOps {
+ public:
+  bool has_huge_fault() const override { return true; }
+  const char* name() const override { return "vfio_pci_mmap_ops(dmabuf)"; }
+
+  // vfio_pci_mmap_huge_fault() of the patch.
+  sim::Task<VmFaultResult> HugeFault(mm::VmFault vmf, int order) const override {
+    sim::FuncScope f("vfio_pci_mmap_huge_fault");
+    mm::Vma& vma = *vmf.vma;
+    auto& priv = *static_cast<VfioPciDmaBuf*>(vma.vm_private_data);
+    dmabuf::DmaBuf& buf = *priv.dmabuf;
+    // The VFIO context is the machine's; reach it through the original device.
+    const VfioContext& ctx = priv.orig_vdev->ctx();
+    const bool check_revoked = !ctx.bug(Bug::kFaultIgnoresRevoked);
+    const bool inversion = ctx.bug(Bug::kLockInversion);
+
+    // vdev = READ_ONCE(priv->vdev) under the resv lock; SIGBUS if revoked/gone.
+    co_await buf.resv.Lock();
+    VfioPciCoreDevice* vdev = priv.vdev;
+    if (!vdev || (check_revoked && priv.revoked())) {
+      buf.resv.Unlock();
+      co_return VmFaultResult::kSigbus;
+    }
+    vdev->registrations++;  // vfio_device_try_get_registration()
+    if (!inversion) buf.resv.Unlock();
+
+    const bool locked = !ctx.bug(Bug::kFaultWithoutLock);
+    if (locked) {
+      co_await vdev->memory_lock.LockRead();  // lock-inversion: while holding resv
+    } else {
+      co_await sim::Access(&buf.resv, false, "revoked");  // racy re-read
+    }
+    VmFaultResult ret;
+    // "Revocation status must be re-read, under memory_lock".
+    if (check_revoked && priv.revoked()) {
+      ret = VmFaultResult::kSigbus;
+    } else {
+      const dmabuf::VmaWindow w{vma.vm_start, vma.vm_end, vma.vm_pgoff};
+      absl::StatusOr<uint64_t> pfn = priv.FindPfn(ctx, w, vmf.address, static_cast<unsigned>(order));
+      if (!pfn.ok())
+        ret = dmabuf::IsFallback(pfn.status()) ? VmFaultResult::kFallback : VmFaultResult::kSigbus;
+      else
+        ret = co_await vfio_pci_vmf_insert_pfn(*vdev, vmf, *pfn, order);
+    }
+    if (locked) vdev->memory_lock.UnlockRead();
+    if (inversion) buf.resv.Unlock();
+    vdev->registrations--;  // vfio_device_put_registration()
+    co_return ret;
+  }
+};
+
+class DmabufBarMapping final : public BarMapping {
+ public:
+  Variant variant() const override { return Variant::kDmabuf; }
+
+  sim::Task<int> MmapBar(VfioPciCoreDevice& vdev, mm::Vma& vma, int index, uint64_t pgoff,
+                         uint64_t req_len) override {
+    const VfioContext& ctx = vdev.ctx();
+    if (!ctx.config.p2pdma_provider) {
+      // pcim_p2pdma_provider() is NULL without CONFIG_PCI_P2PDMA: the review's
+      // regression. The legacy-fallback fix maps the BAR the old way instead.
+      if (ctx.fixes.legacy_fallback) {
+        vfio_pci_setup_vma(vma, LegacyVmOps(), &vdev);
+        co_return 0;
+      }
+      co_return -kEINVAL;
+    }
+    co_return co_await vfio_pci_core_mmap_prep_dmabuf(vdev, vma, index, pgoff, req_len);
+  }
+
+  // vfio_pci_core_mmap_prep_dmabuf(): a single-range dma-buf covering the BAR up
+  // to the end of the mapping becomes the VMA's file and holds the device file.
+  static sim::Task<int> vfio_pci_core_mmap_prep_dmabuf(VfioPciCoreDevice& vdev, mm::Vma& vma, int index,
+                                                       uint64_t pgoff, uint64_t req_len) {
+    sim::FuncScope f("vfio_pci_core_mmap_prep_dmabuf");
+    VfioPciDmaBuf* priv = vdev.NewDmaBufPriv();
+    priv->bar = index;
+    priv->SetRanges({{vdev.pdev().bars[index].start, (pgoff << 12) + req_len}});
+    priv->from_mmap = true;
+    vdev.registrations++;
+    dmabuf::DmaBuf* buf = priv->dmabuf;
+    co_await vdev.memory_lock.LockWrite();
+    co_await buf->resv.Lock();
+    priv->status = vdev.memory_enabled() ? RevokeStatus::kOk : RevokeStatus::kTempRevoked;
+    vdev.dmabufs.push_back(priv);
+    priv->on_list = true;
+    buf->resv.Unlock();
+    vdev.memory_lock.UnlockWrite();
+    // vma_set_file(vma, priv->dmabuf->file): the vma's device-file reference
+    // moves to the dma-buf; the export's reference becomes the vma's.
+    priv->device_file = vma.vm_file;
+    vma.vm_file = buf;
+    vma.vm_pgoff = pgoff;
+    vfio_pci_setup_vma(vma, DmabufVmOps(), priv);
+    co_return 0;
+  }
+
+  sim::Task<void> ZapAndDownWriteMemoryLock(VfioPciCoreDevice& vdev) override {
+    const VfioContext& ctx = vdev.ctx();
+    if (ctx.bug(Bug::kZapBeforeLock)) {
+      // The dma-buf zap moved out of vfio_pci_dma_buf_move() to before down_write.
+      for (VfioPciDmaBuf* priv : std::vector<VfioPciDmaBuf*>(vdev.dmabufs.begin(), vdev.dmabufs.end()))
+        co_await ZapDmaBuf(*priv);
+    }
+    co_await vdev.memory_lock.LockWrite();
+    // Under the legacy-fallback fix some BAR mmaps are legacy ones.
+    if (ctx.fixes.legacy_fallback && !ctx.config.p2pdma_provider && !ctx.bug(Bug::kNoZapOnRevoke))
+      co_await vfio_pci_zap_bars(vdev);
+  }
+
+  sim::Task<void> ZapDmaBuf(VfioPciDmaBuf& priv) override {
+    sim::FuncScope f("vfio_pci_dma_buf_move(zap)");
+    co_await mm::unmap_mapping_range(priv.dmabuf->mapping, 0, priv.size);
+  }
+  bool exporter_mmap() const override { return true; }
+  bool revoke_ioctl() const override { return true; }
+};
+
+}  // namespace
+
+const mm::VmOps& DmabufVmOps() {
+  static const DmabufVmOpsImpl ops;
+  return ops;
+}
+
+std::unique_ptr<BarMapping> MakeBarMapping(Variant v) {
+  if (v == Variant::kLegacy) return MakeLegacyBarMapping();
+  return std::make_unique<DmabufBarMapping>();
+}
+
+}  // namespace vfiosim::vfio

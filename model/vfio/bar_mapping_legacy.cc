@@ -1,0 +1,127 @@
+// LegacyBarMapping: drivers/vfio/pci/vfio_pci_core.c before "vfio/pci: convert BAR
+// mmap to a DMABUF" (v6.12+ huge_fault, "Align huge faults to order", 2025).
+#include "model/mm/memory.h"
+#include "model/vfio/bar_mapping.h"
+#include "model/vfio/vfio_pci_core.h"
+#include "sim/core/thread.h"
+
+namespace vfiosim::vfio {
+namespace {
+
+using mm::VmFaultResult;
+
+// vma_to_pfn(): BAR start pfn + the in-BAR page offset of vm_pgoff.
+uint64_t vma_to_pfn(const VfioPciCoreDevice& vdev, const mm::Vma& vma) {
+  const int index = static_cast<int>(vma.vm_pgoff >> kPgoffIndexShift);
+  return (vdev.pdev().bars[index].start >> 12) + (vma.vm_pgoff & kPgoffMask);
+}
+
+class LegacyVmOpsImpl final : public mm::VmOps {
+ public:
+  bool has_huge_fault() const override { return true; }
+  const char* name() const override { return "vfio_pci_mmap_ops"; }
+
+  // vfio_pci_mmap_huge_fault() (order 0: vfio_pci_mmap_page_fault()).
+  sim::Task<VmFaultResult> HugeFault(mm::VmFault vmf, int order) const override {
+    sim::FuncScope f("vfio_pci_mmap_huge_fault");
+    mm::Vma& vma = *vmf.vma;
+    auto& vdev = *static_cast<VfioPciCoreDevice*>(vma.vm_private_data);
+    const VfioContext& ctx = vdev.ctx();
+    const uint64_t size = uint64_t{4096} << order;
+    const uint64_t addr = vmf.address & ~(size - 1);
+    const uint64_t pgoff = (addr - vma.vm_start) >> 12;
+    uint64_t pfn = vma_to_pfn(vdev, vma) + pgoff;
+    if (order) {
+      // is_aligned_for_order(): the window inside the vma, the pfn order-aligned.
+      const bool in_vma = addr >= vma.vm_start && addr + size <= vma.vm_end;
+      const bool aligned = !(pfn & ((uint64_t{1} << order) - 1));
+      if (!in_vma && !ctx.bug(Bug::kHugeFaultNoRangeCheck)) co_return VmFaultResult::kFallback;
+      if (!aligned) {
+        if (!ctx.bug(Bug::kHugeFaultUnalignedPfn)) co_return VmFaultResult::kFallback;
+        pfn &= ~((uint64_t{1} << order) - 1);  // the PMD/PUD drops the low bits
+      }
+      if (!in_vma && addr < vma.vm_start) pfn = vma_to_pfn(vdev, vma) - ((vma.vm_start - addr) >> 12);
+    }
+    const bool locked = !ctx.bug(Bug::kFaultWithoutLock);
+    if (locked) co_await vdev.memory_lock.LockRead();
+    const VmFaultResult r = co_await vfio_pci_vmf_insert_pfn(vdev, vmf, pfn, order);
+    if (r == VmFaultResult::kNoPage) vma.on_vma_list = true;
+    if (locked) vdev.memory_lock.UnlockRead();
+    co_return r;
+  }
+};
+
+bool OnVmaList(const mm::Vma& v) { return v.on_vma_list; }
+
+class LegacyBarMapping final : public BarMapping {
+ public:
+  Variant variant() const override { return Variant::kLegacy; }
+
+  sim::Task<int> MmapBar(VfioPciCoreDevice& vdev, mm::Vma& vma, int, uint64_t, uint64_t) override {
+    // vm_pgoff stays the device-fd offset so unmap_mapping_range() finds it.
+    vfio_pci_setup_vma(vma, LegacyVmOps(), &vdev);
+    co_return 0;
+  }
+
+  sim::Task<void> ZapAndDownWriteMemoryLock(VfioPciCoreDevice& vdev) override {
+    sim::FuncScope f("vfio_pci_zap_and_down_write_memory_lock");
+    const VfioContext& ctx = vdev.ctx();
+    if (ctx.bug(Bug::kZapBeforeLock)) {
+      co_await vfio_pci_zap_bars(vdev);  // reordered: a fault may re-insert before down_write
+      co_await vdev.memory_lock.LockWrite();
+      co_return;
+    }
+    co_await vdev.memory_lock.LockWrite();
+    if (!ctx.bug(Bug::kNoZapOnRevoke)) co_await vfio_pci_zap_bars(vdev);
+  }
+
+  sim::Task<void> ZapDmaBuf(VfioPciDmaBuf&) override { co_return; }
+  bool exporter_mmap() const override { return false; }
+  bool revoke_ioctl() const override { return false; }
+};
+
+}  // namespace
+
+const mm::VmOps& LegacyVmOps() {
+  static const LegacyVmOpsImpl ops;
+  return ops;
+}
+
+sim::Task<void> vfio_pci_zap_bars(VfioPciCoreDevice& vdev) {
+  sim::FuncScope f("vfio_pci_zap_bars");
+  // VFIO_PCI_INDEX_TO_OFFSET(BAR0) .. VFIO_PCI_INDEX_TO_OFFSET(ROM).
+  const uint64_t len = uint64_t{kRomRegionIndex} << kVfioPciOffsetShift;
+  // fork-escapes-zap: the v5.8..v6.9 zap walked vdev->vma_list, which a forked
+  // child's vma never joined (35e351780fa9).
+  co_await mm::unmap_mapping_range(vdev.inode_mapping, 0, len,
+                                   vdev.ctx().bug(Bug::kForkEscapesZap) ? &OnVmaList : nullptr);
+}
+
+std::unique_ptr<BarMapping> MakeLegacyBarMapping() { return std::make_unique<LegacyBarMapping>(); }
+
+sim::Task<mm::VmFaultResult> vfio_pci_vmf_insert_pfn(VfioPciCoreDevice& vdev, const mm::VmFault& vmf,
+                                                     uint64_t pfn, int order) {
+  sim::FuncScope f("vfio_pci_vmf_insert_pfn");
+  const VfioContext& ctx = vdev.ctx();
+  if (ctx.bug(Bug::kFaultWithoutLock)) {
+    // Without memory_lock the device state is read racily: a point of its own.
+    co_await sim::Access(vdev.pdev().mmio(), false, "mmio");
+  }
+  const bool skip_check = ctx.variant == Variant::kLegacy && ctx.bug(Bug::kLegacyNoMemoryCheck);
+  if (!skip_check && (vdev.pm_runtime_engaged || !vdev.memory_enabled())) co_return VmFaultResult::kSigbus;
+  // Order 0 / PMD_ORDER / PUD_ORDER, each only where the arch supports it.
+  if (order == 9 && !ctx.config.pmd_pfnmap) co_return VmFaultResult::kFallback;
+  if (order == 18 && !ctx.config.pud_pfnmap) co_return VmFaultResult::kFallback;
+  if (order != 0 && order != 9 && order != 18) co_return VmFaultResult::kFallback;
+  co_return co_await mm::vmf_insert_pfn(vmf, pfn, order);
+}
+
+void vfio_pci_setup_vma(mm::Vma& vma, const mm::VmOps& ops, void* private_data) {
+  // VM_ALLOW_ANY_UNCACHED | VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP,
+  // pgprot_noncached(): only VM_PFNMAP matters to the model.
+  vma.pfnmap = true;
+  vma.vm_private_data = private_data;
+  vma.vm_ops = &ops;
+}
+
+}  // namespace vfiosim::vfio

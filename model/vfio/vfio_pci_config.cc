@@ -1,0 +1,72 @@
+// drivers/vfio/pci/vfio_pci_config.c (PCI_COMMAND writes) and the runtime-PM
+// low-power features of vfio_pci_core.c.
+#include "model/vfio/bar_mapping.h"
+#include "model/vfio/vfio_pci_core.h"
+#include "sim/core/thread.h"
+
+namespace vfiosim::vfio {
+namespace {
+constexpr int kEINVAL = 22;
+}
+
+// vfio_basic_config_write() for PCI_COMMAND: any write with MEM=0 zaps and
+// revokes (even when MEM was already 0); the physical register and the
+// virtualised vconfig are updated under memory_lock (write).
+sim::Task<int> vfio_pci_write_command_mem(VfioPciCoreDevice& vdev, bool mem) {
+  sim::FuncScope f("vfio_basic_config_write");
+  pci::PciDevice& pdev = vdev.pdev();
+  if (!mem) {
+    co_await vdev.bar_mapping().ZapAndDownWriteMemoryLock(vdev);
+    co_await vfio_pci_dma_buf_move(vdev, true);
+  } else {
+    co_await vdev.memory_lock.LockWrite();
+  }
+  {
+    sim::FuncScope w("pci_user_write_config_word");
+    co_await sim::Access(pdev.mmio(), true, "mmio");
+    const uint16_t bit = pci::kCommandMemory;
+    pdev.command = mem ? (pdev.command | bit) : (pdev.command & static_cast<uint16_t>(~bit));
+    vdev.vconfig_command = mem ? (vdev.vconfig_command | bit) : (vdev.vconfig_command & static_cast<uint16_t>(~bit));
+  }
+  if (vdev.memory_enabled()) co_await vfio_pci_dma_buf_move(vdev, false);
+  vdev.memory_lock.UnlockWrite();
+  co_return 0;
+}
+
+// vfio_pci_runtime_pm_entry(): zap+lock, revoke; engaged; the device may now
+// runtime-suspend (modelled as at once: D3hot).
+sim::Task<int> vfio_pci_runtime_pm_entry(VfioPciCoreDevice& vdev) {
+  sim::FuncScope f("vfio_pci_runtime_pm_entry");
+  co_await vdev.bar_mapping().ZapAndDownWriteMemoryLock(vdev);
+  co_await vfio_pci_dma_buf_move(vdev, true);
+  if (vdev.pm_runtime_engaged) {
+    vdev.memory_lock.UnlockWrite();
+    co_return -kEINVAL;
+  }
+  {
+    sim::FuncScope s("vfio_pci_core_runtime_suspend");
+    co_await sim::Access(vdev.pdev().mmio(), true, "mmio");
+    vdev.pm_runtime_engaged = true;
+    vdev.pdev().power = pci::PowerState::kD3hot;
+  }
+  vdev.memory_lock.UnlockWrite();
+  co_return 0;
+}
+
+// vfio_pci_runtime_pm_exit(): resume to D0, un-revoke if memory is enabled; PTEs
+// are not re-populated (the next access faults).
+sim::Task<int> vfio_pci_runtime_pm_exit(VfioPciCoreDevice& vdev) {
+  sim::FuncScope f("vfio_pci_runtime_pm_exit");
+  co_await vdev.memory_lock.LockWrite();
+  if (vdev.pm_runtime_engaged) {
+    sim::FuncScope s("__vfio_pci_runtime_pm_exit");
+    co_await sim::Access(vdev.pdev().mmio(), true, "mmio");
+    vdev.pm_runtime_engaged = false;
+    vdev.pdev().power = pci::PowerState::kD0;
+  }
+  if (vdev.memory_enabled()) co_await vfio_pci_dma_buf_move(vdev, false);
+  vdev.memory_lock.UnlockWrite();
+  co_return 0;
+}
+
+}  // namespace vfiosim::vfio

@@ -1,0 +1,141 @@
+// drivers/vfio/pci/vfio_pci_core.c: open/close, mmap checks, region info, reset.
+#include "model/vfio/vfio_pci_core.h"
+
+#include "absl/strings/str_cat.h"
+#include "model/vfio/bar_mapping.h"
+#include "sim/core/thread.h"
+
+namespace vfiosim::vfio {
+namespace {
+constexpr int kEINVAL = 22;
+}
+
+VfioPciCoreDevice::VfioPciCoreDevice(pci::PciDevice* pdev, VfioContext* ctx)
+    : name_(pdev->name()),
+      dev_set_lock(sim::LockClass::kDevSetLock, name_),
+      memory_lock(sim::LockClass::kMemoryLock, name_),
+      inode_mapping(absl::StrCat(pdev->name(), ".inode")),
+      pdev_(pdev),
+      ctx_(ctx),
+      bar_mapping_(MakeBarMapping(ctx->variant)) {}
+
+VfioPciCoreDevice::~VfioPciCoreDevice() = default;
+
+VfioDeviceFile* VfioPciCoreDevice::NewDeviceFile() { return &files.emplace_back(this, &inode_mapping); }
+
+// vfio_pci_core_enable(): pci_enable_device() turns memory decode on, D0;
+// vfio_pci_probe_mmaps() decides which BARs may be mmapped.
+static sim::Task<void> vfio_pci_core_enable(VfioPciCoreDevice& vdev) {
+  sim::FuncScope f("vfio_pci_core_enable");
+  pci::PciDevice& pdev = vdev.pdev();
+  co_await sim::Access(pdev.mmio(), true, "mmio");
+  pdev.power = pci::PowerState::kD0;
+  pdev.command |= pci::kCommandMemory;
+  vdev.vconfig_command = pdev.command;
+  vdev.pm_runtime_engaged = false;
+  for (int i = 0; i < pci::kNumBars; ++i) {
+    const pci::PciBar& b = pdev.bars[i];
+    vdev.bar_mmap_supported[i] = vdev.ctx().config.vfio_pci_mmap && b.present && !b.io && b.size >= 4096;
+  }
+}
+
+// vfio_pci_core_disable(): stop the device (memory decode off, idle in D3hot).
+static sim::Task<void> vfio_pci_core_disable(VfioPciCoreDevice& vdev) {
+  sim::FuncScope f("vfio_pci_core_disable");
+  pci::PciDevice& pdev = vdev.pdev();
+  co_await sim::Access(pdev.mmio(), true, "mmio");
+  pdev.command &= static_cast<uint16_t>(~(pci::kCommandMemory | pci::kCommandMaster));
+  pdev.power = pci::PowerState::kD3hot;
+  vdev.vconfig_command = pdev.command;
+  vdev.pm_runtime_engaged = false;
+  for (pci::PciBar& b : pdev.bars) b.requested = false;  // pci_release_selected_regions()
+}
+
+sim::Task<VfioDeviceFile*> vfio_device_open(VfioPciCoreDevice& vdev) {
+  sim::FuncScope f("vfio_df_open");
+  co_await vdev.dev_set_lock.Lock();
+  if (vdev.open_count++ == 0) co_await vfio_pci_core_enable(vdev);
+  vdev.dev_set_lock.Unlock();
+  co_return vdev.NewDeviceFile();
+}
+
+sim::Task<void> vfio_pci_core_close_device(VfioPciCoreDevice& vdev) {
+  sim::FuncScope f("vfio_pci_core_close_device");
+  if (vdev.ctx().bug(Bug::kCloseBeforeCleanup)) {
+    co_await vfio_pci_core_disable(vdev);  // before d97708701434
+    co_await vfio_pci_dma_buf_cleanup(vdev);
+    co_return;
+  }
+  co_await vfio_pci_dma_buf_cleanup(vdev);
+  co_await vfio_pci_core_disable(vdev);
+}
+
+sim::Task<void> VfioDeviceFile::Release() {
+  sim::FuncScope f("vfio_device_fops_release");
+  co_await vdev_->dev_set_lock.Lock();
+  if (--vdev_->open_count == 0) co_await vfio_pci_core_close_device(*vdev_);
+  vdev_->dev_set_lock.Unlock();
+}
+
+bool vfio_pci_region_info_mmap(const VfioPciCoreDevice& vdev, int bar) {
+  if (bar < 0 || bar >= pci::kNumBars) return false;
+  const pci::PciBar& b = vdev.pdev().bars[bar];
+  if (!b.present || b.io || !vdev.bar_mmap_supported[bar]) return false;
+  // hide-mmap-flag: don't advertise what vfio_pci_core_mmap() cannot do.
+  const VfioContext& ctx = vdev.ctx();
+  if (ctx.fixes.hide_mmap_flag && ctx.variant == Variant::kDmabuf && !ctx.config.p2pdma_provider &&
+      !ctx.fixes.legacy_fallback)
+    return false;
+  return true;
+}
+
+// vfio_pci_core_mmap(): the checks in kernel order, then the variant's tail.
+sim::Task<int> VfioDeviceFile::Mmap(mm::Vma& vma) {
+  sim::FuncScope f("vfio_pci_core_mmap");
+  VfioPciCoreDevice& vdev = *vdev_;
+  const uint64_t index = vma.vm_pgoff >> kPgoffIndexShift;
+  if (index >= kNumRegions) co_return -kEINVAL;
+  if (vma.vm_end < vma.vm_start) co_return -kEINVAL;
+  if (!vma.shared) co_return -kEINVAL;
+  if (index >= kRomRegionIndex) co_return -kEINVAL;
+  if (!vdev.bar_mmap_supported[index]) co_return -kEINVAL;
+  const pci::PciBar& b = vdev.pdev().bars[index];
+  const uint64_t phys_len = (b.size + 4095) & ~uint64_t{4095};
+  const uint64_t req_len = vma.vm_end - vma.vm_start;
+  const uint64_t pgoff = vma.vm_pgoff & kPgoffMask;
+  const uint64_t req_start = pgoff << 12;
+  if (req_start + req_len > phys_len || req_start + req_len < req_start) co_return -kEINVAL;
+  vdev.pdev().bars[index].requested = true;  // vfio_pci_core_setup_barmap()
+  co_return co_await vdev.bar_mapping().MmapBar(vdev, vma, static_cast<int>(index), pgoff, req_len);
+}
+
+// vfio_pci_ioctl_reset(): zap+lock, D0, revoke, pci_try_reset_function(),
+// un-revoke if memory is enabled, unlock.
+sim::Task<int> vfio_pci_ioctl_reset(VfioPciCoreDevice& vdev) {
+  sim::FuncScope f("vfio_pci_ioctl_reset");
+  pci::PciDevice& pdev = vdev.pdev();
+  if (!pdev.reset_works()) co_return -kEINVAL;
+  co_await vdev.bar_mapping().ZapAndDownWriteMemoryLock(vdev);
+  {
+    sim::FuncScope s("vfio_pci_set_power_state");
+    co_await sim::Access(pdev.mmio(), true, "mmio");
+    pdev.power = pci::PowerState::kD0;
+  }
+  co_await vfio_pci_dma_buf_move(vdev, true);
+  {
+    sim::FuncScope r("pci_try_reset_function");
+    co_await sim::Access(pdev.mmio(), true, "mmio");
+    pdev.SaveState();
+    pdev.in_reset = true;
+    pdev.command = 0;  // FLR clears the command register
+    co_await sim::Access(pdev.mmio(), true, "mmio");
+    pdev.RestoreState();
+    pdev.in_reset = false;
+    for (pci::PciBar& b : pdev.bars) b.mem.clear();  // device state is lost
+  }
+  if (vdev.memory_enabled()) co_await vfio_pci_dma_buf_move(vdev, false);
+  vdev.memory_lock.UnlockWrite();
+  co_return 0;
+}
+
+}  // namespace vfiosim::vfio

@@ -1,0 +1,169 @@
+// struct vfio_pci_core_device and the ioctls/file ops of a VFIO PCI device fd
+// (drivers/vfio/pci/vfio_pci_core.c, vfio_pci_config.c, vfio_pci_dmabuf.c,
+// include/linux/vfio_pci_core.h).
+//
+// Lock order, as in the kernel: dev_set->lock -> memory_lock (rwsem) -> dma_resv
+// -> i_mmap_rwsem -> page-table lock; mmap_lock -> memory_lock in the fault path.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <list>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "model/dmabuf/dma_buf.h"
+#include "model/mm/file.h"
+#include "model/mm/vma.h"
+#include "model/pci/pci_device.h"
+#include "model/vfio/vfio_context.h"
+#include "sim/core/sync.h"
+#include "sim/core/task.h"
+
+namespace vfiosim::vfio {
+
+class VfioPciCoreDevice;
+class BarMapping;
+
+inline constexpr int kVfioPciOffsetShift = 40;  // VFIO_PCI_OFFSET_SHIFT
+inline constexpr int kPgoffIndexShift = kVfioPciOffsetShift - 12;
+inline constexpr uint64_t kPgoffMask = (uint64_t{1} << kPgoffIndexShift) - 1;
+inline constexpr int kRomRegionIndex = 6;  // VFIO_PCI_ROM_REGION_INDEX
+inline constexpr int kNumRegions = 9;      // VFIO_PCI_NUM_REGIONS
+
+// enum { VFIO_PCI_DMABUF_OK, _TEMP_REVOKED, _PERM_REVOKED } (patch 8/9).
+enum class RevokeStatus { kOk, kTempRevoked, kPermRevoked };
+
+// struct vfio_pci_dma_buf: the exporter's private data of one dma-buf.
+struct VfioPciDmaBuf {
+  int id = 0;
+  dmabuf::DmaBuf* dmabuf = nullptr;
+  VfioPciCoreDevice* vdev = nullptr;       // NULL after vfio_pci_dma_buf_cleanup()
+  VfioPciCoreDevice* orig_vdev = nullptr;  // for the checker and traces
+  int bar = 0;
+  std::vector<dmabuf::PhysRange> phys_vec;
+  uint64_t size = 0;
+  RevokeStatus status = RevokeStatus::kOk;
+  bool on_list = false;      // on vdev->dmabufs
+  bool from_mmap = false;    // created by vfio_pci_core_mmap_prep_dmabuf()
+  mm::File* device_file = nullptr;  // BAR-mmap dma-bufs hold the device file
+  bool freed = false;
+  std::unique_ptr<dmabuf::LinearPfnFinder> linear;
+  std::unique_ptr<dmabuf::IndexedPfnFinder> indexed;
+
+  bool revoked() const { return status != RevokeStatus::kOk; }
+  // Sets phys_vec and size, builds both PFN finders and sizes the dma-buf.
+  void SetRanges(std::vector<dmabuf::PhysRange> ranges);
+  absl::StatusOr<uint64_t> FindPfn(const VfioContext& ctx, const dmabuf::VmaWindow& w, uint64_t address,
+                                   unsigned order) const;
+};
+
+// What the checker learns from the VFIO layer.
+struct VfioObserver {
+  virtual ~VfioObserver() = default;
+  // A CPU load/store, importer DMA or peer p2p reaches BAR memory.
+  virtual void OnMmioAccess(const pci::PciDevice& dev, int bar, uint64_t offset, const char* who) = 0;
+  // An importer DMAs through a mapping move_notify invalidated.
+  virtual void OnImporterAfterMove(const dmabuf::Attachment& att) = 0;
+  // An object that was released is used.
+  virtual void OnUseAfterFree(const char* what) = 0;
+};
+
+// A VFIO device fd (struct file of the vfio device cdev/group fd).
+class VfioDeviceFile : public mm::File {
+ public:
+  VfioDeviceFile(VfioPciCoreDevice* vdev, mm::AddressSpace* inode_mapping)
+      : mm::File(Kind::kVfioDevice, inode_mapping), vdev_(vdev) {}
+  VfioPciCoreDevice* vdev() const { return vdev_; }
+  // vfio_device_fops_mmap() -> vfio_pci_core_mmap().
+  sim::Task<int> Mmap(mm::Vma& vma) override;
+
+ protected:
+  // vfio_device_fops_release() -> vfio_df_close() -> close_device on last close.
+  sim::Task<void> Release() override;
+
+ private:
+  VfioPciCoreDevice* vdev_;
+};
+
+class VfioPciCoreDevice {
+  std::string name_;  // first: the locks below view it
+
+ public:
+  VfioPciCoreDevice(pci::PciDevice* pdev, VfioContext* ctx);
+  ~VfioPciCoreDevice();
+
+  const std::string& name() const { return name_; }
+  pci::PciDevice& pdev() { return *pdev_; }
+  const pci::PciDevice& pdev() const { return *pdev_; }
+  VfioContext& ctx() { return *ctx_; }
+  const VfioContext& ctx() const { return *ctx_; }
+  BarMapping& bar_mapping() { return *bar_mapping_; }
+
+  sim::Mutex dev_set_lock;   // vdev->vdev.dev_set->lock
+  sim::RwSem memory_lock;    // vdev->memory_lock
+  mm::AddressSpace inode_mapping;  // the per-device vfio_fs inode's i_mmap
+
+  int open_count = 0;
+  uint16_t vconfig_command = pci::kCommandMemory;  // the virtualised PCI_COMMAND
+  bool pm_runtime_engaged = false;
+  std::array<bool, pci::kNumBars> bar_mmap_supported{};
+  int registrations = 1;  // vfio_device_try_get/put_registration()
+  std::list<VfioPciDmaBuf*> dmabufs;  // vdev->dmabufs, under memory_lock (write)
+
+  // __vfio_pci_memory_enabled(): vconfig MEM set and below D3hot.
+  bool memory_enabled() const {
+    return pdev_->power < pci::PowerState::kD3hot && (vconfig_command & pci::kCommandMemory);
+  }
+  bool memory_lock_write_held() const { return memory_lock.write_held(); }
+
+  // ---- objects the device creates (stable addresses for the model's lifetime) ----
+  VfioDeviceFile* NewDeviceFile();
+  VfioPciDmaBuf* NewDmaBufPriv();
+  std::deque<VfioDeviceFile> files;
+  std::deque<VfioPciDmaBuf> privs;
+  std::deque<dmabuf::DmaBuf> bufs;
+  int* next_dmabuf_id = nullptr;  // shared by the machine
+
+ private:
+  pci::PciDevice* pdev_;
+  VfioContext* ctx_;
+  std::unique_ptr<BarMapping> bar_mapping_;
+};
+
+// ---- the device fd's operations (each models the named kernel entry point) ----
+
+// vfio_df_open() -> (first open) vfio_pci_core_enable(). Returns the new fd's file.
+sim::Task<VfioDeviceFile*> vfio_device_open(VfioPciCoreDevice& vdev);
+// vfio_pci_core_close_device(): dma-buf cleanup, then vfio_pci_core_disable().
+sim::Task<void> vfio_pci_core_close_device(VfioPciCoreDevice& vdev);
+// VFIO_DEVICE_GET_REGION_INFO for a BAR: true when VFIO_REGION_INFO_FLAG_MMAP.
+bool vfio_pci_region_info_mmap(const VfioPciCoreDevice& vdev, int bar);
+// vfio_basic_config_write() of PCI_COMMAND with only MEM changed.
+sim::Task<int> vfio_pci_write_command_mem(VfioPciCoreDevice& vdev, bool mem);
+// VFIO_DEVICE_RESET: vfio_pci_ioctl_reset().
+sim::Task<int> vfio_pci_ioctl_reset(VfioPciCoreDevice& vdev);
+// VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY / _EXIT.
+sim::Task<int> vfio_pci_runtime_pm_entry(VfioPciCoreDevice& vdev);
+sim::Task<int> vfio_pci_runtime_pm_exit(VfioPciCoreDevice& vdev);
+// VFIO_DEVICE_FEATURE_DMA_BUF: vfio_pci_core_feature_dma_buf(). Returns the
+// dma-buf or -errno (as `err`).
+struct ExportRange {
+  uint64_t offset;
+  uint64_t len;
+};
+sim::Task<dmabuf::DmaBuf*> vfio_pci_core_feature_dma_buf(VfioPciCoreDevice& vdev, int bar,
+                                                          std::vector<ExportRange> ranges, int* err);
+// VFIO_DEVICE_PCI_DMABUF_REVOKE (patch 8/9).
+sim::Task<int> vfio_pci_dma_buf_revoke_ioctl(VfioPciCoreDevice& vdev, dmabuf::DmaBuf& buf);
+
+// vfio_pci_dma_buf_move(): memory_lock held for write; revoke or un-revoke every
+// dma-buf of the device; `zap` false only for the zap-before-lock mutant, which
+// zapped already.
+sim::Task<void> vfio_pci_dma_buf_move(VfioPciCoreDevice& vdev, bool revoked, bool zap = true);
+// vfio_pci_dma_buf_cleanup(): close_device's permanent revoke of every dma-buf.
+sim::Task<void> vfio_pci_dma_buf_cleanup(VfioPciCoreDevice& vdev);
+
+}  // namespace vfiosim::vfio

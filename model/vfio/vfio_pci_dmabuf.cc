@@ -1,0 +1,261 @@
+// drivers/vfio/pci/vfio_pci_dmabuf.c: the dma-buf exporter of a VFIO PCI device
+// (mainline since v6.19, plus the patch's mmap and permanent revoke).
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+
+#include "model/vfio/bar_mapping.h"
+#include "model/vfio/vfio_pci_core.h"
+#include "sim/core/thread.h"
+
+namespace vfiosim::vfio {
+namespace {
+
+constexpr int kEINVAL = 22, kENODEV = 19, kEOPNOTSUPP = 95, kEOVERFLOW = 75, kENOTTY = 25;
+
+class VfioDmaBufOps final : public dmabuf::DmaBufOps {
+ public:
+  // vfio_pci_dma_buf_attach(): static importers have no peer2peer.
+  int Attach(dmabuf::DmaBuf& buf, dmabuf::Attachment& att) override {
+    auto& priv = *static_cast<VfioPciDmaBuf*>(buf.priv());
+    if (!att.peer2peer) return -kEOPNOTSUPP;
+    if (priv.revoked()) return -kENODEV;
+    return 0;
+  }
+  bool HasPin() const override { return true; }
+  int Pin(dmabuf::Attachment&) override { return -kEOPNOTSUPP; }  // pinning is refused
+  // vfio_pci_dma_buf_map(): dma_resv held; revoked -> -ENODEV.
+  int MapDmaBuf(dmabuf::Attachment& att) override {
+    auto& priv = *static_cast<VfioPciDmaBuf*>(att.dmabuf->priv());
+    if (priv.revoked()) return -kENODEV;
+    att.sgt = priv.phys_vec;  // dma_buf_phys_vec_to_sgt()
+    return 0;
+  }
+  void UnmapDmaBuf(dmabuf::Attachment& att) override { att.sgt.clear(); }  // dma_buf_free_sgt()
+
+  // vfio_pci_dma_buf_release().
+  sim::Task<void> Release(dmabuf::DmaBuf& buf) override {
+    sim::FuncScope f("vfio_pci_dma_buf_release");
+    auto& priv = *static_cast<VfioPciDmaBuf*>(buf.priv());
+    if (VfioPciCoreDevice* vdev = priv.vdev) {
+      co_await vdev->memory_lock.LockWrite();
+      if (priv.on_list) {
+        vdev->dmabufs.remove(&priv);
+        priv.on_list = false;
+      }
+      vdev->memory_lock.UnlockWrite();
+      vdev->registrations--;  // vfio_device_put_registration()
+      priv.vdev = nullptr;
+    }
+    priv.freed = true;
+    if (mm::File* df = priv.device_file) {
+      priv.device_file = nullptr;
+      co_await df->fput();
+    }
+  }
+
+  bool HasMmap() const override { return has_mmap_; }
+  // vfio_pci_dma_buf_mmap() (the patch).
+  sim::Task<int> Mmap(dmabuf::DmaBuf& buf, mm::Vma& vma) override {
+    sim::FuncScope f("vfio_pci_dma_buf_mmap");
+    auto& priv = *static_cast<VfioPciDmaBuf*>(buf.priv());
+    if (priv.revoked()) co_return -kENODEV;
+    if (!vma.shared) co_return -kEINVAL;
+    vfio_pci_setup_vma(vma, DmabufVmOps(), &priv);
+    co_return 0;
+  }
+
+  explicit VfioDmaBufOps(bool has_mmap) : has_mmap_(has_mmap) {}
+
+ private:
+  bool has_mmap_;
+};
+
+VfioDmaBufOps legacy_ops(false);
+VfioDmaBufOps dmabuf_ops(true);
+
+}  // namespace
+
+dmabuf::DmaBufOps* VfioDmaBufOpsFor(Variant v) { return v == Variant::kLegacy ? &legacy_ops : &dmabuf_ops; }
+
+absl::StatusOr<uint64_t> VfioPciDmaBuf::FindPfn(const VfioContext& ctx, const dmabuf::VmaWindow& w,
+                                                uint64_t address, unsigned order) const {
+  const bool no_range = ctx.bug(Bug::kHugeFaultNoRangeCheck), unaligned = ctx.bug(Bug::kHugeFaultUnalignedPfn);
+  if (order == 0 || (!no_range && !unaligned))
+    return ctx.find_pfn == FindPfnImpl::kIndexed ? indexed->Find(w, address, order)
+                                                 : linear->Find(w, address, order);
+  // A mutant: the same walk with the broken check(s) left out.
+  const uint64_t size = uint64_t{4096} << order, mask = (uint64_t{1} << order) - 1;
+  const uint64_t addr = address & ~(size - 1);
+  const uint64_t page = address & ~uint64_t{4095};
+  const uint64_t off = (page - w.vm_start) + (w.vm_pgoff << 12);
+  uint64_t start = 0;
+  for (const dmabuf::PhysRange& r : phys_vec) {
+    if (off >= start && off - start < r.len) {
+      const uint64_t pfn_page = (r.paddr + (off - start)) >> 12;
+      const uint64_t pfn = pfn_page - ((page - addr) >> 12);
+      const uint64_t woff = off - (page - addr);
+      const bool in_vma = addr >= w.vm_start && addr + size <= w.vm_end;
+      const bool in_range = off >= (page - addr) && woff >= start && woff + size <= start + r.len;
+      if ((!in_vma || !in_range) && !no_range) return absl::UnavailableError("window");
+      if ((pfn & mask) && !unaligned) return absl::UnavailableError("misaligned");
+      return pfn & ~mask;
+    }
+    start += r.len;
+  }
+  return absl::OutOfRangeError("beyond the buffer");
+}
+
+void VfioPciDmaBuf::SetRanges(std::vector<dmabuf::PhysRange> ranges) {
+  uint64_t total = 0;
+  for (const auto& r : ranges) total += r.len;
+  size = total;
+  dmabuf->set_size(total);
+  auto lin = dmabuf::LinearPfnFinder::Create(ranges);
+  auto idx = dmabuf::IndexedPfnFinder::Create(ranges);
+  if (!lin.ok() || !idx.ok()) {
+    std::fprintf(stderr, "vfiosim: internal error: bad dma-buf ranges: %s\n",
+                 std::string(lin.status().message()).c_str());
+    std::abort();
+  }
+  linear = std::make_unique<dmabuf::LinearPfnFinder>(*std::move(lin));
+  indexed = std::make_unique<dmabuf::IndexedPfnFinder>(*std::move(idx));
+  phys_vec = std::move(ranges);
+}
+
+VfioPciDmaBuf* VfioPciCoreDevice::NewDmaBufPriv() {
+  VfioPciDmaBuf* priv = &privs.emplace_back();
+  priv->id = (*next_dmabuf_id)++;
+  priv->vdev = this;
+  priv->orig_vdev = this;
+  priv->dmabuf = &bufs.emplace_back(priv->id, VfioDmaBufOpsFor(ctx().variant), priv, 0);
+  return priv;
+}
+
+sim::Task<void> vfio_pci_dma_buf_move(VfioPciCoreDevice& vdev, bool revoked, bool zap) {
+  sim::FuncScope f("vfio_pci_dma_buf_move");
+  const VfioContext& ctx = vdev.ctx();
+  const std::vector<VfioPciDmaBuf*> list(vdev.dmabufs.begin(), vdev.dmabufs.end());
+  for (VfioPciDmaBuf* priv : list) {
+    if (!priv->dmabuf->get_file_active()) continue;  // release is racing
+    if (priv->revoked() != revoked && priv->status != RevokeStatus::kPermRevoked) {
+      co_await priv->dmabuf->resv.Lock();
+      priv->status = revoked ? RevokeStatus::kTempRevoked : RevokeStatus::kOk;
+      co_await dmabuf::dma_buf_move_notify(*priv->dmabuf);
+      priv->dmabuf->resv.Unlock();
+      if (revoked && zap && !ctx.bug(Bug::kNoZapOnRevoke) && !ctx.bug(Bug::kZapBeforeLock))
+        co_await vdev.bar_mapping().ZapDmaBuf(*priv);
+    }
+    co_await priv->dmabuf->fput();
+  }
+}
+
+sim::Task<void> vfio_pci_dma_buf_cleanup(VfioPciCoreDevice& vdev) {
+  sim::FuncScope f("vfio_pci_dma_buf_cleanup");
+  const VfioContext& ctx = vdev.ctx();
+  co_await vdev.memory_lock.LockWrite();
+  const std::vector<VfioPciDmaBuf*> list(vdev.dmabufs.begin(), vdev.dmabufs.end());
+  for (VfioPciDmaBuf* priv : list) {
+    if (!priv->dmabuf->get_file_active()) continue;
+    co_await priv->dmabuf->resv.Lock();
+    vdev.dmabufs.remove(priv);
+    priv->on_list = false;
+    priv->vdev = nullptr;
+    priv->status = RevokeStatus::kPermRevoked;
+    co_await dmabuf::dma_buf_move_notify(*priv->dmabuf);
+    priv->dmabuf->resv.Unlock();
+    vdev.registrations--;
+    if (!ctx.bug(Bug::kNoZapOnCleanup)) co_await vdev.bar_mapping().ZapDmaBuf(*priv);
+    co_await priv->dmabuf->fput();
+  }
+  vdev.memory_lock.UnlockWrite();
+}
+
+sim::Task<dmabuf::DmaBuf*> vfio_pci_core_feature_dma_buf(VfioPciCoreDevice& vdev, int bar,
+                                                          std::vector<ExportRange> ranges, int* err) {
+  sim::FuncScope f("vfio_pci_core_feature_dma_buf");
+  const VfioContext& ctx = vdev.ctx();
+  *err = 0;
+  if (!ctx.config.vfio_pci_dmabuf) {  // the stub without CONFIG_VFIO_PCI_DMABUF
+    *err = kENOTTY;
+    co_return nullptr;
+  }
+  if (bar < 0 || bar >= kRomRegionIndex) {
+    *err = kENODEV;
+    co_return nullptr;
+  }
+  const pci::PciBar& b = vdev.pdev().bars[bar];
+  if (ranges.empty()) ranges.push_back({0, b.size});
+  // validate_dmabuf_input()
+  uint64_t total = 0;
+  for (const ExportRange& r : ranges) {
+    if (r.len == 0 || (r.offset & 4095) || (r.len & 4095)) {
+      *err = kEINVAL;
+      co_return nullptr;
+    }
+    if (total + r.len < total) {
+      *err = kEOVERFLOW;
+      co_return nullptr;
+    }
+    total += r.len;
+  }
+  // "Check BAR resources before exporting a DMABUF"; pcim_p2pdma_provider().
+  if (!b.present || b.io || !ctx.config.p2pdma_provider) {
+    *err = kEINVAL;
+    co_return nullptr;
+  }
+  std::vector<dmabuf::PhysRange> phys;
+  for (const ExportRange& r : ranges) {  // vfio_pci_core_fill_phys_vec()
+    if (r.offset + r.len < r.offset) {
+      *err = kEOVERFLOW;
+      co_return nullptr;
+    }
+    if (r.offset + r.len > b.size) {
+      *err = kEINVAL;
+      co_return nullptr;
+    }
+    phys.push_back({b.start + r.offset, r.len});
+  }
+  if (vdev.open_count == 0) {  // vfio_device_try_get_registration()
+    *err = kENODEV;
+    co_return nullptr;
+  }
+  VfioPciDmaBuf* priv = vdev.NewDmaBufPriv();
+  priv->bar = bar;
+  priv->SetRanges(std::move(phys));
+  vdev.registrations++;
+  co_await vdev.memory_lock.LockWrite();
+  co_await priv->dmabuf->resv.Lock();
+  priv->status = vdev.memory_enabled() ? RevokeStatus::kOk : RevokeStatus::kTempRevoked;
+  vdev.dmabufs.push_back(priv);
+  priv->on_list = true;
+  priv->dmabuf->resv.Unlock();
+  vdev.memory_lock.UnlockWrite();
+  co_return priv->dmabuf;
+}
+
+sim::Task<int> vfio_pci_dma_buf_revoke_ioctl(VfioPciCoreDevice& vdev, dmabuf::DmaBuf& buf) {
+  sim::FuncScope f("vfio_pci_dma_buf_revoke");
+  const VfioContext& ctx = vdev.ctx();
+  if (!vdev.bar_mapping().revoke_ioctl()) co_return -kENOTTY;
+  co_await vdev.memory_lock.LockWrite();
+  auto it = std::find_if(vdev.dmabufs.begin(), vdev.dmabufs.end(),
+                         [&](VfioPciDmaBuf* p) { return p->dmabuf == &buf; });
+  if (it == vdev.dmabufs.end()) {
+    vdev.memory_lock.UnlockWrite();
+    co_return -kEINVAL;
+  }
+  VfioPciDmaBuf* priv = *it;
+  if (priv->status != RevokeStatus::kPermRevoked) {
+    const bool was_revoked = priv->revoked();
+    co_await buf.resv.Lock();
+    priv->status = RevokeStatus::kPermRevoked;
+    if (!was_revoked) co_await dmabuf::dma_buf_move_notify(buf);  // TEMP->PERM does not notify again
+    buf.resv.Unlock();
+    if (!was_revoked && !ctx.bug(Bug::kNoZapOnRevoke)) co_await vdev.bar_mapping().ZapDmaBuf(*priv);
+  }
+  vdev.memory_lock.UnlockWrite();
+  co_return 0;
+}
+
+}  // namespace vfiosim::vfio

@@ -1,0 +1,30 @@
+// sim::Driver: what runs simulated threads. Two kinds share the model code:
+//  - controlled (sim/explore): one step at a time, every point suspends;
+//  - free-running (sim/stress): points do not suspend, locks are real locks.
+// The driver also forwards lock events to an observer (lockdep, traces).
+#pragma once
+
+namespace vfiosim::sim {
+
+class Thread;
+class LockBase;
+
+class LockObserver {
+ public:
+  virtual ~LockObserver() = default;
+  virtual void OnLockAcquired(Thread* t, LockBase* l, bool write) = 0;
+  virtual void OnLockReleased(Thread* t, LockBase* l, bool write) = 0;
+};
+
+class Driver {
+ public:
+  explicit Driver(bool controlled) : controlled_(controlled) {}
+  virtual ~Driver() = default;
+  bool controlled() const { return controlled_; }
+  LockObserver* lock_observer = nullptr;
+
+ private:
+  bool controlled_;
+};
+
+}  // namespace vfiosim::sim

@@ -1,0 +1,129 @@
+// sim::Task<T>: the coroutine type every model operation is written in.
+//
+// A Task is lazy: it starts when awaited (`co_await child()`), runs on the same
+// simulated thread as its caller, and resumes the caller by symmetric transfer when
+// it finishes. Only scheduling points (sim/core/sync.h) suspend a simulated thread
+// back to its driver: the controlled scheduler (sim/core/controlled_driver.h)
+// resumes exactly one thread per step; the free-running driver never suspends, so
+// the same code runs straight through on a real (TBB) thread.
+//
+// Frames come from a per-OS-thread free list (FrameArena) so that re-executing a
+// schedule does not hit the general-purpose allocator on every op.
+#pragma once
+
+#include <coroutine>
+#include <cstddef>
+#include <cstdlib>
+#include <exception>
+#include <optional>
+#include <utility>
+
+namespace vfiosim::sim {
+
+class Thread;
+
+// Size-class free lists for coroutine frames (16-byte classes up to 4 KiB).
+class FrameArena {
+ public:
+  static void* Allocate(std::size_t n);
+  static void Free(void* p, std::size_t n) noexcept;
+};
+
+struct PromiseBase {
+  Thread* thread = nullptr;
+  std::coroutine_handle<> continuation;
+
+  static void* operator new(std::size_t n) { return FrameArena::Allocate(n); }
+  static void operator delete(void* p, std::size_t n) noexcept { FrameArena::Free(p, n); }
+
+  std::suspend_always initial_suspend() noexcept { return {}; }
+  struct FinalAwaiter {
+    bool await_ready() noexcept { return false; }
+    template <class P>
+    std::coroutine_handle<> await_suspend(std::coroutine_handle<P> h) noexcept {
+      std::coroutine_handle<> c = h.promise().continuation;
+      return c ? c : std::noop_coroutine();
+    }
+    void await_resume() noexcept {}
+  };
+  FinalAwaiter final_suspend() noexcept { return {}; }
+  void unhandled_exception() noexcept { std::terminate(); }
+};
+
+template <class T>
+class [[nodiscard]] Task {
+ public:
+  struct promise_type : PromiseBase {
+    std::optional<T> value;
+    Task get_return_object() { return Task(Handle::from_promise(*this)); }
+    template <class U>
+    void return_value(U&& v) { value.emplace(std::forward<U>(v)); }
+  };
+  using Handle = std::coroutine_handle<promise_type>;
+
+  Task(Task&& o) noexcept : h_(std::exchange(o.h_, {})) {}
+  Task& operator=(Task&& o) noexcept {
+    if (this != &o) {
+      if (h_) h_.destroy();
+      h_ = std::exchange(o.h_, {});
+    }
+    return *this;
+  }
+  ~Task() {
+    if (h_) h_.destroy();
+  }
+
+  bool await_ready() const noexcept { return false; }
+  template <class P>
+  std::coroutine_handle<> await_suspend(std::coroutine_handle<P> caller) noexcept {
+    h_.promise().thread = caller.promise().thread;
+    h_.promise().continuation = caller;
+    return h_;
+  }
+  T await_resume() { return std::move(*h_.promise().value); }
+
+  Handle handle() const { return h_; }
+
+ private:
+  explicit Task(Handle h) : h_(h) {}
+  Handle h_;
+};
+
+template <>
+class [[nodiscard]] Task<void> {
+ public:
+  struct promise_type : PromiseBase {
+    Task get_return_object() { return Task(Handle::from_promise(*this)); }
+    void return_void() {}
+  };
+  using Handle = std::coroutine_handle<promise_type>;
+
+  Task(Task&& o) noexcept : h_(std::exchange(o.h_, {})) {}
+  Task& operator=(Task&& o) noexcept {
+    if (this != &o) {
+      if (h_) h_.destroy();
+      h_ = std::exchange(o.h_, {});
+    }
+    return *this;
+  }
+  ~Task() {
+    if (h_) h_.destroy();
+  }
+
+  bool await_ready() const noexcept { return false; }
+  template <class P>
+  std::coroutine_handle<> await_suspend(std::coroutine_handle<P> caller) noexcept {
+    h_.promise().thread = caller.promise().thread;
+    h_.promise().continuation = caller;
+    return h_;
+  }
+  void await_resume() {}
+
+  Handle handle() const { return h_; }
+
+ private:
+  explicit Task(Handle h) : h_(h) {}
+  Handle h_;
+};
+
+}  // namespace vfiosim::sim
