@@ -14,9 +14,7 @@ namespace {
 
 constexpr std::string_view kPrefix = "CONFIG_";
 
-bool IsSymbolChar(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
-}
+bool IsSymbolChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
 
 bool IsNumber(std::string_view v) {
   if (v.starts_with("0x") || v.starts_with("0X")) {
@@ -76,7 +74,8 @@ absl::StatusOr<std::vector<Setting>> ParseDotConfig(std::string_view text,
     }
 
     if (!line.substr(pos).starts_with(kPrefix)) {
-      return error(pos, "expected 'CONFIG_<NAME>=<value>', '# CONFIG_<NAME> is not set' or a comment");
+      return error(pos,
+                   "expected 'CONFIG_<NAME>=<value>', '# CONFIG_<NAME> is not set' or a comment");
     }
     const size_t config_pos = pos;
     pos += kPrefix.size();
@@ -90,14 +89,16 @@ absl::StatusOr<std::vector<Setting>> ParseDotConfig(std::string_view text,
     ++pos;
     const size_t value_pos = pos;
     std::string_view value = line.substr(pos);
-    if (value.empty()) return error(value_pos, absl::StrFormat("missing value for CONFIG_%s", name));
+    if (value.empty())
+      return error(value_pos, absl::StrFormat("missing value for CONFIG_%s", name));
 
     const bool is_bool = value == "y" || value == "m" || value == "n";
     if (!is_bool && value.front() == '"') {
       size_t i = 1;
       while (i < value.size() && value[i] != '"') i += value[i] == '\\' ? 2 : 1;
       if (i >= value.size()) return error(value_pos, "unterminated string");
-      if (i + 1 != value.size()) return error(value_pos + i + 1, "unexpected text after the string");
+      if (i + 1 != value.size())
+        return error(value_pos + i + 1, "unexpected text after the string");
     } else if (!is_bool && !IsNumber(value)) {
       return error(value_pos,
                    absl::StrFormat("malformed value '%s' for CONFIG_%s (expected y, m, n, a number "
@@ -106,12 +107,13 @@ absl::StatusOr<std::vector<Setting>> ParseDotConfig(std::string_view text,
     }
     if (!IsKnownSymbol(name)) continue;  // a symbol vfiosim does not model
     if (!is_bool) {
-      return error(value_pos, absl::StrFormat("CONFIG_%s is a bool symbol: expected y, m or n, got '%s'",
-                                              name, value));
+      return error(
+          value_pos,
+          absl::StrFormat("CONFIG_%s is a bool symbol: expected y, m or n, got '%s'", name, value));
     }
     // Tristate `m` counts as `y` (see symbol_table.h).
-    out.push_back({name, value != "n", line_no, static_cast<int>(config_pos + 1),
-                   SettingSource::kDotConfig});
+    out.push_back(
+        {name, value != "n", line_no, static_cast<int>(config_pos + 1), SettingSource::kDotConfig});
   }
   return out;
 }

@@ -59,7 +59,10 @@ class Evaluator {
   Evaluator(const SymbolTable& table, const std::vector<Setting>& settings,
             const std::vector<std::optional<bool>>& platform,
             const std::vector<std::optional<size_t>>& effective)
-      : table_(table), settings_(settings), platform_(platform), effective_(effective),
+      : table_(table),
+        settings_(settings),
+        platform_(platform),
+        effective_(effective),
         values_(table.symbols().size(), false) {}
 
   void Run() {
@@ -89,7 +92,8 @@ class Evaluator {
 
   std::string DescribeInputs(const Expr& e) const {
     std::vector<std::string> parts;
-    for (const std::string& s : e.Symbols()) parts.push_back(absl::StrFormat("%s=%s", s, YN(Value(s))));
+    for (const std::string& s : e.Symbols())
+      parts.push_back(absl::StrFormat("%s=%s", s, YN(Value(s))));
     return absl::StrJoin(parts, ", ");
   }
 
@@ -102,9 +106,9 @@ class Evaluator {
       v = settings_[*setting].value;
       if (v && !dep) {
         if (report) {
-          errors_.push_back({*setting, absl::StrFormat("%s=y requires %s, which is n (%s)", sym.name,
-                                                       sym.depends.ToString(),
-                                                       DescribeInputs(sym.depends))});
+          errors_.push_back(
+              {*setting, absl::StrFormat("%s=y requires %s, which is n (%s)", sym.name,
+                                         sym.depends.ToString(), DescribeInputs(sym.depends))});
         }
         v = false;
       }
@@ -125,8 +129,8 @@ class Evaluator {
       if (report && setting && !settings_[*setting].value) {
         std::string rule = "select " + sym.name;
         if (!cond.IsTrue()) rule += " if " + cond.ToString();
-        errors_.push_back(
-            {*setting, absl::StrFormat("%s=n contradicts '%s' by %s", sym.name, rule, selector.name)});
+        errors_.push_back({*setting, absl::StrFormat("%s=n contradicts '%s' by %s", sym.name, rule,
+                                                     selector.name)});
       }
       if (report && !dep) {
         warnings_.push_back(absl::StrFormat(
@@ -158,7 +162,8 @@ bool Config::enabled(std::string_view sym) const {
   auto it = values_.find(sym);
   if (it != values_.end()) return it->second;
   if (IsKnownSymbol(sym)) return false;
-  std::fprintf(stderr, "vfiosim internal error: Config::enabled(\"%.*s\"): unknown Kconfig symbol\n",
+  std::fprintf(stderr,
+               "vfiosim internal error: Config::enabled(\"%.*s\"): unknown Kconfig symbol\n",
                static_cast<int>(sym.size()), sym.data());
   std::abort();
 }
@@ -166,6 +171,8 @@ bool Config::enabled(std::string_view sym) const {
 bool Config::p2pdma_provider_available() const {
   return enabled("PCI_P2PDMA") || enabled("PCI_P2PDMA_CORE");
 }
+
+bool Config::vfio_pci_mmap() const { return enabled("VFIO_PCI_MMAP"); }
 
 bool Config::huge_pfnmap_pmd() const { return enabled("ARCH_SUPPORTS_PMD_PFNMAP"); }
 
@@ -242,9 +249,9 @@ std::variant<Config, EvalError> EvaluateTable(const SymbolTable& table,
   for (EvalError& e : ev.errors()) errors.push_back(std::move(e));
   if (!errors.empty()) {
     // Stable: among errors of one setting, the first found is reported.
-    return *std::min_element(errors.begin(), errors.end(), [](const EvalError& a, const EvalError& b) {
-      return a.setting_index < b.setting_index;
-    });
+    return *std::min_element(
+        errors.begin(), errors.end(),
+        [](const EvalError& a, const EvalError& b) { return a.setting_index < b.setting_index; });
   }
   // The table is acyclic, so the topological pass is already the fixed
   // point; check it anyway, as an internal consistency check.

@@ -84,6 +84,8 @@ class Config {
   // hidden PCI_P2PDMA_CORE (the `p2pdma-core` fix). The dmabuf variant's BAR
   // mmap fails without it.
   bool p2pdma_provider_available() const;
+  // drivers/vfio/pci/Kconfig: CONFIG_VFIO_PCI_MMAP (bar_mmap_supported).
+  bool vfio_pci_mmap() const;
   // mm/Kconfig: huge_fault may map PMD (2M) / PUD (1G) leaves for a pfnmap.
   bool huge_pfnmap_pmd() const;
   bool huge_pfnmap_pud() const;

@@ -18,9 +18,7 @@ constexpr int kPrecOr = 1;
 constexpr int kPrecAnd = 2;
 constexpr int kPrecNot = 3;
 
-bool IsSymbolChar(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
-}
+bool IsSymbolChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
 
 }  // namespace
 
@@ -42,7 +40,8 @@ class ExprParser {
     if (!status_.ok()) return status_;
     SkipSpace();
     if (pos_ != text_.size()) {
-      return Error(text_[pos_] == ')' ? "unbalanced ')'" : "expected '&&', '||' or the end");
+      Error(text_[pos_] == ')' ? "unbalanced ')'" : "expected '&&', '||' or the end");
+      return status_;
     }
     e.root_ = root;
     return e;
@@ -62,12 +61,12 @@ class ExprParser {
     return false;
   }
 
-  absl::Status Error(std::string_view what) {
+  // Records the first error; parsing unwinds by checking status_.
+  void Error(std::string_view what) {
     if (status_.ok()) {
       status_ = absl::InvalidArgumentError(
           absl::StrFormat("column %d: %s in '%s'", pos_ + 1, what, text_));
     }
-    return status_;
   }
 
   int Add(Expr::Op op, std::string name, int lhs, int rhs) {
@@ -137,11 +136,16 @@ bool Expr::Eval(absl::FunctionRef<bool(std::string_view)> value_of) const {
 bool Expr::EvalNode(int n, absl::FunctionRef<bool(std::string_view)> value_of) const {
   const Node& node = nodes_[n];
   switch (node.op) {
-    case Op::kConst: return node.name == "y";
-    case Op::kSymbol: return value_of(node.name);
-    case Op::kNot: return !EvalNode(node.lhs, value_of);
-    case Op::kAnd: return EvalNode(node.lhs, value_of) && EvalNode(node.rhs, value_of);
-    case Op::kOr: return EvalNode(node.lhs, value_of) || EvalNode(node.rhs, value_of);
+    case Op::kConst:
+      return node.name == "y";
+    case Op::kSymbol:
+      return value_of(node.name);
+    case Op::kNot:
+      return !EvalNode(node.lhs, value_of);
+    case Op::kAnd:
+      return EvalNode(node.lhs, value_of) && EvalNode(node.rhs, value_of);
+    case Op::kOr:
+      return EvalNode(node.lhs, value_of) || EvalNode(node.rhs, value_of);
   }
   return false;
 }
@@ -171,7 +175,9 @@ void Expr::Print(int n, int parent_prec, std::string& out) const {
   if (parens) out += '(';
   switch (node.op) {
     case Op::kConst:
-    case Op::kSymbol: out += node.name; break;
+    case Op::kSymbol:
+      out += node.name;
+      break;
     case Op::kNot:
       out += '!';
       Print(node.lhs, kPrecNot, out);

@@ -70,31 +70,39 @@ std::vector<SymbolDef> StandardSymbolDefs(Variant variant, const Options& opts) 
   // The patch adds `select DMA_SHARED_BUFFER` (BAR mmap is a dma-buf); the
   // p2pdma-core fix adds `select PCI_P2PDMA_CORE`.
   {
-    SymbolDef core{"VFIO_PCI_CORE", K::kProvided, kVfioPciMenu,
-                   {{"VFIO_VIRQFD"}, {"IRQ_BYPASS_MANAGER"}}};
+    SymbolDef core{
+        "VFIO_PCI_CORE", K::kProvided, kVfioPciMenu, {{"VFIO_VIRQFD"}, {"IRQ_BYPASS_MANAGER"}}};
     if (patch) core.selects.push_back({"DMA_SHARED_BUFFER"});
     if (opts.p2pdma_core_fix) core.selects.push_back({"PCI_P2PDMA_CORE"});
     defs.push_back(std::move(core));
   }
   // drivers/vfio/pci/Kconfig: config VFIO_PCI_MMAP  def_bool y if !S390;
   // depends on VFIO_PCI_CORE (gates bar_mmap_supported).
-  defs.push_back({"VFIO_PCI_MMAP", K::kDerived, InVfioPciMenu("VFIO_PCI_CORE"), {}, {{true, "!S390"}}});
+  defs.push_back(
+      {"VFIO_PCI_MMAP", K::kDerived, InVfioPciMenu("VFIO_PCI_CORE"), {}, {{true, "!S390"}}});
   // drivers/vfio/pci/Kconfig: config VFIO_PCI_INTX  def_bool y if !S390;
   // depends on VFIO_PCI_CORE.
-  defs.push_back({"VFIO_PCI_INTX", K::kDerived, InVfioPciMenu("VFIO_PCI_CORE"), {}, {{true, "!S390"}}});
+  defs.push_back(
+      {"VFIO_PCI_INTX", K::kDerived, InVfioPciMenu("VFIO_PCI_CORE"), {}, {{true, "!S390"}}});
   // drivers/vfio/pci/Kconfig: config VFIO_PCI_DMABUF
   //   legacy (mainline): def_bool y if VFIO_PCI_CORE && PCI_P2PDMA && DMA_SHARED_BUFFER
   //   patch as posted:   def_bool y if PCI_P2PDMA
   // (The fix's later revision may change this condition too; vfiosim keeps the
   // posted one and asks p2pdma_provider_available() where the provider matters.)
-  defs.push_back({"VFIO_PCI_DMABUF", K::kDerived, kVfioPciMenu, {},
-                  {{true, patch ? "PCI_P2PDMA" : "VFIO_PCI_CORE && PCI_P2PDMA && DMA_SHARED_BUFFER"}}});
+  defs.push_back(
+      {"VFIO_PCI_DMABUF",
+       K::kDerived,
+       kVfioPciMenu,
+       {},
+       {{true, patch ? "PCI_P2PDMA" : "VFIO_PCI_CORE && PCI_P2PDMA && DMA_SHARED_BUFFER"}}});
 
   // ---- drivers/pci/Kconfig (inside `if PCI`) ----
   // drivers/pci/Kconfig: config PCI_P2PDMA  bool "PCI peer-to-peer transfer
   // support"; depends on ZONE_DEVICE; depends on 64BIT (the scatterlist
   // DMA-bus-address flag); select GENERIC_ALLOCATOR; select NEED_SG_DMA_FLAGS.
-  defs.push_back({"PCI_P2PDMA", K::kPrompt, "PCI && ZONE_DEVICE && 64BIT",
+  defs.push_back({"PCI_P2PDMA",
+                  K::kPrompt,
+                  "PCI && ZONE_DEVICE && 64BIT",
                   {{"GENERIC_ALLOCATOR"}, {"NEED_SG_DMA_FLAGS"}}});
   if (opts.p2pdma_core_fix) {
     // drivers/pci/Kconfig (proposed with the later revisions of the patch):
@@ -120,7 +128,8 @@ std::vector<SymbolDef> StandardSymbolDefs(Variant variant, const Options& opts) 
   // mm/Kconfig: config ZONE_DEVICE  bool "Device memory (pmem, HMM, etc...)
   // hotplug support"; depends on MEMORY_HOTPLUG; depends on MEMORY_HOTREMOVE;
   // depends on SPARSEMEM_VMEMMAP; select XARRAY_MULTI.
-  defs.push_back({"ZONE_DEVICE", K::kPrompt, "MEMORY_HOTPLUG && MEMORY_HOTREMOVE && SPARSEMEM_VMEMMAP"});
+  defs.push_back(
+      {"ZONE_DEVICE", K::kPrompt, "MEMORY_HOTPLUG && MEMORY_HOTREMOVE && SPARSEMEM_VMEMMAP"});
 
   // ---- drivers/dma-buf/Kconfig ----
   // drivers/dma-buf/Kconfig: config DMA_SHARED_BUFFER  bool; default n;
@@ -144,12 +153,18 @@ std::vector<SymbolDef> StandardSymbolDefs(Variant variant, const Options& opts) 
   defs.push_back({"ARCH_SUPPORTS_HUGE_PFNMAP", K::kProvided, "TRANSPARENT_HUGEPAGE"});
   // mm/Kconfig: config ARCH_SUPPORTS_PMD_PFNMAP  def_bool y; depends on
   // ARCH_SUPPORTS_HUGE_PFNMAP && HAVE_ARCH_TRANSPARENT_HUGEPAGE.
-  defs.push_back({"ARCH_SUPPORTS_PMD_PFNMAP", K::kDerived,
-                  "ARCH_SUPPORTS_HUGE_PFNMAP && HAVE_ARCH_TRANSPARENT_HUGEPAGE", {}, {{true, ""}}});
+  defs.push_back({"ARCH_SUPPORTS_PMD_PFNMAP",
+                  K::kDerived,
+                  "ARCH_SUPPORTS_HUGE_PFNMAP && HAVE_ARCH_TRANSPARENT_HUGEPAGE",
+                  {},
+                  {{true, ""}}});
   // mm/Kconfig: config ARCH_SUPPORTS_PUD_PFNMAP  def_bool y; depends on
   // ARCH_SUPPORTS_HUGE_PFNMAP && HAVE_ARCH_TRANSPARENT_HUGEPAGE_PUD.
-  defs.push_back({"ARCH_SUPPORTS_PUD_PFNMAP", K::kDerived,
-                  "ARCH_SUPPORTS_HUGE_PFNMAP && HAVE_ARCH_TRANSPARENT_HUGEPAGE_PUD", {}, {{true, ""}}});
+  defs.push_back({"ARCH_SUPPORTS_PUD_PFNMAP",
+                  K::kDerived,
+                  "ARCH_SUPPORTS_HUGE_PFNMAP && HAVE_ARCH_TRANSPARENT_HUGEPAGE_PUD",
+                  {},
+                  {{true, ""}}});
   return defs;
 }
 

@@ -114,9 +114,8 @@ absl::StatusOr<SymbolTable> SymbolTable::Build(std::vector<SymbolDef> defs) {
       reads[i].push_back(
           {by.selector, absl::StrFormat("%s is selected by %s", sym.name, selector.name)});
       for (const std::string& s : selector.selects[by.select_index].condition.Symbols()) {
-        reads[i].push_back({t.index_.at(s),
-                            absl::StrFormat("%s is selected by %s if %s", sym.name,
-                                            selector.name, s)});
+        reads[i].push_back({t.index_.at(s), absl::StrFormat("%s is selected by %s if %s", sym.name,
+                                                            selector.name, s)});
       }
     }
   }
@@ -151,8 +150,8 @@ absl::StatusOr<SymbolTable> SymbolTable::Build(std::vector<SymbolDef> defs) {
           path.push_back(reads[stack[k].node][stack[k].next_edge - 1].text);
         }
         path.push_back(e.text);
-        return absl::InvalidArgumentError(
-            "recursive dependency detected: " + absl::StrJoin(path, ", "));
+        return absl::InvalidArgumentError("recursive dependency detected: " +
+                                          absl::StrJoin(path, ", "));
       }
       color[e.to] = kGrey;
       stack.push_back({e.to, 0});
@@ -170,10 +169,9 @@ int SymbolTable::Find(std::string_view name) const {
 std::string DescribeDefaults(const SymbolTable::Symbol& sym) {
   std::vector<std::string> parts;
   for (const SymbolTable::Symbol::Def& d : sym.defaults) {
-    std::string s = absl::StrFormat("%s %s", parts.empty() && sym.kind == SymbolKind::kDerived
-                                                 ? "def_bool"
-                                                 : "default",
-                                    d.value ? "y" : "n");
+    std::string s = absl::StrFormat(
+        "%s %s", parts.empty() && sym.kind == SymbolKind::kDerived ? "def_bool" : "default",
+        d.value ? "y" : "n");
     if (!d.condition.IsTrue()) s += " if " + d.condition.ToString();
     parts.push_back(std::move(s));
   }

@@ -221,3 +221,20 @@ HandleKind ResultKind(OpKind op);
 std::string_view HandleKindName(HandleKind k);
 
 }  // namespace vfiosim::scn
+
+// ---- helpers added with the parser (sim/scenario/ast.cc) ----
+#include <string_view>
+
+namespace vfiosim::scn {
+
+// Inside expectations, the operands of `mapped(...)`, `revoked(...)` and
+// `pagesize(...)` may name a thread's variable as `<thread>.<var>` (e.g.
+// `mapped(child.q, va)` for a process forked in thread `child`); such an
+// Operand's `name` holds the dotted text "child.q". Statement operands never do.
+struct QualifiedName {
+  std::string_view thread;  // empty for a plain (setup / finally) variable
+  std::string_view var;
+};
+QualifiedName SplitQualifiedName(std::string_view name);
+
+}  // namespace vfiosim::scn

@@ -1,0 +1,514 @@
+#include "model/machine.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_format.h"
+#include "model/mm/memory.h"
+#include "model/mm/mmap.h"
+#include "sim/core/thread.h"
+
+namespace vfiosim {
+namespace {
+constexpr uint64_t kBarBase = uint64_t{0x80} << 32;  // where BARs are placed (512 GiB)
+}
+
+Machine::Machine(const MachineConfig& cfg, MachineObserver* obs)
+    : cfg_(cfg), ctx_(cfg.ctx), obs_(obs), geometry_(mm::Geometry::ForArch(cfg.arch)) {
+  ctx_.observer = obs;
+  // Naturally aligned, non-overlapping BAR addresses, in declaration order
+  // (explicit addr= values were validated not to overlap).
+  std::vector<std::pair<uint64_t, uint64_t>> used;
+  for (const DeviceSpec& d : cfg.devices)
+    for (const BarSpec& b : d.bars)
+      if (b.present && b.addr) used.emplace_back(*b.addr, *b.addr + b.size);
+  uint64_t next = kBarBase;
+  int id = 0;
+  for (const DeviceSpec& d : cfg.devices) {
+    pci::PciDevice& dev = devices_.emplace_back(id++, d.name, d.bdf, !d.noreset);
+    for (int i = 0; i < pci::kNumBars; ++i) {
+      const BarSpec& s = d.bars[i];
+      if (!s.present) continue;
+      pci::PciBar& b = dev.bars[i];
+      b.present = true;
+      b.size = s.size;
+      b.mem64 = s.mem64;
+      b.prefetch = s.prefetch;
+      b.io = s.io;
+      if (s.addr) {
+        b.start = *s.addr;
+        continue;
+      }
+      uint64_t a = (next + s.size - 1) & ~(s.size - 1);
+      for (bool moved = true; moved;) {
+        moved = false;
+        for (auto [lo, hi] : used)
+          if (a < hi && lo < a + s.size) {
+            a = (hi + s.size - 1) & ~(s.size - 1);
+            moved = true;
+          }
+      }
+      b.start = a;
+      next = a + s.size;
+      used.emplace_back(a, a + s.size);
+    }
+  }
+  for (pci::PciDevice& dev : devices_) {
+    vfio::VfioPciCoreDevice& v = vdevs_.emplace_back(&dev, &ctx_);
+    v.next_dmabuf_id = &next_dmabuf_id_;
+  }
+}
+
+Machine::~Machine() = default;
+
+Process& Machine::NewProcess(bool implicit) {
+  Process& p = procs_.emplace_back();
+  p.id = static_cast<int>(procs_.size()) - 1;
+  p.implicit = implicit;
+  mm::HugePfnmap huge{ctx_.config.pmd_pfnmap, ctx_.config.pud_pfnmap};
+  p.mm = std::make_unique<mm::Mm>(p.id, geometry_, huge, obs_);
+  return p;
+}
+
+Value Machine::OpProcess() { return Value::Handle(static_cast<uint64_t>(NewProcess(false).id)); }
+
+int Machine::InstallFd(int proc, mm::File* f) {
+  Process& p = procs_[proc];
+  p.fds.push_back(f);
+  fdrefs_.push_back(FdRef{proc, static_cast<int>(p.fds.size()) - 1});
+  return static_cast<int>(fdrefs_.size()) - 1;
+}
+
+mm::File* Machine::ResolveFd(Value h) const {
+  if (h.kind != Value::Kind::kHandle || h.v >= fdrefs_.size()) return nullptr;
+  const FdRef& r = fdrefs_[h.v];
+  return procs_[r.proc].fds[r.fd];
+}
+
+vfio::VfioPciCoreDevice* Machine::ResolveDevice(Value fd) const {
+  mm::File* f = ResolveFd(fd);
+  if (!f || f->kind() != mm::File::Kind::kVfioDevice) return nullptr;
+  return static_cast<vfio::VfioDeviceFile*>(f)->vdev();
+}
+
+dmabuf::DmaBuf* Machine::ResolveBuf(Value buf) const {
+  mm::File* f = ResolveFd(buf);
+  if (!f || f->kind() != mm::File::Kind::kDmaBuf) return nullptr;
+  return static_cast<dmabuf::DmaBuf*>(f);
+}
+
+dmabuf::Attachment* Machine::ResolveAtt(Value att) const {
+  if (att.kind != Value::Kind::kHandle || att.v >= atts_.size()) return nullptr;
+  return const_cast<dmabuf::Attachment*>(&atts_[att.v]);
+}
+
+sim::Task<Value> Machine::OpOpen(int device, std::optional<int> proc) {
+  sim::FuncScope f("vfio_device_fops_open");
+  int owner = proc ? *proc : NewProcess(true).id;
+  if (procs_[owner].exited) co_return Value::Err(kEBADF);
+  vfio::VfioDeviceFile* file = co_await vfio::vfio_device_open(vdevs_[device]);
+  co_return Value::Handle(static_cast<uint64_t>(InstallFd(owner, file)));
+}
+
+sim::Task<Value> Machine::OpMmap(int proc, Value fd_handle, std::optional<int> bar, uint64_t offset,
+                                 std::optional<uint64_t> len, bool writable, std::optional<uint64_t> at) {
+  sim::FuncScope f("sys_mmap");
+  Process& p = procs_[proc];
+  mm::File* file = ResolveFd(fd_handle);
+  if (!file) co_return Value::Err(kEBADF);
+  if (p.exited) co_return Value::Err(kEINVAL);
+  if (offset & 4095) co_return Value::Err(kEINVAL);
+  mm::MmapRequest req;
+  req.writable = writable;
+  if (at) {
+    req.fixed = true;
+    req.addr = *at;
+  }
+  const pci::PciDevice* dev = nullptr;
+  if (file->kind() == mm::File::Kind::kVfioDevice) {
+    vfio::VfioPciCoreDevice* vdev = static_cast<vfio::VfioDeviceFile*>(file)->vdev();
+    dev = &vdev->pdev();
+    const int index = bar.value_or(0);
+    if (index < 0 || index >= pci::kNumBars) co_return Value::Err(kEINVAL);
+    const uint64_t bar_size = dev->bars[index].size;
+    req.len = len ? *len : (offset < bar_size ? bar_size - offset : 0);
+    req.pgoff = (static_cast<uint64_t>(index) << vfio::kPgoffIndexShift) + (offset >> 12);
+  } else {
+    auto* buf = static_cast<dmabuf::DmaBuf*>(file);
+    req.len = len ? *len : (offset < buf->size() ? buf->size() - offset : 0);
+    req.pgoff = offset >> 12;
+  }
+  if (req.len == 0) co_return Value::Err(kEINVAL);
+  req.len = (req.len + 4095) & ~uint64_t{4095};
+  const int64_t r = co_await mm::do_mmap(*p.mm, *file, req);
+  if (dev && obs_) obs_->OnBarMmapResult(*dev, bar.value_or(0), r < 0 ? static_cast<int>(-r) : 0);
+  if (r < 0) co_return Value::Err(static_cast<int>(-r));
+  co_return Value::Int(static_cast<uint64_t>(r));
+}
+
+sim::Task<Value> Machine::OpMunmap(int proc, uint64_t addr, std::optional<uint64_t> len) {
+  Process& p = procs_[proc];
+  if (p.exited) co_return Value::Err(kEINVAL);
+  uint64_t l = 0;
+  if (len) {
+    l = *len;
+  } else {
+    mm::Vma* v = p.mm->VmaLookup(addr);  // the whole mapping at addr
+    if (!v) co_return Value::Err(kEINVAL);
+    l = v->vm_end - addr;
+  }
+  const int r = co_await mm::do_munmap(*p.mm, addr, l, ctx_.bug(Bug::kLeakOnMunmap));
+  co_return Value::FromRet(r);
+}
+
+std::optional<Machine::Decoded> Machine::DecodePhys(uint64_t paddr) {
+  for (pci::PciDevice& d : devices_)
+    if (auto hit = d.Decode(paddr)) return Decoded{&d, hit->first, hit->second};
+  return std::nullopt;
+}
+
+sim::Task<Value> Machine::CpuAccess(int proc, uint64_t va, bool write, uint32_t value, const char* who) {
+  Process& p = procs_[proc];
+  if (p.exited) co_return Value::Sig(kSIGSEGV);
+  mm::Mm& mm = *p.mm;
+  for (;;) {
+    {
+      sim::FuncScope f(write ? "cpu_store" : "cpu_load");
+      co_await mm.ptl.Lock();  // the walk; a zap's TLB shootdown waits for it
+      std::optional<mm::Leaf> leaf = mm.pt.Lookup(va);
+      if (leaf) {
+        if (write && !leaf->writable) {
+          mm.ptl.Unlock();
+          co_return Value::Sig(kSIGSEGV);
+        }
+        const uint64_t paddr = (leaf->pfn << 12) + (va - leaf->va);
+        std::optional<Decoded> d = DecodePhys(paddr);
+        if (!d) {  // not BAR memory (a bad PTE: pfn-out-of-range already said so)
+          mm.ptl.Unlock();
+          co_return Value::Int(0xffffffff);
+        }
+        co_await sim::Access(d->dev->mmio(), write, "mmio");
+        if (obs_) obs_->OnMmioAccess(*d->dev, d->bar, d->off, who);
+        Value r = Value::Ok();
+        if (!d->dev->decode_enabled()) {
+          r = write ? Value::Ok() : Value::Int(0xffffffff);  // master abort
+        } else if (write) {
+          d->dev->WriteBar(d->bar, d->off, value);
+        } else {
+          r = Value::Int(d->dev->ReadBar(d->bar, d->off));
+        }
+        mm.ptl.Unlock();
+        co_return r;
+      }
+      mm.ptl.Unlock();
+    }
+    // The page fault: exc_page_fault() -> handle_mm_fault() under mmap_lock.
+    sim::FuncScope f("exc_page_fault");
+    co_await mm.mmap_lock.LockRead();
+    mm::Vma* vma = mm.VmaLookup(va);
+    if (!vma || (write && !vma->writable)) {
+      mm.mmap_lock.UnlockRead();
+      co_return Value::Sig(kSIGSEGV);
+    }
+    const mm::VmFaultResult fr = co_await mm::handle_mm_fault(mm, *vma, va, write);
+    mm.mmap_lock.UnlockRead();
+    if (fr == mm::VmFaultResult::kSigbus || fr == mm::VmFaultResult::kOom) co_return Value::Sig(kSIGBUS);
+    if (fr == mm::VmFaultResult::kSigsegv) co_return Value::Sig(kSIGSEGV);
+    // VM_FAULT_NOPAGE: the instruction is retried.
+  }
+}
+
+sim::Task<Value> Machine::OpRead(int proc, uint64_t addr) { return CpuAccess(proc, addr, false, 0, "cpu"); }
+sim::Task<Value> Machine::OpWrite(int proc, uint64_t addr, uint32_t value) {
+  return CpuAccess(proc, addr, true, value, "cpu");
+}
+
+sim::Task<Value> Machine::OpTouch(int proc, uint64_t addr, uint64_t len) {
+  const uint64_t first = addr & ~uint64_t{4095};
+  for (uint64_t va = first; va < addr + len; va += 4096) {
+    Value r = co_await CpuAccess(proc, va, false, 0, "cpu");
+    if (r.failed()) co_return r;
+    if (va + 4096 < va) break;
+  }
+  co_return Value::Ok();
+}
+
+sim::Task<Value> Machine::OpCommand(Value fd, bool mem) {
+  vfio::VfioPciCoreDevice* vdev = ResolveDevice(fd);
+  if (!vdev) co_return Value::Err(kEBADF);
+  co_return Value::FromRet(co_await vfio::vfio_pci_write_command_mem(*vdev, mem));
+}
+
+sim::Task<Value> Machine::OpReset(Value fd) {
+  vfio::VfioPciCoreDevice* vdev = ResolveDevice(fd);
+  if (!vdev) co_return Value::Err(kEBADF);
+  co_return Value::FromRet(co_await vfio::vfio_pci_ioctl_reset(*vdev));
+}
+
+sim::Task<Value> Machine::OpPower(Value fd, bool d3) {
+  vfio::VfioPciCoreDevice* vdev = ResolveDevice(fd);
+  if (!vdev) co_return Value::Err(kEBADF);
+  const int r = d3 ? co_await vfio::vfio_pci_runtime_pm_entry(*vdev) : co_await vfio::vfio_pci_runtime_pm_exit(*vdev);
+  co_return Value::FromRet(r);
+}
+
+Value Machine::OpInfo(Value fd, int bar) {
+  vfio::VfioPciCoreDevice* vdev = ResolveDevice(fd);
+  if (!vdev) return Value::Err(kEBADF);
+  if (bar < 0 || bar >= pci::kNumBars) return Value::Err(kEINVAL);
+  const bool mmap = vfio::vfio_pci_region_info_mmap(*vdev, bar);
+  if (obs_) obs_->OnRegionInfo(vdev->pdev(), bar, mmap);
+  return Value{mmap ? Value::Kind::kMmap : Value::Kind::kNommap, 0};
+}
+
+sim::Task<Value> Machine::OpExport(Value fd, int bar, std::vector<vfio::ExportRange> ranges) {
+  vfio::VfioPciCoreDevice* vdev = ResolveDevice(fd);
+  if (!vdev) co_return Value::Err(kEBADF);
+  int err = 0;
+  dmabuf::DmaBuf* buf = co_await vfio::vfio_pci_core_feature_dma_buf(*vdev, bar, std::move(ranges), &err);
+  if (!buf) co_return Value::Err(err);
+  co_return Value::Handle(static_cast<uint64_t>(InstallFd(fdrefs_[fd.v].proc, buf)));  // dma_buf_fd()
+}
+
+sim::Task<Value> Machine::OpAttach(Value bufh, bool dynamic) {
+  dmabuf::DmaBuf* buf = ResolveBuf(bufh);
+  if (!buf) co_return Value::Err(kEBADF);
+  dmabuf::Attachment& att = atts_.emplace_back();
+  att.id = static_cast<int>(atts_.size()) - 1;
+  att.ignores_move = ctx_.bug(Bug::kImporterIgnoresMove);
+  const int r = co_await dmabuf::dma_buf_attach(*buf, att, dynamic);
+  if (r) co_return Value::Err(-r);
+  co_return Value::Handle(static_cast<uint64_t>(att.id));
+}
+
+sim::Task<Value> Machine::OpMap(Value atth) {
+  dmabuf::Attachment* att = ResolveAtt(atth);
+  if (!att || !att->attached) {
+    if (att && obs_) obs_->OnUseAfterFree("attachment");
+    co_return Value::Err(kEBADF);
+  }
+  co_return Value::FromRet(co_await dmabuf::dma_buf_map_attachment(*att));
+}
+
+sim::Task<Value> Machine::OpUnmap(Value atth) {
+  dmabuf::Attachment* att = ResolveAtt(atth);
+  if (!att || !att->attached) {
+    if (att && obs_) obs_->OnUseAfterFree("attachment");
+    co_return Value::Err(kEBADF);
+  }
+  co_return Value::FromRet(co_await dmabuf::dma_buf_unmap_attachment(*att));
+}
+
+sim::Task<Value> Machine::AccessThroughSg(const std::vector<dmabuf::PhysRange>& sg, uint64_t offset,
+                                          const void* obj, const char* who) {
+  (void)obj;
+  uint64_t start = 0;
+  for (const dmabuf::PhysRange& r : sg) {
+    if (offset >= start && offset - start < r.len) {
+      std::optional<Decoded> d = DecodePhys(r.paddr + (offset - start));
+      if (!d) co_return Value::Err(kEIO);
+      if (obs_) obs_->OnMmioAccess(*d->dev, d->bar, d->off, who);
+      if (!d->dev->decode_enabled()) co_return Value::Int(0xffffffff);
+      co_return Value::Int(d->dev->ReadBar(d->bar, d->off));
+    }
+    start += r.len;
+  }
+  co_return Value::Err(kEINVAL);
+}
+
+sim::Task<Value> Machine::OpDma(Value atth, uint64_t offset) {
+  sim::FuncScope f("importer_dma");
+  dmabuf::Attachment* att = ResolveAtt(atth);
+  if (!att) co_return Value::Err(kEBADF);
+  auto* priv = static_cast<vfio::VfioPciDmaBuf*>(att->dmabuf->priv());
+  const pci::PciDevice& dev = priv->orig_vdev->pdev();
+  // One indivisible step: the importer's mapping and the device's MMIO.
+  co_await sim::Access2(att, false, dev.mmio(), false, "dma");
+  if (!att->attached) {
+    if (obs_) obs_->OnUseAfterFree("attachment");
+    co_return Value::Err(kEIO);
+  }
+  if (!att->mapped) co_return Value::Err(kEIO);
+  if (att->invalidated && obs_) obs_->OnImporterAfterMove(*att);
+  co_return co_await AccessThroughSg(att->sgt, offset, att, "dma");
+}
+
+sim::Task<Value> Machine::OpDetach(Value atth) {
+  dmabuf::Attachment* att = ResolveAtt(atth);
+  if (!att || !att->attached) {
+    if (att && obs_) obs_->OnUseAfterFree("attachment");
+    co_return Value::Err(kEBADF);
+  }
+  co_return Value::FromRet(co_await dmabuf::dma_buf_detach(*att));
+}
+
+sim::Task<Value> Machine::OpRevoke(Value fd, Value bufh) {
+  vfio::VfioPciCoreDevice* vdev = ResolveDevice(fd);
+  dmabuf::DmaBuf* buf = ResolveBuf(bufh);
+  if (!vdev || !buf) co_return Value::Err(kEBADF);
+  co_return Value::FromRet(co_await vfio::vfio_pci_dma_buf_revoke_ioctl(*vdev, *buf));
+}
+
+sim::Task<Value> Machine::OpFork(int proc) {
+  if (procs_[proc].exited) co_return Value::Err(kEINVAL);
+  Process& child = NewProcess(false);
+  Process& parent = procs_[proc];
+  co_await mm::dup_mmap(*parent.mm, *child.mm);
+  for (mm::File* f : parent.fds) {  // dup_fd()
+    if (f) f->get_file();
+    child.fds.push_back(f);
+  }
+  co_return Value::Handle(static_cast<uint64_t>(child.id));
+}
+
+sim::Task<Value> Machine::OpClose(Value h) {
+  sim::FuncScope f("close_fd");
+  if (h.kind != Value::Kind::kHandle || h.v >= fdrefs_.size()) co_return Value::Err(kEBADF);
+  const FdRef r = fdrefs_[h.v];
+  mm::File* file = procs_[r.proc].fds[r.fd];
+  if (!file) co_return Value::Err(kEBADF);
+  procs_[r.proc].fds[r.fd] = nullptr;
+  co_await file->fput();
+  co_return Value::Ok();
+}
+
+sim::Task<Value> Machine::OpExit(int proc) {
+  sim::FuncScope f("do_exit");
+  Process& p = procs_[proc];
+  if (p.exited) co_return Value::Ok();
+  co_await mm::exit_mmap(*p.mm, ctx_.bug(Bug::kLeakOnMunmap));
+  for (mm::File*& file : p.fds) {  // exit_files()
+    if (!file) continue;
+    mm::File* fl = file;
+    file = nullptr;
+    co_await fl->fput();
+  }
+  p.exited = true;
+  co_return Value::Ok();
+}
+
+sim::Task<Value> Machine::OpIommuMap(int proc, uint64_t addr, uint64_t len) {
+  sim::FuncScope f("vfio_iommu_type1_map_dma");
+  Process& p = procs_[proc];
+  if (p.exited || len == 0 || (addr & 4095) || (len & 4095)) co_return Value::Err(kEINVAL);
+  mm::Mm& mm = *p.mm;
+  IovaMapping m;
+  m.type1 = true;
+  co_await mm.mmap_lock.LockRead();
+  for (uint64_t cur = addr; cur < addr + len;) {
+    // vaddr_get_pfns() -> follow_fault_pfn(): follow_pfnmap_start(), faulting in
+    // with fixup_user_fault() when nothing is mapped.
+    mm::Vma* vma = mm.VmaLookup(cur);
+    if (!vma || !vma->pfnmap) {
+      mm.mmap_lock.UnlockRead();
+      co_return Value::Err(kEFAULT);
+    }
+    co_await mm.ptl.Lock();
+    std::optional<mm::Leaf> leaf = mm.pt.Lookup(cur);
+    mm.ptl.Unlock();
+    if (!leaf) {
+      sim::FuncScope fx("fixup_user_fault");
+      if (co_await mm::handle_mm_fault(mm, *vma, cur, false) != mm::VmFaultResult::kNoPage) {
+        mm.mmap_lock.UnlockRead();
+        co_return Value::Err(kEFAULT);
+      }
+      continue;
+    }
+    // Step by the leaf size ("vfio: Improve DMA mapping performance for huge pfnmaps").
+    const uint64_t paddr = (leaf->pfn << 12) + (cur - leaf->va);
+    const uint64_t step = std::min(leaf->end(), addr + len) - cur;
+    if (!m.ranges.empty() && m.ranges.back().paddr + m.ranges.back().len == paddr)
+      m.ranges.back().len += step;
+    else
+      m.ranges.push_back({paddr, step});
+    cur += step;
+  }
+  mm.mmap_lock.UnlockRead();
+  if (auto d = DecodePhys(m.ranges.front().paddr)) m.target = d->dev;
+  m.id = static_cast<int>(iovas_.size());
+  iovas_.push_back(std::move(m));
+  co_return Value::Handle(static_cast<uint64_t>(iovas_.back().id));
+}
+
+sim::Task<Value> Machine::OpIommufdMap(Value bufh) {
+  sim::FuncScope f("vfio_pci_dma_buf_iommufd_map");
+  dmabuf::DmaBuf* buf = ResolveBuf(bufh);
+  if (!buf) co_return Value::Err(kEBADF);
+  auto* priv = static_cast<vfio::VfioPciDmaBuf*>(buf->priv());
+  if (priv->phys_vec.size() != 1) co_return Value::Err(kEINVAL);
+  // iommufd is a dynamic importer: attach, then map under the resv lock.
+  dmabuf::Attachment& att = atts_.emplace_back();
+  att.id = static_cast<int>(atts_.size()) - 1;
+  int r = co_await dmabuf::dma_buf_attach(*buf, att, true);
+  if (r == 0) r = co_await dmabuf::dma_buf_map_attachment(att);
+  if (r) co_return Value::Err(-r);
+  IovaMapping& m = iovas_.emplace_back();
+  m.id = static_cast<int>(iovas_.size()) - 1;
+  m.att = &att;
+  m.target = &priv->orig_vdev->pdev();
+  co_return Value::Handle(static_cast<uint64_t>(m.id));
+}
+
+sim::Task<Value> Machine::OpP2p(Value ioh, uint64_t offset) {
+  sim::FuncScope f("peer_p2p_dma");
+  if (ioh.kind != Value::Kind::kHandle || ioh.v >= iovas_.size()) co_return Value::Err(kEBADF);
+  IovaMapping& m = iovas_[ioh.v];
+  if (m.att) {
+    co_await sim::Access2(m.att, false, m.target->mmio(), false, "p2p");
+    if (!m.att->mapped) co_return Value::Err(kEIO);
+    if (m.att->invalidated && obs_) obs_->OnImporterAfterMove(*m.att);
+    co_return co_await AccessThroughSg(m.att->sgt, offset, m.att, "p2p");
+  }
+  co_await sim::Access(m.target->mmio(), false, "p2p");
+  co_return co_await AccessThroughSg(m.ranges, offset, &m, "p2p");
+}
+
+uint64_t Machine::PageSize(int proc, uint64_t addr) const {
+  const Process& p = procs_[proc];
+  if (p.exited) return 0;
+  std::optional<mm::Leaf> leaf = p.mm->pt.Lookup(addr);
+  return leaf ? leaf->size() : 0;
+}
+
+bool Machine::Revoked(Value buf) const {
+  dmabuf::DmaBuf* b = ResolveBuf(buf);
+  if (!b) {
+    // A closed buf handle: look the file up even though the fd is gone.
+    if (buf.kind != Value::Kind::kHandle || buf.v >= fdrefs_.size()) return false;
+    return false;
+  }
+  return static_cast<vfio::VfioPciDmaBuf*>(b->priv())->revoked();
+}
+
+bool Machine::AllClosedAndExited() const {
+  for (const Process& p : procs_) {
+    if (!p.implicit && !p.exited) return false;
+    for (mm::File* f : p.fds)
+      if (f) return false;
+  }
+  return true;
+}
+
+std::vector<vfio::VfioPciDmaBuf*> Machine::AllDmaBufs() {
+  std::vector<vfio::VfioPciDmaBuf*> out;
+  for (vfio::VfioPciCoreDevice& v : vdevs_)
+    for (vfio::VfioPciDmaBuf& p : v.privs) out.push_back(&p);
+  return out;
+}
+
+std::vector<std::string> Machine::LiveObjects() const {
+  std::vector<std::string> out;
+  for (const vfio::VfioPciCoreDevice& v : vdevs_) {
+    if (v.open_count) out.push_back(absl::StrFormat("%s: device open (open_count=%d)", v.name(), v.open_count));
+    for (const vfio::VfioPciDmaBuf& p : v.privs)
+      if (!p.freed) out.push_back(absl::StrFormat("dmabuf%d (refcount %d)", p.id, p.dmabuf->refcount()));
+    if (v.registrations != 1)
+      out.push_back(absl::StrFormat("%s: %d registration reference(s)", v.name(), v.registrations - 1));
+  }
+  for (const dmabuf::Attachment& a : atts_)
+    if (a.attached) out.push_back(absl::StrFormat("attachment%d", a.id));
+  for (const Process& p : procs_)
+    if (!p.mm->vmas.empty()) out.push_back(absl::StrFormat("%s: %d vma(s)", p.mm->name, p.mm->vmas.size()));
+  return out;
+}
+
+}  // namespace vfiosim

@@ -1,0 +1,165 @@
+// Machine: one simulated computer — PCI devices bound to vfio-pci, processes with
+// their mms and fd tables, dma-bufs, importers and IOMMU mappings — and the
+// user-visible operations of the scenario language (syscalls and ioctls), each a
+// coroutine a simulated thread runs. A Machine is rebuilt for every explored
+// schedule; everything it creates lives until it is destroyed, so a released
+// object can still be recognised when something touches it (use-after-free).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/arch.h"
+#include "model/dmabuf/dma_buf.h"
+#include "model/mm/mm.h"
+#include "model/pci/pci_device.h"
+#include "model/result.h"
+#include "model/vfio/vfio_context.h"
+#include "model/vfio/vfio_pci_core.h"
+#include "sim/core/task.h"
+
+namespace vfiosim {
+
+struct BarSpec {
+  bool present = false;
+  uint64_t size = 0;
+  bool mem64 = false, prefetch = false, io = false;
+  std::optional<uint64_t> addr;
+};
+
+struct DeviceSpec {
+  std::string name;
+  std::string bdf;
+  bool noreset = false;
+  std::array<BarSpec, pci::kNumBars> bars;
+};
+
+struct MachineConfig {
+  Arch arch = Arch::kX86_64;
+  vfio::VfioContext ctx;
+  std::vector<DeviceSpec> devices;
+};
+
+// Everything the checker hears about (events, not state scans).
+class MachineObserver : public mm::MmObserver, public vfio::VfioObserver {
+ public:
+  // mmap of BAR `bar` of `dev` failed with `err` (mmap-flag-lies).
+  virtual void OnBarMmapResult(const pci::PciDevice& dev, int bar, int err) = 0;
+  virtual void OnRegionInfo(const pci::PciDevice& dev, int bar, bool mmap) = 0;
+};
+
+struct Process {
+  int id = 0;
+  bool implicit = false;  // the owner of fds opened without `in`
+  bool exited = false;
+  std::unique_ptr<mm::Mm> mm;
+  std::vector<mm::File*> fds;  // nullptr once closed
+};
+
+// An IOVA mapping: VFIO type1 (PFNs resolved once, never invalidated) or
+// iommufd (an importer of the dma-buf, dropped by move_notify).
+struct IovaMapping {
+  int id = 0;
+  bool type1 = false;
+  std::vector<dmabuf::PhysRange> ranges;  // type1
+  dmabuf::Attachment* att = nullptr;      // iommufd
+  const pci::PciDevice* target = nullptr;
+};
+
+class Machine {
+ public:
+  Machine(const MachineConfig& cfg, MachineObserver* obs);
+  ~Machine();
+  Machine(const Machine&) = delete;
+  Machine& operator=(const Machine&) = delete;
+
+  // ---- handles: ids into the tables below ----
+  struct FdRef {
+    int proc;
+    int fd;
+  };
+
+  // ---- the scenario language's ops ----
+  Value OpProcess();
+  sim::Task<Value> OpOpen(int device, std::optional<int> proc);
+  sim::Task<Value> OpMmap(int proc, Value fd_handle, std::optional<int> bar, uint64_t offset,
+                          std::optional<uint64_t> len, bool writable, std::optional<uint64_t> at);
+  sim::Task<Value> OpMunmap(int proc, uint64_t addr, std::optional<uint64_t> len);
+  sim::Task<Value> OpRead(int proc, uint64_t addr);
+  sim::Task<Value> OpWrite(int proc, uint64_t addr, uint32_t value);
+  sim::Task<Value> OpTouch(int proc, uint64_t addr, uint64_t len);
+  sim::Task<Value> OpCommand(Value fd, bool mem);
+  sim::Task<Value> OpReset(Value fd);
+  sim::Task<Value> OpPower(Value fd, bool d3);
+  Value OpInfo(Value fd, int bar);
+  sim::Task<Value> OpExport(Value fd, int bar, std::vector<vfio::ExportRange> ranges);
+  sim::Task<Value> OpAttach(Value buf, bool dynamic);
+  sim::Task<Value> OpMap(Value att);
+  sim::Task<Value> OpUnmap(Value att);
+  sim::Task<Value> OpDma(Value att, uint64_t offset);
+  sim::Task<Value> OpDetach(Value att);
+  sim::Task<Value> OpRevoke(Value fd, Value buf);
+  sim::Task<Value> OpFork(int proc);
+  sim::Task<Value> OpClose(Value fd_or_buf);
+  sim::Task<Value> OpExit(int proc);
+  sim::Task<Value> OpIommuMap(int proc, uint64_t addr, uint64_t len);
+  sim::Task<Value> OpIommufdMap(Value buf);
+  sim::Task<Value> OpP2p(Value iova, uint64_t offset);
+
+  // ---- state the checker and expectations read ----
+  const MachineConfig& config() const { return cfg_; }
+  const vfio::VfioContext& ctx() const { return ctx_; }
+  std::deque<pci::PciDevice>& devices() { return devices_; }
+  std::deque<vfio::VfioPciCoreDevice>& vdevs() { return vdevs_; }
+  std::deque<Process>& processes() { return procs_; }
+  std::deque<dmabuf::Attachment>& attachments() { return atts_; }
+  std::deque<IovaMapping>& iovas() { return iovas_; }
+  // The page size of the leaf mapping addr in proc (0 if none); mapped().
+  uint64_t PageSize(int proc, uint64_t addr) const;
+  // revoked(buf): the dma-buf behind a buf handle is revoked (or gone).
+  bool Revoked(Value buf) const;
+  // The device, BAR and offset a physical address decodes to.
+  struct Decoded {
+    pci::PciDevice* dev;
+    int bar;
+    uint64_t off;
+  };
+  std::optional<Decoded> DecodePhys(uint64_t paddr);
+  // Whether the scenario closed every fd and exited every process.
+  bool AllClosedAndExited() const;
+  // Objects still alive (for the leak invariant); empty if none.
+  std::vector<std::string> LiveObjects() const;
+  // Every VFIO dma-buf created so far.
+  std::vector<vfio::VfioPciDmaBuf*> AllDmaBufs();
+  // Describe a value for traces (`#3` -> `fd3(gpu)` etc. is done by sim/).
+
+ private:
+  mm::File* ResolveFd(Value h) const;
+  vfio::VfioPciCoreDevice* ResolveDevice(Value fd) const;
+  dmabuf::DmaBuf* ResolveBuf(Value buf) const;
+  dmabuf::Attachment* ResolveAtt(Value att) const;
+  int InstallFd(int proc, mm::File* f);
+  Process& NewProcess(bool implicit);
+  sim::Task<Value> CpuAccess(int proc, uint64_t addr, bool write, uint32_t value, const char* who);
+  sim::Task<Value> AccessThroughSg(const std::vector<dmabuf::PhysRange>& sg, uint64_t offset, const void* obj,
+                                   const char* who);
+
+  MachineConfig cfg_;
+  vfio::VfioContext ctx_;
+  MachineObserver* obs_;
+  mm::Geometry geometry_;
+  std::deque<pci::PciDevice> devices_;
+  std::deque<vfio::VfioPciCoreDevice> vdevs_;
+  std::deque<Process> procs_;
+  std::vector<FdRef> fdrefs_;
+  std::deque<dmabuf::Attachment> atts_;
+  std::deque<IovaMapping> iovas_;
+  int next_dmabuf_id_ = 1;
+};
+
+}  // namespace vfiosim

@@ -1,0 +1,79 @@
+// Execution: one run of a Program against a fresh Machine — setup single-threaded,
+// the threads interleaved one step at a time as a Chooser decides, then finally —
+// with the Checker watching every step. Deterministic: the same choices give the
+// same result, byte for byte.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "model/machine.h"
+#include "sim/check/checker.h"
+#include "sim/core/thread.h"
+#include "sim/run/program.h"
+
+namespace vfiosim::sim {
+
+// Decides which thread runs next at each step of the concurrent phase.
+class Chooser {
+ public:
+  virtual ~Chooser() = default;
+  // `enabled`: runnable thread ids, ascending (never empty). `threads`: all
+  // threads, with their pending ops. Returns one of `enabled`, or -1 to abandon
+  // the execution (e.g. every enabled thread is in the sleep set).
+  virtual int Choose(int step, std::span<const int> enabled, std::span<Thread* const> threads) = 0;
+};
+
+// Always the lowest enabled thread: what `--replay` continues with past the end
+// of a schedule id.
+class FirstChooser : public Chooser {
+ public:
+  int Choose(int, std::span<const int> enabled, std::span<Thread* const>) override { return enabled[0]; }
+};
+
+struct ExecOptions {
+  bool record_trace = false;
+  uint64_t max_steps = 100000;  // per schedule: a livelock guard
+};
+
+// One row of a recorded trace: a step of one thread.
+struct TraceRow {
+  int thread;          // column: 0..n-1 the threads; -1 setup/finally
+  int step;            // step number (concurrent phase), -1 in setup/finally
+  std::string func;    // kernel function the step runs in
+  std::vector<std::string> lines;  // what happened
+};
+
+struct ExecResult {
+  enum class End { kComplete, kViolation, kDeadlock, kAbandoned, kStepLimit };
+  End end = End::kComplete;
+  std::optional<Violation> violation;
+  std::string schedule;  // the schedule id (choices at branching steps)
+  int steps = 0;         // steps of the concurrent phase
+  int branch_points = 0;
+  std::string outcome;   // "cpu.r=0 admin.c=ok" (complete schedules)
+  std::vector<char> expect_holds;  // per expectation (complete schedules): cond value
+  LockGraph locks;
+  std::vector<TraceRow> trace;
+};
+
+class Execution {
+ public:
+  Execution(const Program& p, const ExecOptions& o);
+  ~Execution();
+  ExecResult Run(Chooser& chooser);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// The thread-id character of a schedule id ('0'-'9', 'a'-'z', 'A'-'Z').
+char ScheduleChar(int thread);
+int ScheduleThread(char c);  // -1 if not a schedule character
+
+}  // namespace vfiosim::sim

@@ -1,0 +1,199 @@
+#include "sim/run/program.h"
+
+#include <variant>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_format.h"
+#include "model/fixes.h"
+#include "model/kconfig/kconfig.h"
+
+namespace vfiosim::sim {
+namespace {
+
+std::string Where(const scn::Scenario& s, scn::SourceLoc l) {
+  if (l.line == 0) return absl::StrFormat("%s: error: ", s.file);
+  return absl::StrFormat("%s:%d:%d: error: ", s.file, l.line, l.col);
+}
+
+class Resolver {
+ public:
+  explicit Resolver(const scn::Scenario& s) : s_(s) {
+    for (size_t i = 0; i < s.devices.size(); ++i) devices_[s.devices[i].name] = static_cast<int>(i);
+  }
+  absl::flat_hash_map<std::string, int> globals;
+  std::vector<absl::flat_hash_map<std::string, int>> locals;
+
+  COperand Operand(const scn::Operand& op, int thread, bool device) const {
+    COperand c;
+    if (op.is_number()) {
+      c.kind = COperand::Kind::kNumber;
+      c.number = op.number;
+      return c;
+    }
+    if (device) {
+      c.kind = COperand::Kind::kDevice;
+      auto it = devices_.find(op.name);
+      c.device = it == devices_.end() ? -1 : it->second;
+      return c;
+    }
+    c.kind = COperand::Kind::kVar;
+    c.offset = op.offset;
+    c.slot = Lookup(op.name, thread);
+    return c;
+  }
+  Slot Lookup(const std::string& name, int thread) const {
+    if (thread >= 0) {
+      auto it = locals[thread].find(name);
+      if (it != locals[thread].end()) return Slot{thread, it->second};
+    }
+    auto it = globals.find(name);
+    if (it != globals.end()) return Slot{-1, it->second};
+    return Slot{};
+  }
+
+ private:
+  const scn::Scenario& s_;
+  absl::flat_hash_map<std::string, int> devices_;
+};
+
+bool IsDeviceOperand(const scn::Stmt& st, size_t i) { return st.op == scn::OpKind::kOpen && i == 0; }
+
+std::vector<CStmt> CompileBlock(const std::vector<scn::Stmt>& stmts, int thread, Resolver& r,
+                                std::vector<VarInfo>* vars, const std::string& prefix) {
+  std::vector<CStmt> out;
+  for (const scn::Stmt& st : stmts) {
+    CStmt c;
+    c.stmt = &st;
+    for (size_t i = 0; i < st.args.size(); ++i) {
+      // Numbers that are the value operand of write/dma/p2p stay numbers.
+      c.args.push_back(r.Operand(st.args[i], thread, IsDeviceOperand(st, i)));
+    }
+    if (st.in_proc) c.in_proc = r.Operand(*st.in_proc, thread, false);
+    if (st.at) c.at = r.Operand(*st.at, thread, false);
+    if (!st.bind.empty()) {
+      auto& table = thread >= 0 ? r.locals[thread] : r.globals;
+      const int idx = static_cast<int>(vars->size());
+      table[st.bind] = idx;
+      vars->push_back(VarInfo{prefix + st.bind, scn::ResultKind(st.op)});
+      c.bind = Slot{thread, idx};
+    }
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+}  // namespace
+
+Slot Program::Resolve(const std::string& name) const {
+  const size_t dot = name.find('.');
+  if (dot != std::string::npos) {
+    const std::string t = name.substr(0, dot), v = name.substr(dot + 1);
+    for (size_t i = 0; i < threads.size(); ++i) {
+      if (threads[i].name != t) continue;
+      for (size_t j = 0; j < threads[i].vars.size(); ++j)
+        if (threads[i].vars[j].name == name) return Slot{static_cast<int>(i), static_cast<int>(j)};
+    }
+    return Slot{};
+  }
+  for (size_t j = 0; j < globals.size(); ++j)
+    if (globals[j].name == name) return Slot{-1, static_cast<int>(j)};
+  return Slot{};
+}
+
+absl::StatusOr<Program> Compile(const scn::Scenario& s, const CompileOptions& opts) {
+  Program p;
+  p.scenario = &s;
+  MachineConfig& m = p.machine;
+  m.arch = s.arch;
+  m.ctx.variant = opts.variant.value_or(s.variant);
+  m.ctx.find_pfn = opts.find_pfn;
+  // Bugs and fixes: the file's, then the command line's.
+  for (const scn::NamedLoc& b : s.bugs) {
+    std::optional<Bug> bug = ParseBug(b.name);
+    if (!bug) return absl::InvalidArgumentError(Where(s, b.loc) + "unknown bug '" + b.name + "'");
+    m.ctx.bugs.add(*bug);
+  }
+  for (const std::string& b : opts.extra_bugs) {
+    std::optional<Bug> bug = ParseBug(b);
+    if (!bug) return absl::InvalidArgumentError("unknown bug '" + b + "' (see `vfiosim list bugs`)");
+    m.ctx.bugs.add(*bug);
+  }
+  bool p2pdma_core = false;
+  auto add_fix = [&](const std::string& name) -> bool {
+    std::optional<Fix> f = ParseFix(name);
+    if (!f) return false;
+    if (*f == Fix::kLegacyFallback) m.ctx.fixes.legacy_fallback = true;
+    if (*f == Fix::kHideMmapFlag) m.ctx.fixes.hide_mmap_flag = true;
+    if (*f == Fix::kP2pdmaCore) p2pdma_core = true;
+    return true;
+  };
+  for (const scn::NamedLoc& f : s.fixes)
+    if (!add_fix(f.name)) return absl::InvalidArgumentError(Where(s, f.loc) + "unknown fix '" + f.name + "'");
+  for (const std::string& f : opts.extra_fixes)
+    if (!add_fix(f)) return absl::InvalidArgumentError("unknown fix '" + f + "'");
+
+  // Kconfig: arch defaults, then a .config, then the file's settings, then --kconfig.
+  std::vector<kconfig::Setting> settings;
+  std::vector<std::string> where;
+  if (!opts.dot_config.empty()) {
+    absl::StatusOr<std::vector<kconfig::Setting>> dc =
+        kconfig::ParseDotConfig(opts.dot_config, opts.dot_config_name);
+    if (!dc.ok()) return dc.status();
+    for (kconfig::Setting& st : *dc) {
+      where.push_back(absl::StrFormat("%s:%d:%d: error: ", opts.dot_config_name, st.line, st.col));
+      settings.push_back(std::move(st));
+    }
+  }
+  for (const scn::KconfigSetting& k : s.kconfig) {
+    settings.push_back(kconfig::Setting{k.symbol, k.value, k.loc.line, k.loc.col});
+    where.push_back(Where(s, k.loc));
+  }
+  for (const scn::KconfigSetting& k : opts.kconfig) {
+    settings.push_back(kconfig::Setting{k.symbol, k.value, 0, 0});
+    where.push_back("--kconfig: error: ");
+  }
+  kconfig::Options kopts;
+  kopts.p2pdma_core_fix = p2pdma_core;
+  auto ev = kconfig::EvaluateDetailed(s.arch, m.ctx.variant, settings, kopts);
+  if (auto* err = std::get_if<kconfig::EvalError>(&ev)) {
+    const std::string w = err->setting_index < where.size() ? where[err->setting_index] : Where(s, {});
+    return absl::InvalidArgumentError(w + err->message);
+  }
+  const kconfig::Config& kc = std::get<kconfig::Config>(ev);
+  m.ctx.config.vfio_pci_mmap = kc.vfio_pci_mmap();
+  m.ctx.config.vfio_pci_dmabuf = kc.vfio_pci_dmabuf();
+  m.ctx.config.p2pdma_provider = kc.p2pdma_provider_available();
+  m.ctx.config.pmd_pfnmap = kc.huge_pfnmap_pmd();
+  m.ctx.config.pud_pfnmap = kc.huge_pfnmap_pud();
+
+  for (const scn::DeviceDecl& d : s.devices) {
+    DeviceSpec ds;
+    ds.name = d.name;
+    ds.bdf = d.bdf.empty() ? absl::StrFormat("0000:%02x:00.0", m.devices.size() + 1) : d.bdf;
+    ds.noreset = d.noreset;
+    for (const scn::BarDecl& b : d.bars) {
+      BarSpec& bs = ds.bars[b.index];
+      bs.present = true;
+      bs.size = b.size;
+      bs.mem64 = b.mem64;
+      bs.prefetch = b.prefetch;
+      bs.io = b.io;
+      bs.addr = b.addr;
+    }
+    m.devices.push_back(std::move(ds));
+  }
+
+  Resolver r(s);
+  r.locals.resize(s.threads.size());
+  p.setup = CompileBlock(s.setup, -1, r, &p.globals, "");
+  for (size_t i = 0; i < s.threads.size(); ++i) {
+    ThreadProgram tp;
+    tp.name = s.threads[i].name;
+    tp.stmts = CompileBlock(s.threads[i].stmts, static_cast<int>(i), r, &tp.vars, tp.name + ".");
+    p.threads.push_back(std::move(tp));
+  }
+  p.finally = CompileBlock(s.finally, -1, r, &p.globals, "");
+  return p;
+}
+
+}  // namespace vfiosim::sim

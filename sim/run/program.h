@@ -1,0 +1,80 @@
+// Program: a validated Scenario compiled for execution — the machine to build,
+// each block's statements with their variables resolved to slots, and the
+// expectations. Built once per run; every explored schedule executes it against a
+// fresh Machine.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "model/machine.h"
+#include "sim/scenario/ast.h"
+
+namespace vfiosim::sim {
+
+// Where a variable lives: the global frame (setup and finally) or a thread's.
+struct Slot {
+  int thread = -1;  // -1: global
+  int index = -1;
+  bool valid() const { return index >= 0; }
+};
+
+// A resolved operand: a variable (+ displacement), a number, or a device.
+struct COperand {
+  enum class Kind { kNone, kVar, kNumber, kDevice };
+  Kind kind = Kind::kNone;
+  Slot slot;
+  int64_t offset = 0;
+  uint64_t number = 0;
+  int device = -1;
+};
+
+struct CStmt {
+  const scn::Stmt* stmt = nullptr;
+  Slot bind;
+  std::vector<COperand> args;
+  std::optional<COperand> in_proc;
+  std::optional<COperand> at;
+};
+
+struct VarInfo {
+  std::string name;  // `var` or `thread.var`
+  scn::HandleKind kind;
+};
+
+struct ThreadProgram {
+  std::string name;
+  std::vector<CStmt> stmts;
+  std::vector<VarInfo> vars;
+};
+
+struct Program {
+  const scn::Scenario* scenario = nullptr;
+  MachineConfig machine;
+  std::vector<CStmt> setup;
+  std::vector<CStmt> finally;
+  std::vector<VarInfo> globals;
+  std::vector<ThreadProgram> threads;
+  // Resolves `name` or `thread.name` as seen from expectations.
+  Slot Resolve(const std::string& name) const;
+};
+
+struct CompileOptions {
+  std::vector<std::string> extra_bugs;    // --bug
+  std::vector<std::string> extra_fixes;   // --fix
+  std::optional<Variant> variant;         // --variant
+  std::vector<scn::KconfigSetting> kconfig;  // --kconfig (after the file's)
+  vfio::FindPfnImpl find_pfn = vfio::FindPfnImpl::kLinear;
+  std::string dot_config;  // --config=FILE contents (optional)
+  std::string dot_config_name;
+};
+
+// Evaluates Kconfig and turns the AST into a Program. Errors (unknown bug,
+// contradicting Kconfig, ...) come back as InvalidArgument with
+// `file:line:col: error:` messages.
+absl::StatusOr<Program> Compile(const scn::Scenario& s, const CompileOptions& opts);
+
+}  // namespace vfiosim::sim

@@ -1,0 +1,70 @@
+#include "sim/scenario/ops.h"
+
+#include <array>
+
+namespace vfiosim::scn {
+namespace {
+
+constexpr uint32_t kProc = KindBit(HandleKind::kProcess);
+constexpr uint32_t kFdBit = KindBit(HandleKind::kFd);
+constexpr uint32_t kBufBit = KindBit(HandleKind::kBuf);
+constexpr uint32_t kAttBit = KindBit(HandleKind::kAtt);
+constexpr uint32_t kIovaBit = KindBit(HandleKind::kIova);
+
+constexpr ArgSpec Proc{ArgType::kHandle, kProc, "a process"};
+constexpr ArgSpec Fd{ArgType::kHandle, kFdBit, "a device fd"};
+constexpr ArgSpec Buf{ArgType::kHandle, kBufBit, "a dma-buf fd"};
+constexpr ArgSpec FdOrBuf{ArgType::kHandle, kFdBit | kBufBit, "a device fd or dma-buf fd"};
+constexpr ArgSpec Att{ArgType::kHandle, kAttBit, "an attachment"};
+constexpr ArgSpec Iova{ArgType::kHandle, kIovaBit, "an IOVA mapping"};
+constexpr ArgSpec Addr{ArgType::kAddr, KindBit(HandleKind::kAddr), "an address"};
+constexpr ArgSpec Num{ArgType::kNumber, 0, "a number"};
+constexpr ArgSpec Dev{ArgType::kDevice, 0, "a device"};
+
+// Indexed by OpKind.
+const std::array<OpSpec, kNumOpKinds> kSpecs = {{
+    {OpKind::kProcess, 0, {}, OpWord::kNone, 0, 0},
+    {OpKind::kOpen, 1, {Dev}, OpWord::kIn, 0, 0},
+    {OpKind::kMmap, 2, {Proc, FdOrBuf}, OpWord::kNone,
+     kOptBar | kOptOffset | kOptLen | kOptProt | kOptAt, 0},
+    {OpKind::kMunmap, 2, {Proc, Addr}, OpWord::kNone, kOptLen, 0},
+    {OpKind::kRead, 2, {Proc, Addr}, OpWord::kNone, 0, 0},
+    {OpKind::kWrite, 3, {Proc, Addr, Num}, OpWord::kNone, 0, 0},
+    {OpKind::kTouch, 2, {Proc, Addr}, OpWord::kNone, kOptLen, kOptLen},
+    {OpKind::kCommand, 1, {Fd}, OpWord::kNone, kOptMem, kOptMem},
+    {OpKind::kReset, 1, {Fd}, OpWord::kNone, 0, 0},
+    {OpKind::kPower, 1, {Fd}, OpWord::kPower, 0, 0},
+    {OpKind::kInfo, 1, {Fd}, OpWord::kNone, kOptBar, kOptBar},
+    {OpKind::kExport, 1, {Fd}, OpWord::kNone, kOptBar | kOptRanges, kOptBar},
+    {OpKind::kAttach, 1, {Buf}, OpWord::kAttachMode, 0, 0},
+    {OpKind::kMap, 1, {Att}, OpWord::kNone, 0, 0},
+    {OpKind::kUnmap, 1, {Att}, OpWord::kNone, 0, 0},
+    {OpKind::kDma, 2, {Att, Num}, OpWord::kNone, 0, 0},
+    {OpKind::kDetach, 1, {Att}, OpWord::kNone, 0, 0},
+    {OpKind::kRevoke, 2, {Fd, Buf}, OpWord::kNone, 0, 0},
+    {OpKind::kFork, 1, {Proc}, OpWord::kNone, 0, 0},
+    {OpKind::kClose, 1, {FdOrBuf}, OpWord::kNone, 0, 0},
+    {OpKind::kExit, 1, {Proc}, OpWord::kNone, 0, 0},
+    {OpKind::kIommuMap, 2, {Proc, Addr}, OpWord::kNone, kOptLen, kOptLen},
+    {OpKind::kIommufdMap, 1, {Buf}, OpWord::kNone, 0, 0},
+    {OpKind::kP2p, 2, {Iova, Num}, OpWord::kNone, 0, 0},
+}};
+
+}  // namespace
+
+std::string_view OptName(OptBit bit) {
+  switch (bit) {
+    case kOptBar: return "bar";
+    case kOptOffset: return "offset";
+    case kOptLen: return "len";
+    case kOptProt: return "prot";
+    case kOptAt: return "at";
+    case kOptMem: return "mem";
+    case kOptRanges: return "ranges";
+  }
+  return "?";
+}
+
+const OpSpec& GetOpSpec(OpKind op) { return kSpecs[static_cast<size_t>(op)]; }
+
+}  // namespace vfiosim::scn

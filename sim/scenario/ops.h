@@ -1,0 +1,59 @@
+// The shape of every op of the spec's table: its positional operands, its keyword
+// operand (`in`, `dynamic|pinned`, `d3|d0`) and its key=value options. One table
+// drives the parser (syntax), the validator (handle kinds) and the printer.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "sim/scenario/ast.h"
+
+namespace vfiosim::scn {
+
+enum class ArgType {
+  kDevice,  // a declared device's name (`open gpu`)
+  kHandle,  // a variable holding a handle of one of `kinds`
+  kAddr,    // an address expression whose base, if any, is an address variable
+  kNumber,  // a plain number (`dma att 0x100`, `write p va 0x1234`)
+};
+
+constexpr uint32_t KindBit(HandleKind k) { return 1u << static_cast<int>(k); }
+
+struct ArgSpec {
+  ArgType type = ArgType::kNumber;
+  uint32_t kinds = 0;         // kHandle: accepted HandleKind bits
+  std::string_view what;      // "a device fd or dma-buf fd", for messages
+};
+
+// key=value options.
+enum OptBit : uint32_t {
+  kOptBar = 1u << 0,
+  kOptOffset = 1u << 1,
+  kOptLen = 1u << 2,
+  kOptProt = 1u << 3,
+  kOptAt = 1u << 4,
+  kOptMem = 1u << 5,
+  kOptRanges = 1u << 6,
+};
+inline constexpr int kNumOpts = 7;
+std::string_view OptName(OptBit bit);  // "bar", "offset", ...
+
+enum class OpWord {
+  kNone,
+  kIn,          // open <device> [in <proc>]
+  kAttachMode,  // attach <buf> dynamic|pinned
+  kPower,       // power <fd> d3|d0
+};
+
+struct OpSpec {
+  OpKind op;
+  int num_args = 0;
+  ArgSpec args[3];
+  OpWord word = OpWord::kNone;
+  uint32_t allowed = 0;   // OptBit set
+  uint32_t required = 0;  // OptBit set
+};
+
+const OpSpec& GetOpSpec(OpKind op);
+
+}  // namespace vfiosim::scn
