@@ -25,6 +25,13 @@ namespace {
 
 using ::testing::HasSubstr;
 
+// Time limits of the hostile-input tests assume an optimized build.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__) || !defined(NDEBUG)
+constexpr double kSlowdown = 20;
+#else
+constexpr double kSlowdown = 1;
+#endif
+
 constexpr char kSpecExample[] = R"(scenario fault-vs-revoke
 title "a CPU fault on a BAR mapping races memory-disable"
 variant dmabuf
@@ -331,7 +338,7 @@ TEST(ScenarioParser, ProcessAndIommuOps) {
   EXPECT_EQ(SetupStmt("exit p").op, OpKind::kExit);
   Stmt m = SetupStmt("io = iommu-map p va len=2M");
   EXPECT_EQ(m.op, OpKind::kIommuMap);
-  EXPECT_EQ(m.loc.col, 8);
+  EXPECT_EQ(m.loc.col, 6);
   EXPECT_EQ(m.len, 2u << 20);
   EXPECT_EQ(SetupStmt("io = iommufd-map buf").op, OpKind::kIommufdMap);
   Stmt p = SetupStmt("v = p2p io 0");
@@ -611,12 +618,16 @@ TEST(ScenarioPrinter, NumbersPrintCanonically) {
   EXPECT_EQ(FormatNumber(4096), "4K");
   EXPECT_EQ(FormatNumber(2u << 20), "2M");
   EXPECT_EQ(FormatNumber(3ull << 30), "3G");
+  EXPECT_EQ(FormatNumber(1023ull << 30), "1023G");
+  EXPECT_EQ(FormatNumber(1ull << 40), "0x10000000000");
+  EXPECT_EQ(FormatNumber(0x40200000), "0x40200000");
+  EXPECT_EQ(FormatNumber(1023), "1023");
   EXPECT_EQ(FormatNumber(0x1234), "0x1234");
   EXPECT_EQ(FormatNumber(UINT64_MAX), "0xffffffffffffffff");
   Operand o;
   o.name = "va";
   o.offset = INT64_MIN;
-  EXPECT_EQ(PrintOperand(o), "va-8589934592G");
+  EXPECT_EQ(PrintOperand(o), "va-0x8000000000000000");
 }
 
 TEST(ScenarioPrinter, AstEqualsSeesDifferences) {
@@ -825,7 +836,7 @@ TEST(ScenarioParserErrors, TenMegabyteLines) {
   for (size_t i = 0; i < kTen / 2; ++i) hyphens += "-b";
   EXPECT_EQ(ParseOk(hyphens + "\n").name.size(), kTen + 1);
   auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  EXPECT_LT(secs, 20.0);
+  EXPECT_LT(secs, kSlowdown * 10.0);
 }
 
 TEST(ScenarioParserErrors, DeeplyNestedParenthesesFailQuickly) {
@@ -842,7 +853,7 @@ TEST(ScenarioParserErrors, DeeplyNestedParenthesesFailQuickly) {
   std::string ok_close(kMaxCondDepth - 1, ')');
   ParseOk("scenario t\nexpect always " + ok_open + "a == 1" + ok_close + "\n");
   auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  EXPECT_LT(secs, 5.0);
+  EXPECT_LT(secs, kSlowdown * 2.0);
 }
 
 TEST(ScenarioParserErrors, LongOperatorChainsAreCapped) {

@@ -76,6 +76,8 @@ class Checker : public MachineObserver, public LockObserver {
   // At the end of a complete schedule: leak.
   void AtEnd();
   void Report(Invariant inv, std::string message);
+  // A free-text trace line (statement started / returned), in event order.
+  void Note(std::string text) { Event(TraceEvent::Kind::kNote, std::move(text)); }
 
   const std::optional<Violation>& violation() const { return violation_; }
   const LockGraph& lock_graph() const { return graph_; }

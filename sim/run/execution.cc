@@ -64,10 +64,7 @@ struct Execution::Impl : public Driver {
 
   // ---- trace ----
   void Note(std::string text) {
-    if (!opts.record_trace) return;
-    Thread* t = Thread::current;
-    TraceRow& row = Row(t);
-    row.lines.push_back(std::move(text));
+    if (opts.record_trace) checker.Note(std::move(text));
   }
   TraceRow& Row(Thread* t) {
     const int col = cur_column;
@@ -287,6 +284,20 @@ struct Execution::Impl : public Driver {
       roots.back().handle().promise().thread = threads.back().get();
       threads.back()->resume_point = roots.back().handle();
     }
+    // Each thread runs to its first scheduling point: that prefix is local to the
+    // thread (it only reads setup's variables), so it commutes with everything.
+    for (int i = 0; i < n; ++i) {
+      cur_column = i;
+      cur_step = -1;
+      Thread::current = tptrs[i];
+      std::coroutine_handle<> h = tptrs[i]->resume_point;
+      h.resume();
+      Thread::current = nullptr;
+      if (roots[i].handle().done()) tptrs[i]->done = true;
+      FlushEvents(tptrs[i]);
+      checker.AfterStep();
+      if (checker.violation()) return Finish();
+    }
     std::vector<int> enabled;
     enabled.reserve(n);
     for (int step = 0;; ++step) {
@@ -326,7 +337,10 @@ struct Execution::Impl : public Driver {
       Thread& t = *tptrs[choice];
       cur_step = step;
       cur_column = choice;
-      if (opts.record_trace) Row(&t).lines.insert(Row(&t).lines.begin(), DescribeOp(t.pending));
+      if (opts.record_trace) {
+        TraceRow& row = Row(&t);  // opened now: its function is where the step starts
+        if (t.pending.kind == PendingOp::Kind::kAccess) row.lines.push_back(DescribeOp(t.pending));
+      }
       Thread::current = &t;
       std::coroutine_handle<> h = t.resume_point;
       t.pending = PendingOp{};

@@ -125,9 +125,10 @@ const Token& Lexer::Peek(size_t k) {
 
 Token Lexer::Take() {
   Peek(0);
-  Token t = buf_.front();
-  bool terminal = t.kind == TokKind::kEol || t.kind == TokKind::kError;
-  if (!terminal || buf_.size() > 1) buf_.pop_front();
+  Token& front = buf_.front();
+  if (front.kind == TokKind::kEol || front.kind == TokKind::kError) return front;  // sticky
+  Token t = std::move(front);
+  buf_.pop_front();
   return t;
 }
 

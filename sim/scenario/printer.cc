@@ -87,11 +87,12 @@ void Block(std::string_view header, const std::vector<Stmt>& stmts, std::string*
 }  // namespace
 
 std::string FormatNumber(uint64_t v) {
-  if (v == 0) return "0";
-  if (v % (uint64_t{1} << 30) == 0) return Cat(v >> 30, "G");
-  if (v % (uint64_t{1} << 20) == 0) return Cat(v >> 20, "M");
-  if (v % (uint64_t{1} << 10) == 0) return Cat(v >> 10, "K");
   if (v < 1024) return Cat(v);
+  // A suffix only where it reads as a size (1K..1023K, 1M..1023M, 1G..1023G).
+  for (int shift : {30, 20, 10}) {
+    const uint64_t unit = uint64_t{1} << shift;
+    if (v % unit == 0 && (v >> shift) < 1024) return Cat(v >> shift, "KMG"[shift / 10 - 1]);
+  }
   return absl::StrFormat("0x%x", v);
 }
 

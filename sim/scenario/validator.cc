@@ -320,8 +320,8 @@ void Validator::Block(const std::vector<Stmt>& stmts, Scope* own, const Scope* o
 }
 
 void Validator::Blocks() {
-  Block(s_.setup, &setup_, nullptr);
   threads_.resize(s_.threads.size());
+  Block(s_.setup, &setup_, nullptr);
   for (size_t t = 0; t < s_.threads.size(); ++t) {
     const ThreadDecl& th = s_.threads[t];
     if (auto [it, fresh] = thread_index_.try_emplace(th.name, t); !fresh) {

@@ -1,0 +1,268 @@
+#include "sim/cli/commands.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "model/bugs.h"
+#include "model/fixes.h"
+#include "sim/check/invariant.h"
+#include "sim/explore/explorer.h"
+#include "sim/report/text_report.h"
+#include "sim/report/verdict.h"
+#include "sim/run/program.h"
+#include "sim/scenario/parser.h"
+
+ABSL_FLAG(std::string, explore, "exhaustive", "exploration strategy: exhaustive | random | pct");
+ABSL_FLAG(uint64_t, schedules, 0,
+          "bound on schedules (exhaustive: stop after N, verdict says 'bounded'; random/pct: how many to run, "
+          "default 1000)");
+ABSL_FLAG(uint64_t, seed, 1, "seed of the random and pct strategies");
+ABSL_FLAG(int, jobs, 0, "worker threads (TBB); 0 = all cores. Output does not depend on it");
+ABSL_FLAG(std::vector<std::string>, bug, {}, "inject a catalogued bug (repeatable, comma-separated); see `list bugs`");
+ABSL_FLAG(std::vector<std::string>, fix, {}, "apply a proposed fix: legacy-fallback | hide-mmap-flag | p2pdma-core");
+ABSL_FLAG(std::string, variant, "", "override the scenario's kernel variant: legacy | dmabuf");
+ABSL_FLAG(std::vector<std::string>, kconfig, {}, "override Kconfig: SYM=y|n (repeatable, comma-separated)");
+ABSL_FLAG(std::string, config, "", "evaluate Kconfig from this .config file (before the scenario's kconfig lines)");
+ABSL_FLAG(std::string, replay, "", "re-run one schedule id (as printed by a failure) and print its trace");
+ABSL_FLAG(std::string, trace, "", "write a Chrome/Perfetto JSON trace of the first failing (or replayed) schedule");
+ABSL_FLAG(uint64_t, max_steps, 100000, "per-schedule step limit (livelock guard)");
+ABSL_FLAG(int, max_preemptions, -1, "exhaustive: bound preemptions per schedule (-1: unbounded)");
+ABSL_FLAG(int, pct_depth, 3, "pct: bug depth d (d-1 priority change points)");
+ABSL_FLAG(std::string, shard, "", "K/N: explore only shard K (0-based) of N disjoint parts");
+ABSL_FLAG(double, timeout, 0, "stop exploring after this many seconds (verdict says 'bounded')");
+ABSL_FLAG(std::string, find_pfn, "linear", "vfio_pci_dma_buf_find_pfn implementation: linear | indexed");
+ABSL_FLAG(bool, progress, true, "progress on stderr when it is a terminal");
+
+namespace vfiosim::cli {
+namespace {
+
+constexpr const char* kUsage = R"(vfiosim: a simulator of VFIO-PCI BAR mmap, dma-buf revoke and PTE zap.
+
+Usage:
+  vfiosim run [options] FILE...     explore each scenario and print its verdict
+  vfiosim check FILE...             parse and validate only
+  vfiosim list bugs|invariants|ops|fixes
+
+Each scenario ends its report with exactly one line
+  verdict: PASS|FAIL <name> schedules=<n> complete|bounded [reason=<invariant>|expect:<line>]
+Exit status: 0 all PASS, 1 some FAIL, 2 bad usage or scenario error.
+Options of `run` (all also take --flag=value):)";
+
+int Usage(const std::string& msg) {
+  std::cerr << "vfiosim: " << msg << "\nTry 'vfiosim --help'.\n";
+  return kExitUsage;
+}
+
+bool ReadFile(const std::string& path, std::string* out) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return false;
+  std::stringstream ss;
+  ss << f.rdbuf();
+  *out = ss.str();
+  return true;
+}
+
+int List(const std::vector<std::string>& args) {
+  if (args.size() != 1) return Usage("list wants one of: bugs, invariants, ops, fixes");
+  const std::string& what = args[0];
+  if (what == "bugs") {
+    for (const BugInfo& b : AllBugs())
+      std::cout << absl::StrFormat("%-26s %s\n%26s (%s)\n", b.name, b.description, "", b.reference);
+  } else if (what == "invariants") {
+    for (const sim::InvariantInfo& i : sim::AllInvariants())
+      std::cout << absl::StrFormat("%-20s %s\n", i.name, i.description);
+  } else if (what == "fixes") {
+    for (const FixInfo& f : AllFixes()) std::cout << absl::StrFormat("%-16s %s\n", f.name, f.description);
+  } else if (what == "ops") {
+    for (int i = 0; i < scn::kNumOpKinds; ++i) std::cout << scn::OpName(static_cast<scn::OpKind>(i)) << "\n";
+  } else {
+    return Usage("list wants one of: bugs, invariants, ops, fixes (got '" + what + "')");
+  }
+  return kExitPass;
+}
+
+int Check(const std::vector<std::string>& files) {
+  if (files.empty()) return Usage("check needs at least one scenario file");
+  int rc = kExitPass;
+  for (const std::string& f : files) {
+    scn::Diagnostics diags;
+    absl::StatusOr<scn::Scenario> s = scn::LoadScenarioFile(f, &diags);
+    if (!s.ok()) {
+      std::cerr << diags.ToString();
+      if (!diags.has_errors()) std::cerr << s.status().message() << "\n";
+      rc = kExitUsage;
+      continue;
+    }
+    sim::CompileOptions co;
+    absl::StatusOr<sim::Program> p = sim::Compile(*s, co);
+    if (!p.ok()) {
+      std::cerr << p.status().message() << "\n";
+      rc = kExitUsage;
+      continue;
+    }
+    std::cout << f << ": ok (" << s->name << ")\n";
+  }
+  return rc;
+}
+
+struct RunConfig {
+  sim::CompileOptions compile;
+  sim::ExploreOptions explore;
+  std::string strategy_name;
+  std::string replay;
+  std::string trace;
+};
+
+absl::StatusOr<RunConfig> ParseRunFlags() {
+  RunConfig rc;
+  const std::string ex = absl::GetFlag(FLAGS_explore);
+  if (ex == "exhaustive") rc.explore.strategy = sim::Strategy::kExhaustive;
+  else if (ex == "random") rc.explore.strategy = sim::Strategy::kRandom;
+  else if (ex == "pct") rc.explore.strategy = sim::Strategy::kPct;
+  else return absl::InvalidArgumentError("--explore must be exhaustive, random or pct (got '" + ex + "')");
+  rc.strategy_name = ex;
+  rc.explore.max_schedules = absl::GetFlag(FLAGS_schedules);
+  rc.explore.seed = absl::GetFlag(FLAGS_seed);
+  int jobs = absl::GetFlag(FLAGS_jobs);
+  if (jobs < 0 || jobs > 1024) return absl::InvalidArgumentError("--jobs must be between 0 and 1024");
+  if (jobs == 0) jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  rc.explore.jobs = jobs;
+  rc.explore.pct_depth = absl::GetFlag(FLAGS_pct_depth);
+  if (rc.explore.pct_depth < 1 || rc.explore.pct_depth > 64) return absl::InvalidArgumentError("--pct_depth must be 1..64");
+  rc.explore.max_preemptions = absl::GetFlag(FLAGS_max_preemptions);
+  rc.explore.timeout_seconds = absl::GetFlag(FLAGS_timeout);
+  if (rc.explore.timeout_seconds < 0) return absl::InvalidArgumentError("--timeout must not be negative");
+  rc.explore.exec.max_steps = absl::GetFlag(FLAGS_max_steps);
+  if (rc.explore.exec.max_steps == 0) return absl::InvalidArgumentError("--max_steps must be positive");
+  rc.explore.progress = absl::GetFlag(FLAGS_progress);
+  const std::string shard = absl::GetFlag(FLAGS_shard);
+  if (!shard.empty()) {
+    std::vector<std::string> kn = absl::StrSplit(shard, '/');
+    int k = 0, n = 0;
+    if (kn.size() != 2 || !absl::SimpleAtoi(kn[0], &k) || !absl::SimpleAtoi(kn[1], &n) || n < 1 || k < 0 || k >= n ||
+        n > 100000)
+      return absl::InvalidArgumentError("--shard must be K/N with 0 <= K < N (got '" + shard + "')");
+    rc.explore.shard_index = k;
+    rc.explore.shard_count = n;
+  }
+  rc.compile.extra_bugs = absl::GetFlag(FLAGS_bug);
+  for (const std::string& b : rc.compile.extra_bugs)
+    if (!ParseBug(b)) return absl::InvalidArgumentError("unknown bug '" + b + "' (see 'vfiosim list bugs')");
+  rc.compile.extra_fixes = absl::GetFlag(FLAGS_fix);
+  for (const std::string& f : rc.compile.extra_fixes)
+    if (!ParseFix(f)) return absl::InvalidArgumentError("unknown fix '" + f + "' (see 'vfiosim list fixes')");
+  const std::string variant = absl::GetFlag(FLAGS_variant);
+  if (!variant.empty()) {
+    rc.compile.variant = ParseVariant(variant);
+    if (!rc.compile.variant) return absl::InvalidArgumentError("--variant must be legacy or dmabuf");
+  }
+  for (const std::string& kv : absl::GetFlag(FLAGS_kconfig)) {
+    const size_t eq = kv.find('=');
+    if (eq == std::string::npos || (kv.substr(eq + 1) != "y" && kv.substr(eq + 1) != "n"))
+      return absl::InvalidArgumentError("--kconfig wants SYM=y or SYM=n (got '" + kv + "')");
+    rc.compile.kconfig.push_back(scn::KconfigSetting{kv.substr(0, eq), kv.substr(eq + 1) == "y", {}});
+  }
+  const std::string cfg = absl::GetFlag(FLAGS_config);
+  if (!cfg.empty()) {
+    if (!ReadFile(cfg, &rc.compile.dot_config)) return absl::InvalidArgumentError("cannot read --config file " + cfg);
+    rc.compile.dot_config_name = cfg;
+    if (rc.compile.dot_config.empty()) rc.compile.dot_config = "\n";
+  }
+  const std::string fp = absl::GetFlag(FLAGS_find_pfn);
+  if (fp == "linear") rc.compile.find_pfn = vfio::FindPfnImpl::kLinear;
+  else if (fp == "indexed") rc.compile.find_pfn = vfio::FindPfnImpl::kIndexed;
+  else return absl::InvalidArgumentError("--find_pfn must be linear or indexed");
+  rc.replay = absl::GetFlag(FLAGS_replay);
+  rc.trace = absl::GetFlag(FLAGS_trace);
+  return rc;
+}
+
+int RunOne(const std::string& file, const RunConfig& rc) {
+  scn::Diagnostics diags;
+  absl::StatusOr<scn::Scenario> s = scn::LoadScenarioFile(file, &diags);
+  if (!s.ok()) {
+    std::cerr << diags.ToString();
+    if (!diags.has_errors()) std::cerr << s.status().message() << "\n";
+    return kExitUsage;
+  }
+  absl::StatusOr<sim::Program> p = sim::Compile(*s, rc.compile);
+  if (!p.ok()) {
+    std::cerr << p.status().message() << "\n";
+    return kExitUsage;
+  }
+  if (!rc.replay.empty()) {
+    sim::ExecOptions eo = rc.explore.exec;
+    eo.record_trace = true;
+    absl::StatusOr<sim::ExecResult> e = sim::Replay(*p, rc.replay, eo);
+    if (!e.ok()) {
+      std::cerr << "vfiosim: " << e.status().message() << "\n";
+      return kExitUsage;
+    }
+    std::cout << "Replay of schedule=" << (rc.replay) << " of " << s->name << ":\n";
+    std::cout << sim::RenderTrace(*p, *e);
+    if (!e->violation) std::cout << "outcome: " << (e->outcome.empty() ? "(no variables)" : e->outcome) << "\n";
+    return e->violation ? kExitFail : kExitPass;
+  }
+  sim::ExploreResult r = sim::Explore(*p, rc.explore);
+  sim::Verdict v = sim::ComputeVerdict(*s, r);
+  sim::ReportOptions ro;
+  ro.strategy = rc.strategy_name;
+  std::cout << sim::RenderSummary(*p, r, v, ro);
+  if (r.shortest && (!v.pass || rc.explore.strategy != sim::Strategy::kExhaustive || true)) {
+    sim::ExecOptions eo = rc.explore.exec;
+    eo.record_trace = true;
+    absl::StatusOr<sim::ExecResult> e = sim::Replay(*p, r.shortest->schedule, eo);
+    if (e.ok()) {
+      std::cout << "Shortest failing schedule: schedule=" << (r.shortest->schedule.empty() ? "-" : r.shortest->schedule)
+                << " (" << r.shortest->steps << " steps; replay with --replay=" << (r.shortest->schedule.empty() ? "-" : r.shortest->schedule) << ")\n";
+      std::cout << sim::RenderTrace(*p, *e);
+    }
+  }
+  std::cout << sim::VerdictLine(*s, r, v) << "\n";
+  std::cout.flush();
+  return v.pass ? kExitPass : kExitFail;
+}
+
+}  // namespace
+
+int Main(int argc, char** argv) {
+  absl::FlagsUsageConfig uc;
+  uc.contains_help_flags = [](absl::string_view f) { return f.find("sim/cli/") != absl::string_view::npos; };
+  uc.contains_helpshort_flags = uc.contains_help_flags;
+  uc.normalize_filename = [](absl::string_view f) { return std::string(f); };
+  absl::SetFlagsUsageConfig(uc);
+  absl::SetProgramUsageMessage(kUsage);
+  std::vector<char*> pos = absl::ParseCommandLine(argc, argv);
+  if (pos.size() < 2) return Usage("missing command (run, check or list)");
+  const std::string cmd = pos[1];
+  std::vector<std::string> args(pos.begin() + 2, pos.end());
+  if (cmd == "list") return List(args);
+  if (cmd == "check") return Check(args);
+  if (cmd != "run") return Usage("unknown command '" + cmd + "' (run, check or list)");
+  if (args.empty()) return Usage("run needs at least one scenario file");
+  absl::StatusOr<RunConfig> rc = ParseRunFlags();
+  if (!rc.ok()) return Usage(std::string(rc.status().message()));
+  if (!rc->replay.empty() && args.size() != 1) return Usage("--replay takes exactly one scenario file");
+  int worst = kExitPass;
+  for (const std::string& f : args) {
+    const int r = RunOne(f, *rc);
+    worst = std::max(worst, r);
+  }
+  return worst;
+}
+
+}  // namespace vfiosim::cli

@@ -1,0 +1,517 @@
+#include "sim/explore/explorer.h"
+
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include "absl/hash/hash.h"
+#include "absl/strings/str_format.h"
+
+namespace vfiosim::sim {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// ---------------------------------------------------------------- DFS tree
+
+struct Node {
+  std::vector<int> enabled;
+  std::vector<PendingOp> pending;  // by thread id
+  uint64_t sleep = 0;              // thread-id bitmask
+  uint64_t done = 0;               // choices explored before `chosen`
+  int chosen = -1;
+  int last = -1;                   // thread that ran the step before this node
+  int preemptions = 0;             // preemptions on the path so far
+};
+
+uint64_t Bit(int t) { return uint64_t{1} << t; }
+
+// The choices allowed at a node (enabled, not asleep, within the preemption bound).
+uint64_t Candidates(const Node& n, int max_preemptions) {
+  uint64_t c = 0;
+  for (int t : n.enabled) c |= Bit(t);
+  c &= ~n.sleep;
+  if (max_preemptions >= 0 && n.preemptions >= max_preemptions && n.last >= 0 && (c & Bit(n.last))) {
+    bool last_enabled = false;
+    for (int t : n.enabled) last_enabled |= t == n.last;
+    if (last_enabled) c &= Bit(n.last);
+  }
+  return c;
+}
+
+class DfsChooser : public Chooser {
+ public:
+  DfsChooser(std::vector<Node>* stack, int max_preemptions) : stack_(stack), maxp_(max_preemptions) {}
+
+  int Choose(int, std::span<const int> enabled, std::span<Thread* const> threads) override {
+    std::vector<Node>& st = *stack_;
+    if (depth_ >= st.size()) {
+      Node n;
+      n.enabled.assign(enabled.begin(), enabled.end());
+      n.pending.resize(threads.size());
+      for (size_t i = 0; i < threads.size(); ++i) n.pending[i] = threads[i]->pending;
+      n.sleep = next_sleep_;
+      n.last = last_;
+      n.preemptions = preemptions_;
+      const uint64_t c = Candidates(n, maxp_);
+      if (!c) return -1;  // every enabled thread is asleep: a redundant schedule
+      n.chosen = __builtin_ctzll(c);
+      st.push_back(std::move(n));
+    }
+    const Node& n = st[depth_];
+    // The child's sleep set: threads asleep or already explored here whose next
+    // op commutes with the one taken.
+    uint64_t child = 0;
+    for (uint64_t m = (n.sleep | n.done) & ~Bit(n.chosen); m; m &= m - 1) {
+      const int u = __builtin_ctzll(m);
+      if (!n.pending[u].Conflicts(n.pending[n.chosen])) child |= Bit(u);
+    }
+    next_sleep_ = child;
+    bool last_enabled = false;
+    for (int t : n.enabled) last_enabled |= t == last_;
+    if (last_ >= 0 && last_enabled && n.chosen != last_) preemptions_ = n.preemptions + 1;
+    else preemptions_ = n.preemptions;
+    last_ = n.chosen;
+    ++depth_;
+    return n.chosen;
+  }
+
+ private:
+  std::vector<Node>* stack_;
+  int maxp_;
+  size_t depth_ = 0;
+  uint64_t next_sleep_ = 0;
+  int last_ = -1;
+  int preemptions_ = 0;
+};
+
+// Moves the stack to the next unexplored path at depth >= min_depth.
+bool Backtrack(std::vector<Node>* stack, size_t min_depth, int maxp) {
+  std::vector<Node>& st = *stack;
+  while (st.size() > min_depth) {
+    Node& n = st.back();
+    n.done |= Bit(n.chosen);
+    const uint64_t c = Candidates(n, maxp) & ~n.done;
+    if (c) {
+      n.chosen = __builtin_ctzll(c);
+      return true;
+    }
+    st.pop_back();
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------- results
+
+struct Partial {
+  ExploreResult r;
+  // Executions that added lock-order edges, in order (for the cross-schedule check).
+  struct LockStep {
+    LockGraph graph;
+    std::string schedule;
+    int steps;
+  };
+  std::vector<LockStep> lock_steps;
+  LockGraph local_graph;
+  bool stop = false;
+  // Bounded exhaustive runs keep every execution, so that the first N in DFS
+  // order can be picked whatever the workers' timing.
+  std::vector<ExecResult> records;
+};
+
+void Record(const Program& p, const ExecResult& e, Partial* out) {
+  ExploreResult& r = out->r;
+  r.steps += static_cast<uint64_t>(e.steps);
+  if (e.end == ExecResult::End::kAbandoned) {
+    r.pruned++;
+    return;
+  }
+  if (e.end == ExecResult::End::kStepLimit) {
+    r.step_limited++;
+    return;
+  }
+  r.schedules++;
+  LockGraph merged = out->local_graph;
+  merged.Merge(e.locks);
+  if (merged.Edges() != out->local_graph.Edges()) {
+    out->lock_steps.push_back({e.locks, e.schedule, e.steps});
+    out->local_graph = merged;
+  }
+  if (e.violation) {
+    Failure& f = r.failures[e.violation->inv];
+    if (f.count == 0 || e.steps < f.steps) {
+      f.inv = e.violation->inv;
+      f.message = e.violation->message;
+      f.schedule = e.schedule;
+      f.steps = e.steps;
+    }
+    f.count++;
+    if (!r.shortest || e.steps < r.shortest->steps) r.shortest = Failure{e.violation->inv, e.violation->message, e.schedule, e.steps, 1};
+    return;
+  }
+  r.complete_schedules++;
+  r.outcomes[e.outcome]++;
+  if (r.expect_true.size() < e.expect_holds.size()) r.expect_true.resize(e.expect_holds.size());
+  for (size_t i = 0; i < e.expect_holds.size(); ++i) r.expect_true[i] += e.expect_holds[i] ? 1 : 0;
+  (void)p;
+}
+
+// Merges b (later in canonical order) into a.
+void Merge(Partial* a, Partial&& b) {
+  ExploreResult& r = a->r;
+  const ExploreResult& s = b.r;
+  r.schedules += s.schedules;
+  r.complete_schedules += s.complete_schedules;
+  r.pruned += s.pruned;
+  r.step_limited += s.step_limited;
+  r.steps += s.steps;
+  r.timed_out |= s.timed_out;
+  for (const auto& [k, v] : s.outcomes) r.outcomes[k] += v;
+  if (r.expect_true.size() < s.expect_true.size()) r.expect_true.resize(s.expect_true.size());
+  for (size_t i = 0; i < s.expect_true.size(); ++i) r.expect_true[i] += s.expect_true[i];
+  for (const auto& [inv, f] : s.failures) {
+    Failure& g = r.failures[inv];
+    if (g.count == 0 || f.steps < g.steps) {
+      const uint64_t c = g.count;
+      g = f;
+      g.count = c;
+    }
+    g.count += f.count;
+  }
+  if (s.shortest && (!r.shortest || s.shortest->steps < r.shortest->steps)) r.shortest = s.shortest;
+  for (auto& ls : b.lock_steps) a->lock_steps.push_back(std::move(ls));
+}
+
+// Lockdep across the whole exploration: in canonical order, the first schedule
+// whose lock-class edges close a cycle with edges of earlier schedules.
+void CrossScheduleLockOrder(Partial* all) {
+  LockGraph g;
+  for (const Partial::LockStep& ls : all->lock_steps) {
+    for (auto [a, b] : ls.graph.Edges()) {
+      if (!g.Has(a, b) && g.Reaches(b, a)) {
+        ExploreResult& r = all->r;
+        if (r.failures.count(Invariant::kLockOrder)) return;
+        Failure f{Invariant::kLockOrder,
+                  absl::StrFormat("%s is taken before %s here, but after it in an earlier schedule",
+                                  std::string(LockClassName(static_cast<LockClass>(a))),
+                                  std::string(LockClassName(static_cast<LockClass>(b)))),
+                  ls.schedule, ls.steps, 1};
+        r.failures[Invariant::kLockOrder] = f;
+        if (!r.shortest) r.shortest = f;
+        return;
+      }
+    }
+    g.Merge(ls.graph);
+  }
+}
+
+// ---------------------------------------------------------------- progress
+
+class Progress {
+ public:
+  Progress(bool on, uint64_t total) : on_(on && isatty(2)), total_(total), start_(Clock::now()) {
+    if (on_) thread_ = std::thread([this] { Loop(); });
+  }
+  ~Progress() {
+    if (!on_) return;
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+    if (printed_) std::fprintf(stderr, "\r\033[K");
+  }
+  std::atomic<uint64_t> done{0};
+
+ private:
+  void Loop() {
+    std::unique_lock<std::mutex> l(mu_);
+    while (!cv_.wait_for(l, std::chrono::milliseconds(500), [&] { return stop_; })) {
+      const double secs = std::chrono::duration<double>(Clock::now() - start_).count();
+      if (secs < 1.0) continue;
+      const uint64_t d = done.load();
+      const double rate = d / secs;
+      std::string eta;
+      if (total_ && rate > 0 && d < total_) eta = absl::StrFormat(", ETA %.0fs", (total_ - d) / rate);
+      std::fprintf(stderr, "\r\033[K%llu schedules, %.0f/s%s", static_cast<unsigned long long>(d), rate, eta.c_str());
+      printed_ = true;
+    }
+  }
+  bool on_;
+  uint64_t total_;
+  Clock::time_point start_;
+  std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  bool printed_ = false;
+};
+
+// ---------------------------------------------------------------- strategies
+
+struct DfsTask {
+  std::vector<Node> stack;
+  size_t min_depth = 0;
+};
+
+ExploreResult ExploreExhaustive(const Program& p, const ExploreOptions& o) {
+  const uint64_t limit = o.max_schedules;
+  const Clock::time_point deadline =
+      o.timeout_seconds > 0 ? Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(o.timeout_seconds * 1000))
+                            : Clock::time_point::max();
+  // Cut the tree into subtrees, breadth-first, keeping DFS order.
+  std::vector<DfsTask> tasks(1);
+  const size_t want = o.shard_count > 1 ? static_cast<size_t>(64 * o.shard_count)
+                                         : o.jobs > 1 ? static_cast<size_t>(16 * o.jobs) : 1;
+  for (int round = 0; tasks.size() < want && round < 12; ++round) {
+    std::vector<DfsTask> next;
+    bool grew = false;
+    for (DfsTask& t : tasks) {
+      // Run the first path of the subtree to find its first branching node.
+      DfsTask probe = t;
+      DfsChooser ch(&probe.stack, o.max_preemptions);
+      Execution ex(p, o.exec);
+      ex.Run(ch);
+      size_t b = probe.min_depth;
+      while (b < probe.stack.size() && __builtin_popcountll(Candidates(probe.stack[b], o.max_preemptions)) < 2) ++b;
+      if (b >= probe.stack.size()) {
+        next.push_back(std::move(t));
+        continue;
+      }
+      grew = true;
+      uint64_t c = Candidates(probe.stack[b], o.max_preemptions);
+      uint64_t done = 0;
+      for (; c; c &= c - 1) {
+        DfsTask s;
+        s.stack.assign(probe.stack.begin(), probe.stack.begin() + static_cast<long>(b) + 1);
+        s.stack[b].chosen = __builtin_ctzll(c);
+        s.stack[b].done = done;
+        done |= c & -c;
+        s.min_depth = b + 1;
+        next.push_back(std::move(s));
+      }
+    }
+    tasks = std::move(next);
+    if (!grew) break;
+  }
+  // This shard's tasks.
+  std::vector<size_t> mine;
+  for (size_t i = 0; i < tasks.size(); ++i)
+    if (static_cast<int>(i % static_cast<size_t>(o.shard_count)) == o.shard_index) mine.push_back(i);
+
+  std::vector<Partial> parts(mine.size());
+  Progress progress(o.progress, 0);
+  std::atomic<uint64_t> counted{0};
+  std::atomic<bool> stop{false};
+  auto run_task = [&](size_t k) {
+    DfsTask t = tasks[mine[k]];
+    Partial& out = parts[k];
+    uint64_t local = 0;
+    for (;;) {
+      if (stop.load(std::memory_order_relaxed) || (limit && local >= limit)) {
+        out.stop = true;
+        return;
+      }
+      DfsChooser ch(&t.stack, o.max_preemptions);
+      Execution ex(p, o.exec);
+      ExecResult e = ex.Run(ch);
+      if (e.end != ExecResult::End::kAbandoned) {
+        progress.done = ++counted;
+        ++local;
+        if (Clock::now() > deadline) {
+          out.r.timed_out = true;
+          stop = true;
+        }
+      }
+      if (limit) {
+        e.trace.clear();
+        out.records.push_back(std::move(e));
+      } else {
+        Record(p, e, &out);
+      }
+      if (!Backtrack(&t.stack, t.min_depth, o.max_preemptions)) return;
+    }
+  };
+  if (o.jobs <= 1) {
+    for (size_t k = 0; k < mine.size(); ++k) run_task(k);
+  } else {
+    tbb::task_arena arena(o.jobs);
+    arena.execute([&] {
+      tbb::parallel_for(size_t{0}, mine.size(), [&](size_t k) { run_task(k); }, tbb::simple_partitioner());
+    });
+  }
+  Partial all;
+  bool stopped = false;
+  if (limit) {
+    // The first `limit` schedules in DFS order; complete only if nothing was left.
+    uint64_t n = 0;
+    for (size_t k = 0; k < parts.size(); ++k) {
+      Partial& pt = parts[k];
+      all.r.timed_out |= pt.r.timed_out;
+      for (size_t i = 0; i < pt.records.size(); ++i) {
+        const bool counts = pt.records[i].end != ExecResult::End::kAbandoned;
+        if (counts && n >= limit) {
+          stopped = true;
+          break;
+        }
+        Record(p, pt.records[i], &all);
+        n += counts;
+      }
+      if (pt.stop && n >= limit) stopped = true;
+      if (stopped) break;
+    }
+    if (n >= limit) {
+      // Anything beyond the bound left in any task means the space is not done.
+      for (const Partial& pt : parts) stopped |= pt.stop;
+    }
+  } else {
+    for (Partial& pt : parts) {
+      stopped |= pt.stop;
+      Merge(&all, std::move(pt));
+    }
+  }
+  CrossScheduleLockOrder(&all);
+  all.r.exhaustive_complete = !stopped && !all.r.timed_out && all.r.step_limited == 0;
+  return std::move(all.r);
+}
+
+// Random walk.
+class RandomChooser : public Chooser {
+ public:
+  explicit RandomChooser(uint64_t seed) : rng_(seed) {}
+  int Choose(int, std::span<const int> enabled, std::span<Thread* const>) override {
+    std::uniform_int_distribution<size_t> d(0, enabled.size() - 1);
+    return enabled[d(rng_)];
+  }
+
+ private:
+  std::mt19937_64 rng_;
+};
+
+// PCT with depth d over n threads and an estimate k of the schedule length.
+class PctChooser : public Chooser {
+ public:
+  PctChooser(uint64_t seed, int n, int k, int d) : rng_(seed), prio_(static_cast<size_t>(n)) {
+    // Distinct initial priorities d..d+n-1 in random order.
+    for (int i = 0; i < n; ++i) prio_[static_cast<size_t>(i)] = d + i;
+    std::shuffle(prio_.begin(), prio_.end(), rng_);
+    std::uniform_int_distribution<int> step(0, std::max(k - 1, 0));
+    for (int i = 1; i < d; ++i) change_.push_back({step(rng_), d - i});
+  }
+  int Choose(int step, std::span<const int> enabled, std::span<Thread* const>) override {
+    int best = enabled[0];
+    for (int t : enabled)
+      if (prio_[static_cast<size_t>(t)] > prio_[static_cast<size_t>(best)]) best = t;
+    for (auto [at, low] : change_)
+      if (at == step) prio_[static_cast<size_t>(best)] = low;  // a priority change point
+    // Re-pick after a change at this step.
+    for (int t : enabled)
+      if (prio_[static_cast<size_t>(t)] > prio_[static_cast<size_t>(best)]) best = t;
+    return best;
+  }
+
+ private:
+  std::mt19937_64 rng_;
+  std::vector<int> prio_;
+  std::vector<std::pair<int, int>> change_;
+};
+
+uint64_t ScheduleSeed(uint64_t seed, uint64_t i) {
+  return absl::HashOf(seed, i, uint64_t{0x7666696f73696d});
+}
+
+ExploreResult ExploreSampled(const Program& p, const ExploreOptions& o) {
+  const uint64_t n = o.max_schedules ? o.max_schedules : 1000;
+  const int threads = static_cast<int>(p.threads.size());
+  int k = 1;
+  if (o.strategy == Strategy::kPct) {  // estimate the schedule length once
+    FirstChooser first;
+    Execution ex(p, o.exec);
+    k = std::max(1, ex.Run(first).steps);
+  }
+  const Clock::time_point deadline =
+      o.timeout_seconds > 0 ? Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(o.timeout_seconds * 1000))
+                            : Clock::time_point::max();
+  // Chunks of schedule indices; this shard takes i % shard_count == shard_index.
+  const uint64_t chunk = 64;
+  const uint64_t nchunks = (n + chunk - 1) / chunk;
+  std::vector<Partial> parts(nchunks);
+  Progress progress(o.progress, n);
+  std::atomic<uint64_t> counted{0};
+  std::atomic<bool> timed_out{false};
+  auto run_chunk = [&](size_t c) {
+    for (uint64_t i = c * chunk; i < std::min(n, (c + 1) * chunk); ++i) {
+      if (static_cast<int>(i % static_cast<uint64_t>(o.shard_count)) != o.shard_index) continue;
+      if (timed_out.load(std::memory_order_relaxed)) {
+        parts[c].r.timed_out = true;
+        return;
+      }
+      std::unique_ptr<Chooser> ch;
+      if (o.strategy == Strategy::kRandom)
+        ch = std::make_unique<RandomChooser>(ScheduleSeed(o.seed, i));
+      else
+        ch = std::make_unique<PctChooser>(ScheduleSeed(o.seed, i), threads, k, std::max(1, o.pct_depth));
+      Execution ex(p, o.exec);
+      Record(p, ex.Run(*ch), &parts[c]);
+      progress.done = ++counted;
+      if (Clock::now() > deadline) timed_out = true;
+    }
+  };
+  if (o.jobs <= 1) {
+    for (size_t c = 0; c < nchunks; ++c) run_chunk(c);
+  } else {
+    tbb::task_arena arena(o.jobs);
+    arena.execute([&] { tbb::parallel_for(size_t{0}, static_cast<size_t>(nchunks), run_chunk); });
+  }
+  Partial all;
+  for (Partial& pt : parts) Merge(&all, std::move(pt));
+  CrossScheduleLockOrder(&all);
+  return std::move(all.r);
+}
+
+}  // namespace
+
+int ReplayChooser::Choose(int, std::span<const int> enabled, std::span<Thread* const>) {
+  if (enabled.size() == 1) return enabled[0];
+  if (pos_ >= id_.size()) return enabled[0];
+  const int t = ScheduleThread(id_[pos_++]);
+  if (std::find(enabled.begin(), enabled.end(), t) == enabled.end()) {
+    bad_ = true;
+    return -1;
+  }
+  return t;
+}
+
+absl::StatusOr<ExecResult> Replay(const Program& p, const std::string& schedule, ExecOptions o) {
+  std::string id = schedule == "-" ? "" : schedule;
+  for (char c : id)
+    if (ScheduleThread(c) < 0 || ScheduleThread(c) >= static_cast<int>(p.threads.size()))
+      return absl::InvalidArgumentError(
+          absl::StrFormat("bad schedule id '%s': '%c' names no thread of this scenario", schedule, c));
+  ReplayChooser ch(id);
+  Execution ex(p, o);
+  ExecResult r = ex.Run(ch);
+  if (ch.bad())
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "schedule id '%s' does not fit this scenario: it picks a thread that is not runnable there", schedule));
+  if (!ch.consumed_all())
+    return absl::InvalidArgumentError(
+        absl::StrFormat("schedule id '%s' is longer than the schedule it describes", schedule));
+  return r;
+}
+
+ExploreResult Explore(const Program& p, const ExploreOptions& o) {
+  if (o.strategy == Strategy::kExhaustive) return ExploreExhaustive(p, o);
+  return ExploreSampled(p, o);
+}
+
+}  // namespace vfiosim::sim

@@ -1,0 +1,86 @@
+// The explorer: runs a Program over many schedules and aggregates what happened.
+//
+//  - exhaustive: stateless DFS over all interleavings with sleep sets (Godefroid):
+//    a thread whose next op commutes with the step taken stays asleep, so
+//    equivalent interleavings are explored once. Each node's sleep set depends
+//    only on its path, so the tree is the same whatever the order of work: it is
+//    cut into subtrees that TBB workers explore independently, and results merge
+//    in DFS order, so output does not depend on --jobs.
+//  - random: each schedule picks uniformly among enabled threads, seeded by
+//    (seed, schedule index).
+//  - pct: Burckhardt et al., ASPLOS 2010: random thread priorities and d-1 random
+//    priority change points; each schedule seeded by (seed, schedule index).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/check/checker.h"
+#include "sim/run/execution.h"
+#include "sim/run/program.h"
+
+namespace vfiosim::sim {
+
+enum class Strategy { kExhaustive, kRandom, kPct };
+
+struct ExploreOptions {
+  Strategy strategy = Strategy::kExhaustive;
+  uint64_t max_schedules = 0;  // 0: unbounded (exhaustive) / 1000 (random, pct)
+  uint64_t seed = 1;
+  int jobs = 1;
+  int pct_depth = 3;
+  int max_preemptions = -1;  // exhaustive: -1 unbounded
+  int shard_index = 0;       // --shard=K/N
+  int shard_count = 1;
+  double timeout_seconds = 0;  // 0: none
+  ExecOptions exec;
+  bool progress = false;  // progress lines on stderr
+};
+
+struct Failure {
+  Invariant inv;
+  std::string message;
+  std::string schedule;
+  int steps = 0;
+  uint64_t count = 0;  // schedules that failed this way
+};
+
+struct ExploreResult {
+  uint64_t schedules = 0;           // executions counted (complete or failing)
+  uint64_t complete_schedules = 0;  // without a violation
+  uint64_t pruned = 0;              // sleep-set blocked (redundant) executions
+  uint64_t step_limited = 0;        // hit --max-steps
+  uint64_t steps = 0;               // total steps executed
+  bool exhaustive_complete = false; // the whole space was explored
+  bool timed_out = false;
+  std::map<std::string, uint64_t> outcomes;
+  std::vector<uint64_t> expect_true;  // per expectation: complete schedules where the cond holds
+  std::map<Invariant, Failure> failures;  // per invariant: count and the shortest example
+  std::optional<Failure> shortest;        // the shortest failing schedule overall
+};
+
+ExploreResult Explore(const Program& p, const ExploreOptions& o);
+
+// Replays one schedule id; past its end the lowest enabled thread runs. Returns
+// an error for an id that does not fit the scenario.
+absl::StatusOr<ExecResult> Replay(const Program& p, const std::string& schedule, ExecOptions o);
+
+// A Chooser that follows a schedule id.
+class ReplayChooser : public Chooser {
+ public:
+  explicit ReplayChooser(std::string id) : id_(std::move(id)) {}
+  int Choose(int step, std::span<const int> enabled, std::span<Thread* const> threads) override;
+  bool bad() const { return bad_; }
+  bool consumed_all() const { return pos_ >= id_.size(); }
+
+ private:
+  std::string id_;
+  size_t pos_ = 0;
+  bool bad_ = false;
+};
+
+}  // namespace vfiosim::sim

@@ -1,0 +1,107 @@
+#include "sim/report/text_report.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace vfiosim::sim {
+namespace {
+
+std::string Plural(uint64_t n, const char* one, const char* many) {
+  return absl::StrFormat("%d %s", n, n == 1 ? one : many);
+}
+
+const char* KindWord(scn::Expectation::Kind k) {
+  switch (k) {
+    case scn::Expectation::Kind::kNever: return "Never";
+    case scn::Expectation::Kind::kSometimes: return "Sometimes";
+    case scn::Expectation::Kind::kAlways: return "Always";
+    case scn::Expectation::Kind::kClean: return "Clean";
+    case scn::Expectation::Kind::kViolation: return "Violation";
+  }
+  return "?";
+}
+
+// Wraps text to `w` columns.
+std::vector<std::string> Wrap(const std::string& s, size_t w) {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < s.size(); i += w) out.push_back(s.substr(i, w));
+  if (out.empty()) out.emplace_back();
+  return out;
+}
+
+}  // namespace
+
+std::string RenderSummary(const Program& p, const ExploreResult& r, const Verdict& v, const ReportOptions& o) {
+  const scn::Scenario& s = *p.scenario;
+  std::string out;
+  absl::StrAppendFormat(&out, "Scenario %s (%s, %s)%s\n", s.name, std::string(VariantName(p.machine.ctx.variant)),
+                        std::string(ArchName(s.arch)), s.title.empty() ? "" : ": " + s.title);
+  std::string extra;
+  if (r.pruned) extra += absl::StrFormat(", %d redundant pruned by sleep sets", r.pruned);
+  if (r.step_limited) extra += absl::StrFormat(", %d cut by --max-steps", r.step_limited);
+  if (r.timed_out) extra += ", stopped by --timeout";
+  absl::StrAppendFormat(&out, "Explored %s (%s), %s%s\n", Plural(r.schedules, "schedule", "schedules"), o.strategy,
+                        v.complete ? "complete" : "bounded", extra);
+  absl::StrAppendFormat(&out, "Outcomes (%d, over %s without a violation):\n", r.outcomes.size(),
+                        Plural(r.complete_schedules, "schedule", "schedules"));
+  for (const auto& [outcome, n] : r.outcomes)
+    absl::StrAppendFormat(&out, "  %6d  %s\n", n, outcome.empty() ? "(no variables)" : outcome);
+  for (const ExpectationResult& er : v.expectations) {
+    const scn::Expectation& e = *er.e;
+    if (e.kind == scn::Expectation::Kind::kClean || e.kind == scn::Expectation::Kind::kViolation) {
+      absl::StrAppendFormat(&out, "Observation expect:%d %s%s %s\n", e.loc.line, KindWord(e.kind),
+                            e.invariant.empty() ? "" : " " + e.invariant, er.holds ? "holds" : "does not hold");
+      continue;
+    }
+    absl::StrAppendFormat(&out, "Observation expect:%d %s %d %d %s\n", e.loc.line, KindWord(e.kind), er.positive,
+                          er.negative, er.holds ? "holds" : "does not hold");
+  }
+  for (const auto& [inv, f] : r.failures)
+    absl::StrAppendFormat(&out, "Violation %s in %s: %s (shortest: schedule=%s, %d steps)\n",
+                          std::string(InvariantName(inv)), Plural(f.count, "schedule", "schedules"), f.message,
+                          f.schedule.empty() ? "-" : f.schedule, f.steps);
+  return out;
+}
+
+std::string RenderTrace(const Program& p, const ExecResult& e) {
+  const size_t n = p.threads.size();
+  const size_t w = 40;
+  std::string out;
+  auto row_line = [&](const std::string& step, const std::vector<std::string>& cells) {
+    std::string l = absl::StrFormat("%-5s", step);
+    for (size_t i = 0; i < cells.size(); ++i) {
+      std::string c = cells[i];
+      if (i + 1 < cells.size()) c.resize(w, ' ');
+      absl::StrAppend(&l, "| ", c, " ");
+    }
+    while (!l.empty() && l.back() == ' ') l.pop_back();
+    return l + "\n";
+  };
+  std::vector<std::string> header;
+  for (const ThreadProgram& t : p.threads) header.push_back("thread " + t.name);
+  out += row_line("step", header);
+  out += std::string(5 + (w + 3) * std::max<size_t>(n, 1), '-') + "\n";
+  for (const TraceRow& r : e.trace) {
+    if (r.thread < 0) {
+      // setup / finally: across the whole table.
+      for (const std::string& l : r.lines) out += absl::StrCat("     : ", l, "\n");
+      continue;
+    }
+    std::vector<std::string> lines;
+    if (!r.func.empty()) lines.push_back("[" + r.func + "]");
+    for (const std::string& l : r.lines)
+      for (std::string& x : Wrap(l, w)) lines.push_back(std::move(x));
+    for (size_t li = 0; li < lines.size(); ++li) {
+      std::vector<std::string> cells(n);
+      cells[static_cast<size_t>(r.thread)] = lines[li];
+      out += row_line(li == 0 && r.step >= 0 ? absl::StrCat(r.step) : "", cells);
+    }
+  }
+  if (e.violation)
+    absl::StrAppendFormat(&out, "=> %s: %s\n", std::string(InvariantName(e.violation->inv)), e.violation->message);
+  return out;
+}
+
+}  // namespace vfiosim::sim

@@ -1,0 +1,22 @@
+// The human report of a run, herd7-style: what was explored, the outcome
+// histogram, one Observation line per expectation, violations, and for a failure
+// the shortest failing schedule as a table with one column per simulated thread.
+#pragma once
+
+#include <string>
+
+#include "sim/explore/explorer.h"
+#include "sim/report/verdict.h"
+#include "sim/run/program.h"
+
+namespace vfiosim::sim {
+
+struct ReportOptions {
+  std::string strategy = "exhaustive";
+};
+
+std::string RenderSummary(const Program& p, const ExploreResult& r, const Verdict& v, const ReportOptions& o);
+// The step-by-step trace of one execution, one column per thread.
+std::string RenderTrace(const Program& p, const ExecResult& e);
+
+}  // namespace vfiosim::sim

@@ -1,0 +1,250 @@
+// Shared by tests/model_*_test.cc: builds a Machine with a Checker as its
+// observer and runs model ops synchronously (sim::FreeRunner), running the
+// checker's per-step stale-pte check after every op, as the explorer does.
+//
+//   Harness h({.variant = Variant::kLegacy, .bars = {{0, 2 * kMiB}}});
+//   const int p = h.Process();
+//   const Value fd = h.Open(p);
+//   const uint64_t va = h.MmapBar(p, fd, 0);
+//   EXPECT_EQ(h.Read(p, va), Value::Int(0));
+//   EXPECT_EQ(h.Leaves(p).size(), 1u);
+//   EXPECT_FALSE(h.violation());
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "model/arch.h"
+#include "model/bugs.h"
+#include "model/kconfig/kernel_kconfig.h"
+#include "model/machine.h"
+#include "model/mm/page_table.h"
+#include "model/result.h"
+#include "sim/check/checker.h"
+#include "sim/check/invariant.h"
+#include "sim/core/driver.h"
+#include "sim/core/run_to_completion.h"
+#include "sim/core/sync.h"
+#include "sim/core/thread.h"
+
+namespace vfiosim {
+
+// Readable gtest output for op results.
+inline void PrintTo(const Value& v, std::ostream* os) { *os << v.ToString(); }
+
+namespace testing_model {
+
+inline constexpr uint64_t kKiB = 1024;
+inline constexpr uint64_t kMiB = 1024 * kKiB;
+inline constexpr uint64_t kGiB = 1024 * kMiB;
+inline constexpr int kPteShift = 12, kPmdShift = 21, kPudShift = 30;
+
+inline std::string VariantParamName(const ::testing::TestParamInfo<Variant>& info) {
+  return info.param == Variant::kLegacy ? "Legacy" : "Dmabuf";
+}
+
+struct BarDef {
+  int index;
+  uint64_t size;
+  bool io = false;
+};
+
+struct HarnessOptions {
+  Arch arch = Arch::kX86_64;
+  Variant variant = Variant::kDmabuf;
+  std::vector<BarDef> bars = {{0, 2 * kMiB}};
+  bool noreset = false;
+  int devices = 1;
+  std::vector<Bug> bugs = {};
+  vfio::FixOptions fixes = {};
+  // Kconfig settings on top of the arch defaults, evaluated with the variant's
+  // rules (model/kconfig), then `tweak` may override the derived facts.
+  std::vector<kconfig::Setting> kconfig = {};
+  std::function<void(vfio::KernelConfig&)> tweak = nullptr;
+  // Run every op one scheduling point at a time under a controlled driver
+  // (StepRunner), with the checker's after-step check after every step, as the
+  // explorer runs `setup`; otherwise ops run straight through (FreeRunner) and
+  // the check runs once per op.
+  bool stepwise = false;
+};
+
+// A controlled driver for one lone thread: resumes it one step (scheduling
+// point) at a time and runs the checker's after-step check after each step.
+class StepRunner : public sim::Driver {
+ public:
+  StepRunner() : sim::Driver(true), thread_(0, "test", this) {}
+
+  Value Run(sim::Task<Value> task, sim::Checker& checker) {
+    task.handle().promise().thread = &thread_;
+    thread_.resume_point = task.handle();
+    thread_.pending = sim::PendingOp{};
+    while (!task.handle().done()) {
+      if (thread_.pending.kind == sim::PendingOp::Kind::kLock &&
+          !thread_.pending.lock->CanAcquire(thread_.pending.write)) {
+        ADD_FAILURE() << "a lone thread blocks on a lock it cannot take";
+        return Value::Err(kEBUSY);
+      }
+      thread_.pending = sim::PendingOp{};
+      sim::Thread* saved = sim::Thread::current;
+      sim::Thread::current = &thread_;
+      thread_.resume_point.resume();
+      sim::Thread::current = saved;
+      ++steps_;
+      checker.AfterStep();
+    }
+    return task.await_resume();
+  }
+  uint64_t steps() const { return steps_; }
+
+ private:
+  sim::Thread thread_;
+  uint64_t steps_ = 0;
+};
+
+class Harness {
+ public:
+  explicit Harness(HarnessOptions o) : opts_(std::move(o)), checker_(false), runner_("test") {
+    MachineConfig cfg;
+    cfg.arch = opts_.arch;
+    cfg.ctx.variant = opts_.variant;
+    absl::StatusOr<kconfig::Config> kc = kconfig::Evaluate(opts_.arch, opts_.variant, opts_.kconfig);
+    if (!kc.ok()) {
+      ADD_FAILURE() << "kconfig: " << kc.status();
+    } else {
+      cfg.ctx.config.vfio_pci_mmap = kc->vfio_pci_mmap();
+      cfg.ctx.config.vfio_pci_dmabuf = kc->vfio_pci_dmabuf();
+      cfg.ctx.config.p2pdma_provider = kc->p2pdma_provider_available();
+      cfg.ctx.config.pmd_pfnmap = kc->huge_pfnmap_pmd();
+      cfg.ctx.config.pud_pfnmap = kc->huge_pfnmap_pud();
+    }
+    if (opts_.tweak) opts_.tweak(cfg.ctx.config);
+    cfg.ctx.fixes = opts_.fixes;
+    for (Bug b : opts_.bugs) cfg.ctx.bugs.add(b);
+    for (int d = 0; d < opts_.devices; ++d) {
+      DeviceSpec ds;
+      ds.name = d == 0 ? "gpu" : "gpu" + std::to_string(d);
+      ds.bdf = "0000:0" + std::to_string(d + 1) + ":00.0";
+      ds.noreset = opts_.noreset;
+      for (const BarDef& b : opts_.bars) {
+        BarSpec& bs = ds.bars[b.index];
+        bs.present = true;
+        bs.size = b.size;
+        bs.mem64 = true;
+        bs.io = b.io;
+      }
+      cfg.devices.push_back(std::move(ds));
+    }
+    machine_ = std::make_unique<Machine>(cfg, &checker_);
+    checker_.set_machine(machine_.get());
+    runner_.lock_observer = &checker_;
+    stepper_.lock_observer = &checker_;
+  }
+
+  Machine& m() { return *machine_; }
+  sim::Checker& checker() { return checker_; }
+  const std::optional<sim::Violation>& violation() const { return checker_.violation(); }
+  // The invariant the checker reported, or "" when none.
+  std::string ViolationName() const {
+    return violation() ? std::string(sim::InvariantName(violation()->inv)) : std::string();
+  }
+
+  // Runs one op to completion, then the checker's after-step check.
+  Value Run(sim::Task<Value> t) {
+    if (opts_.stepwise) return stepper_.Run(std::move(t), checker_);
+    Value v = runner_.Run(std::move(t));
+    checker_.AfterStep();
+    return v;
+  }
+
+  // ---- ops ----
+  int Process() { return static_cast<int>(machine_->OpProcess().v); }
+  Value Open(int proc, int device = 0) { return Run(machine_->OpOpen(device, proc)); }
+  Value Mmap(int proc, Value fd, int bar, uint64_t offset = 0, std::optional<uint64_t> len = std::nullopt,
+             std::optional<uint64_t> at = std::nullopt, bool writable = true) {
+    return Run(machine_->OpMmap(proc, fd, bar, offset, len, writable, at));
+  }
+  // mmap of a dma-buf fd.
+  Value MmapBuf(int proc, Value buf, uint64_t offset = 0, std::optional<uint64_t> len = std::nullopt,
+                std::optional<uint64_t> at = std::nullopt) {
+    return Run(machine_->OpMmap(proc, buf, std::nullopt, offset, len, true, at));
+  }
+  Value Munmap(int proc, uint64_t va, std::optional<uint64_t> len = std::nullopt) {
+    return Run(machine_->OpMunmap(proc, va, len));
+  }
+  Value Read(int proc, uint64_t va) { return Run(machine_->OpRead(proc, va)); }
+  Value Write(int proc, uint64_t va, uint32_t v) { return Run(machine_->OpWrite(proc, va, v)); }
+  Value Touch(int proc, uint64_t va, uint64_t len) { return Run(machine_->OpTouch(proc, va, len)); }
+  Value Command(Value fd, bool mem) { return Run(machine_->OpCommand(fd, mem)); }
+  Value Reset(Value fd) { return Run(machine_->OpReset(fd)); }
+  Value Power(Value fd, bool d3) { return Run(machine_->OpPower(fd, d3)); }
+  Value Info(Value fd, int bar) { return machine_->OpInfo(fd, bar); }
+  Value Export(Value fd, int bar, std::vector<vfio::ExportRange> ranges = {}) {
+    return Run(machine_->OpExport(fd, bar, std::move(ranges)));
+  }
+  Value Attach(Value buf, bool dynamic = true) { return Run(machine_->OpAttach(buf, dynamic)); }
+  Value Map(Value att) { return Run(machine_->OpMap(att)); }
+  Value Unmap(Value att) { return Run(machine_->OpUnmap(att)); }
+  Value Dma(Value att, uint64_t off) { return Run(machine_->OpDma(att, off)); }
+  Value Detach(Value att) { return Run(machine_->OpDetach(att)); }
+  Value Revoke(Value fd, Value buf) { return Run(machine_->OpRevoke(fd, buf)); }
+  int Fork(int proc) {
+    Value v = Run(machine_->OpFork(proc));
+    EXPECT_EQ(v.kind, Value::Kind::kHandle) << v.ToString();
+    return static_cast<int>(v.v);
+  }
+  Value Close(Value h) { return Run(machine_->OpClose(h)); }
+  Value Exit(int proc) { return Run(machine_->OpExit(proc)); }
+  void AtEnd() { checker_.AtEnd(); }
+
+  // mmap that must succeed; returns the address.
+  uint64_t MmapBarOk(int proc, Value fd, int bar, uint64_t offset = 0, std::optional<uint64_t> len = std::nullopt,
+                     std::optional<uint64_t> at = std::nullopt) {
+    const Value v = Mmap(proc, fd, bar, offset, len, at);
+    EXPECT_EQ(v.kind, Value::Kind::kInt) << "mmap failed: " << v.ToString();
+    return v.v;
+  }
+
+  // ---- state ----
+  mm::Mm& mm(int proc) { return *machine_->processes()[proc].mm; }
+  const mm::PageTable& pt(int proc) { return mm(proc).pt; }
+  std::optional<mm::Leaf> Leaf(int proc, uint64_t va) { return pt(proc).Lookup(va); }
+  std::vector<mm::Leaf> Leaves(int proc) {
+    std::vector<mm::Leaf> out;
+    pt(proc).ForEachLeaf(0, ~uint64_t{0}, [&](const mm::Leaf& l) { out.push_back(l); });
+    return out;
+  }
+  size_t PresentLeaves(int proc) { return pt(proc).present_leaves(); }
+  vfio::VfioPciCoreDevice& vdev(int d = 0) { return machine_->vdevs()[d]; }
+  pci::PciDevice& pdev(int d = 0) { return machine_->devices()[d]; }
+  uint64_t BarPfn(int bar, int d = 0) { return pdev(d).bars[bar].start >> 12; }
+  // The dma-buf (exporter private data) with the given id, or the newest one.
+  vfio::VfioPciDmaBuf* Priv(int index = -1) {
+    std::vector<vfio::VfioPciDmaBuf*> all = machine_->AllDmaBufs();
+    if (all.empty()) return nullptr;
+    return index < 0 ? all.back() : all[static_cast<size_t>(index)];
+  }
+  // The dma-buf behind a VMA (dmabuf variant BAR mmap, or an mmapped export).
+  vfio::VfioPciDmaBuf* VmaPriv(int proc, uint64_t va) {
+    mm::Vma* v = mm(proc).VmaLookup(va);
+    if (!v || !v->vm_file || v->vm_file->kind() != mm::File::Kind::kDmaBuf) return nullptr;
+    return static_cast<vfio::VfioPciDmaBuf*>(v->vm_private_data);
+  }
+
+ private:
+  HarnessOptions opts_;
+  sim::Checker checker_;
+  std::unique_ptr<Machine> machine_;
+  sim::FreeRunner runner_;
+  StepRunner stepper_;
+};
+
+}  // namespace testing_model
+}  // namespace vfiosim
