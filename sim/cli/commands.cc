@@ -56,6 +56,9 @@ Usage:
   vfiosim run [options] FILE...     explore each scenario and print its verdict
   vfiosim check FILE...             parse and validate only
   vfiosim list bugs|invariants|ops|fixes
+  vfiosim stress [options]          free-running stress on real threads
+  vfiosim kconfig --matrix          the Kconfig x variant x fix table
+  vfiosim merge REPORT.json...      combine shard reports
 
 Each scenario ends its report with exactly one line
   verdict: PASS|FAIL <name> schedules=<n> complete|bounded [reason=<invariant>|expect:<line>]
@@ -252,6 +255,9 @@ int Main(int argc, char** argv) {
   std::vector<std::string> args(pos.begin() + 2, pos.end());
   if (cmd == "list") return List(args);
   if (cmd == "check") return Check(args);
+  if (cmd == "stress") return StressMain(args);
+  if (cmd == "kconfig") return KconfigMain(args);
+  if (cmd == "merge") return MergeMain(args);
   if (cmd != "run") return Usage("unknown command '" + cmd + "' (run, check or list)");
   if (args.empty()) return Usage("run needs at least one scenario file");
   absl::StatusOr<RunConfig> rc = ParseRunFlags();

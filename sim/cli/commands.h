@@ -1,6 +1,9 @@
 // The vfiosim subcommands: run, check, list (and the usage text).
 #pragma once
 
+#include <string>
+#include <vector>
+
 namespace vfiosim::cli {
 
 // Exit statuses (spec): 0 every verdict PASS, 1 some FAIL, 2 bad usage or a
@@ -10,5 +13,11 @@ inline constexpr int kExitFail = 1;
 inline constexpr int kExitUsage = 2;
 
 int Main(int argc, char** argv);
+
+// Subcommands that live in files of their own (args: after the subcommand name;
+// absl flags are already parsed).
+int StressMain(const std::vector<std::string>& args);   // sim/cli/stress_command.cc
+int KconfigMain(const std::vector<std::string>& args);  // sim/cli/kconfig_command.cc
+int MergeMain(const std::vector<std::string>& args);    // sim/cli/merge_command.cc
 
 }  // namespace vfiosim::cli
