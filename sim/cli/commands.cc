@@ -21,6 +21,8 @@
 #include "model/fixes.h"
 #include "sim/check/invariant.h"
 #include "sim/explore/explorer.h"
+#include "sim/explore/shrink.h"
+#include "sim/report/json_report.h"
 #include "sim/report/text_report.h"
 #include "sim/report/verdict.h"
 #include "sim/run/program.h"
@@ -46,6 +48,8 @@ ABSL_FLAG(std::string, shard, "", "K/N: explore only shard K (0-based) of N disj
 ABSL_FLAG(double, timeout, 0, "stop exploring after this many seconds (verdict says 'bounded')");
 ABSL_FLAG(std::string, find_pfn, "linear", "vfio_pci_dma_buf_find_pfn implementation: linear | indexed");
 ABSL_FLAG(bool, progress, true, "progress on stderr when it is a terminal");
+ABSL_FLAG(std::string, format, "text", "report format: text | json (json: one JSON object per scenario, for `merge`)");
+ABSL_FLAG(bool, shrink, true, "shrink the failing schedule (fewer preemptions and steps) before printing it");
 
 namespace vfiosim::cli {
 namespace {
@@ -128,6 +132,8 @@ struct RunConfig {
   std::string strategy_name;
   std::string replay;
   std::string trace;
+  bool json = false;
+  bool shrink = true;
 };
 
 absl::StatusOr<RunConfig> ParseRunFlags() {
@@ -189,9 +195,23 @@ absl::StatusOr<RunConfig> ParseRunFlags() {
   if (fp == "linear") rc.compile.find_pfn = vfio::FindPfnImpl::kLinear;
   else if (fp == "indexed") rc.compile.find_pfn = vfio::FindPfnImpl::kIndexed;
   else return absl::InvalidArgumentError("--find_pfn must be linear or indexed");
+  const std::string format = absl::GetFlag(FLAGS_format);
+  if (format != "text" && format != "json") return absl::InvalidArgumentError("--format must be text or json");
+  rc.json = format == "json";
+  rc.shrink = absl::GetFlag(FLAGS_shrink);
   rc.replay = absl::GetFlag(FLAGS_replay);
   rc.trace = absl::GetFlag(FLAGS_trace);
   return rc;
+}
+
+bool WriteTrace(const std::string& path, const sim::Program& p, const sim::ExecResult& e) {
+  std::ofstream f(path);
+  if (!f) {
+    std::cerr << "vfiosim: cannot write --trace file " << path << "\n";
+    return false;
+  }
+  f << sim::TraceToJson(p, e).Dump() << "\n";
+  return true;
 }
 
 int RunOne(const std::string& file, const RunConfig& rc) {
@@ -215,25 +235,47 @@ int RunOne(const std::string& file, const RunConfig& rc) {
       std::cerr << "vfiosim: " << e.status().message() << "\n";
       return kExitUsage;
     }
-    std::cout << "Replay of schedule=" << (rc.replay) << " of " << s->name << ":\n";
+    if (!rc.trace.empty() && !WriteTrace(rc.trace, *p, *e)) return kExitUsage;
+    std::cout << "Replay of schedule=" << rc.replay << " of " << s->name << " (" << e->steps << " steps, "
+              << e->preemptions << " preemptions):\n";
     std::cout << sim::RenderTrace(*p, *e);
     if (!e->violation) std::cout << "outcome: " << (e->outcome.empty() ? "(no variables)" : e->outcome) << "\n";
     return e->violation ? kExitFail : kExitPass;
   }
   sim::ExploreResult r = sim::Explore(*p, rc.explore);
   sim::Verdict v = sim::ComputeVerdict(*s, r);
+  // The counterexample: the shortest failing schedule, shrunk.
+  std::optional<sim::ExecResult> cex;
+  std::optional<sim::ShrinkResult> shrunk;
+  if (r.shortest) {
+    std::string id = r.shortest->schedule;
+    if (rc.shrink) {
+      shrunk = sim::Shrink(*p, id, r.shortest->inv, rc.explore.exec);
+      id = shrunk->schedule;
+    }
+    sim::ExecOptions eo = rc.explore.exec;
+    eo.record_trace = true;
+    absl::StatusOr<sim::ExecResult> e = sim::Replay(*p, id, eo);
+    if (e.ok()) cex = std::move(*e);
+  }
+  if (!rc.trace.empty() && cex && !WriteTrace(rc.trace, *p, *cex)) return kExitUsage;
+  if (rc.json) {
+    sim::ReportMeta meta{file, rc.strategy_name, rc.explore.seed, rc.explore.shard_index, rc.explore.shard_count};
+    std::cout << sim::ReportToJson(*p, r, v, meta, cex ? &*cex : nullptr).Dump(2) << "\n";
+    return v.pass ? kExitPass : kExitFail;
+  }
   sim::ReportOptions ro;
   ro.strategy = rc.strategy_name;
   std::cout << sim::RenderSummary(*p, r, v, ro);
-  if (r.shortest && (!v.pass || rc.explore.strategy != sim::Strategy::kExhaustive || true)) {
-    sim::ExecOptions eo = rc.explore.exec;
-    eo.record_trace = true;
-    absl::StatusOr<sim::ExecResult> e = sim::Replay(*p, r.shortest->schedule, eo);
-    if (e.ok()) {
-      std::cout << "Shortest failing schedule: schedule=" << (r.shortest->schedule.empty() ? "-" : r.shortest->schedule)
-                << " (" << r.shortest->steps << " steps; replay with --replay=" << (r.shortest->schedule.empty() ? "-" : r.shortest->schedule) << ")\n";
-      std::cout << sim::RenderTrace(*p, *e);
-    }
+  if (cex) {
+    const std::string id = cex->schedule.empty() ? "-" : cex->schedule;
+    std::cout << "Failing schedule: schedule=" << id << " (" << cex->steps << " steps, " << cex->preemptions
+              << " preemptions";
+    if (shrunk && (shrunk->orig_steps != shrunk->steps || shrunk->orig_preemptions != shrunk->preemptions))
+      std::cout << "; shrunk from " << shrunk->orig_steps << " steps, " << shrunk->orig_preemptions
+                << " preemptions in " << shrunk->replays << " replays";
+    std::cout << "; replay with --replay=" << id << ")\n";
+    std::cout << sim::RenderTrace(*p, *cex);
   }
   std::cout << sim::VerdictLine(*s, r, v) << "\n";
   std::cout.flush();

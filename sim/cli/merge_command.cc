@@ -1,13 +1,101 @@
-// `vfiosim merge`: not built yet (see the issue tracker).
+// `vfiosim merge REPORT.json...`: combine the JSON reports of the shards of one
+// exploration (`run --shard=K/N --format=json`) into the verdict a single run
+// gives. Counts and outcome histograms add up; the shortest failure wins (ties:
+// the lowest shard); `complete` needs every shard 0..N-1 exactly once, each
+// complete. Lock-order cycles whose two halves fall in different shards are not
+// seen (each shard checks lockdep over its own schedules).
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "sim/cli/commands.h"
+#include "sim/report/json_report.h"
+#include "sim/report/text_report.h"
+#include "sim/report/verdict.h"
 
 namespace vfiosim::cli {
 
-int MergeMain(const std::vector<std::string>&) {
-  std::cerr << "vfiosim: 'merge' is not implemented yet\n";
-  return kExitUsage;
+int MergeMain(const std::vector<std::string>& args) {
+  if (args.empty()) {
+    std::cerr << "vfiosim: merge needs the JSON reports of the shards (run --shard=K/N --format=json)\n";
+    return kExitUsage;
+  }
+  std::vector<sim::ShardReport> shards;
+  for (const std::string& path : args) {
+    std::ifstream f(path);
+    if (!f) {
+      std::cerr << "vfiosim: cannot read " << path << "\n";
+      return kExitUsage;
+    }
+    std::stringstream ss;
+    ss << f.rdbuf();
+    absl::StatusOr<json::Value> v = json::Parse(ss.str());
+    if (!v.ok()) {
+      std::cerr << path << ": error: " << v.status().message() << "\n";
+      return kExitUsage;
+    }
+    absl::StatusOr<sim::ShardReport> r = sim::ReportFromJson(*v);
+    if (!r.ok()) {
+      std::cerr << path << ": error: " << r.status().message() << "\n";
+      return kExitUsage;
+    }
+    shards.push_back(std::move(*r));
+  }
+  const sim::ShardReport& first = shards[0];
+  const int n = first.meta.shard_count;
+  std::vector<int> seen(static_cast<size_t>(std::max(n, 1)), 0);
+  sim::ExploreResult all;
+  bool complete = true;
+  for (const sim::ShardReport& s : shards) {
+    if (s.scenario != first.scenario || s.meta.shard_count != n || s.meta.strategy != first.meta.strategy ||
+        s.expectations.expectations.size() != first.expectations.expectations.size()) {
+      std::cerr << "vfiosim: the reports are not shards of one exploration (scenario, strategy or N differ)\n";
+      return kExitUsage;
+    }
+    if (s.meta.shard_index < 0 || s.meta.shard_index >= n) {
+      std::cerr << "vfiosim: bad shard index in a report\n";
+      return kExitUsage;
+    }
+    seen[static_cast<size_t>(s.meta.shard_index)]++;
+    const sim::ExploreResult& r = s.result;
+    all.schedules += r.schedules;
+    all.complete_schedules += r.complete_schedules;
+    all.pruned += r.pruned;
+    all.step_limited += r.step_limited;
+    all.steps += r.steps;
+    all.timed_out |= r.timed_out;
+    complete &= r.exhaustive_complete;
+    for (const auto& [k, c] : r.outcomes) all.outcomes[k] += c;
+    if (all.expect_true.size() < r.expect_true.size()) all.expect_true.resize(r.expect_true.size());
+    for (size_t i = 0; i < r.expect_true.size(); ++i) all.expect_true[i] += r.expect_true[i];
+    for (const auto& [inv, f] : r.failures) {
+      sim::Failure& g = all.failures[inv];
+      const uint64_t c = g.count;
+      if (c == 0 || f.steps < g.steps) g = f;
+      g.count = c + f.count;
+    }
+    if (r.shortest && (!all.shortest || r.shortest->steps < all.shortest->steps)) all.shortest = r.shortest;
+  }
+  std::string missing;
+  for (int i = 0; i < n; ++i) {
+    if (seen[static_cast<size_t>(i)] > 1) {
+      std::cerr << "vfiosim: shard " << i << "/" << n << " given twice\n";
+      return kExitUsage;
+    }
+    if (!seen[static_cast<size_t>(i)]) missing += " " + std::to_string(i);
+  }
+  all.exhaustive_complete = complete && missing.empty();
+  const scn::Scenario& s = first.expectations;
+  sim::Verdict v = sim::ComputeVerdict(s, all);
+  std::cout << "Merged " << shards.size() << " of " << n << " shards of " << first.scenario;
+  if (!missing.empty()) std::cout << " (missing:" << missing << ")";
+  std::cout << "\n";
+  for (const auto& [k, c] : all.outcomes) std::cout << "  " << c << "  " << k << "\n";
+  for (const auto& [inv, f] : all.failures)
+    std::cout << "Violation " << sim::InvariantName(inv) << " in " << f.count << " schedule(s): " << f.message
+              << " (shortest: schedule=" << (f.schedule.empty() ? "-" : f.schedule) << ")\n";
+  std::cout << sim::VerdictLine(s, all, v) << "\n";
+  return v.pass ? kExitPass : kExitFail;
 }
 
 }  // namespace vfiosim::cli

@@ -300,6 +300,7 @@ struct Execution::Impl : public Driver {
     }
     std::vector<int> enabled;
     enabled.reserve(n);
+    int last_thread = -1;
     for (int step = 0;; ++step) {
       enabled.clear();
       bool unfinished = false;
@@ -334,6 +335,10 @@ struct Execution::Impl : public Driver {
         result.schedule.push_back(ScheduleChar(choice));
         result.branch_points++;
       }
+      if (last_thread >= 0 && choice != last_thread &&
+          std::find(enabled.begin(), enabled.end(), last_thread) != enabled.end())
+        result.preemptions++;
+      last_thread = choice;
       Thread& t = *tptrs[choice];
       cur_step = step;
       cur_column = choice;

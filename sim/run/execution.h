@@ -55,6 +55,7 @@ struct ExecResult {
   std::string schedule;  // the schedule id (choices at branching steps)
   int steps = 0;         // steps of the concurrent phase
   int branch_points = 0;
+  int preemptions = 0;   // switches away from a thread that could have gone on
   std::string outcome;   // "cpu.r=0 admin.c=ok" (complete schedules)
   std::vector<char> expect_holds;  // per expectation (complete schedules): cond value
   LockGraph locks;

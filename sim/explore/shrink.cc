@@ -1,0 +1,70 @@
+#include "sim/explore/shrink.h"
+
+#include <tuple>
+
+#include "sim/explore/explorer.h"
+
+namespace vfiosim::sim {
+
+ShrinkResult Shrink(const Program& p, const std::string& schedule, Invariant inv, ExecOptions o, int max_replays) {
+  o.record_trace = false;
+  ShrinkResult best;
+  best.schedule = schedule;
+  int replays = 0;
+  // Replays `cand`; true if it fails the same way. Its recorded id (which may be
+  // shorter: trailing choices of the lowest thread are implied) is kept.
+  auto fails = [&](const std::string& cand, ExecResult* out) {
+    if (replays >= max_replays) return false;
+    ++replays;
+    absl::StatusOr<ExecResult> r = Replay(p, cand, o);
+    if (!r.ok() || !r->violation || r->violation->inv != inv) return false;
+    *out = std::move(*r);
+    return true;
+  };
+  ExecResult cur;
+  if (!fails(schedule, &cur)) {
+    best.replays = replays;
+    return best;
+  }
+  best.orig_steps = cur.steps;
+  best.orig_preemptions = cur.preemptions;
+  auto better = [](const ExecResult& a, const ExecResult& b) {
+    return std::make_tuple(a.preemptions, a.steps, a.schedule.size(), a.schedule) <
+           std::make_tuple(b.preemptions, b.steps, b.schedule.size(), b.schedule);
+  };
+  bool progress = true;
+  while (progress && replays < max_replays) {
+    progress = false;
+    const std::string s = cur.schedule;
+    // ddmin-style: remove chunks of decreasing size, then merge each choice into
+    // its predecessor.
+    for (size_t chunk = s.size() / 2; chunk >= 1 && !progress; chunk /= 2) {
+      for (size_t i = 0; i + chunk <= s.size() && !progress; i += chunk) {
+        std::string cand = s.substr(0, i) + s.substr(i + chunk);
+        ExecResult r;
+        if (fails(cand, &r) && better(r, cur)) {
+          cur = std::move(r);
+          progress = true;
+        }
+      }
+      if (chunk == 1) break;
+    }
+    for (size_t i = 1; i < s.size() && !progress; ++i) {
+      if (s[i] == s[i - 1]) continue;
+      std::string cand = s;
+      cand[i] = s[i - 1];
+      ExecResult r;
+      if (fails(cand, &r) && better(r, cur)) {
+        cur = std::move(r);
+        progress = true;
+      }
+    }
+  }
+  best.schedule = cur.schedule;
+  best.steps = cur.steps;
+  best.preemptions = cur.preemptions;
+  best.replays = replays;
+  return best;
+}
+
+}  // namespace vfiosim::sim

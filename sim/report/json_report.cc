@@ -1,0 +1,224 @@
+#include "sim/report/json_report.h"
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_format.h"
+
+namespace vfiosim::sim {
+namespace {
+
+const char* KindName(scn::Expectation::Kind k) {
+  switch (k) {
+    case scn::Expectation::Kind::kClean: return "clean";
+    case scn::Expectation::Kind::kViolation: return "violation";
+    case scn::Expectation::Kind::kNever: return "never";
+    case scn::Expectation::Kind::kSometimes: return "sometimes";
+    case scn::Expectation::Kind::kAlways: return "always";
+  }
+  return "?";
+}
+
+json::Value FailureJson(const Failure& f) {
+  json::Value o = json::Value::Object();
+  o.set("invariant", std::string(InvariantName(f.inv)));
+  o.set("message", f.message);
+  o.set("count", f.count);
+  o.set("schedule", f.schedule.empty() ? "-" : f.schedule);
+  o.set("steps", f.steps);
+  return o;
+}
+
+json::Value TraceRowsJson(const Program& p, const ExecResult& e) {
+  json::Value rows = json::Value::Array();
+  for (const TraceRow& r : e.trace) {
+    json::Value o = json::Value::Object();
+    o.set("thread", r.thread < 0 ? std::string("setup/finally") : p.threads[static_cast<size_t>(r.thread)].name);
+    o.set("step", r.step);
+    o.set("function", r.func);
+    json::Value lines = json::Value::Array();
+    for (const std::string& l : r.lines) lines.push(l);
+    o.set("events", std::move(lines));
+    rows.push(std::move(o));
+  }
+  return rows;
+}
+
+}  // namespace
+
+json::Value ReportToJson(const Program& p, const ExploreResult& r, const Verdict& v, const ReportMeta& m,
+                         const ExecResult* cex) {
+  const scn::Scenario& s = *p.scenario;
+  json::Value o = json::Value::Object();
+  o.set("vfiosim_report", 1);
+  o.set("scenario", s.name);
+  o.set("file", m.file);
+  o.set("variant", std::string(VariantName(p.machine.ctx.variant)));
+  o.set("arch", std::string(ArchName(s.arch)));
+  o.set("strategy", m.strategy);
+  o.set("seed", m.seed);
+  o.set("shard", absl::StrFormat("%d/%d", m.shard_index, m.shard_count));
+  o.set("verdict", v.pass ? "PASS" : "FAIL");
+  o.set("reason", v.reason);
+  o.set("verdict_line", VerdictLine(s, r, v));
+  o.set("schedules", r.schedules);
+  o.set("complete_schedules", r.complete_schedules);
+  o.set("pruned", r.pruned);
+  o.set("step_limited", r.step_limited);
+  o.set("steps", r.steps);
+  o.set("complete", r.exhaustive_complete);
+  o.set("timed_out", r.timed_out);
+  json::Value outs = json::Value::Array();
+  for (const auto& [k, n] : r.outcomes) {
+    json::Value e = json::Value::Object();
+    e.set("outcome", k);
+    e.set("count", n);
+    outs.push(std::move(e));
+  }
+  o.set("outcomes", std::move(outs));
+  json::Value exps = json::Value::Array();
+  for (size_t i = 0; i < s.expectations.size(); ++i) {
+    const scn::Expectation& e = s.expectations[i];
+    json::Value x = json::Value::Object();
+    x.set("line", e.loc.line);
+    x.set("kind", KindName(e.kind));
+    x.set("invariant", e.invariant);
+    x.set("positive", i < r.expect_true.size() ? r.expect_true[i] : uint64_t{0});
+    x.set("holds", i < v.expectations.size() && v.expectations[i].holds);
+    exps.push(std::move(x));
+  }
+  o.set("expectations", std::move(exps));
+  json::Value viol = json::Value::Array();
+  for (const auto& [inv, f] : r.failures) viol.push(FailureJson(f));
+  o.set("violations", std::move(viol));
+  if (r.shortest) o.set("shortest", FailureJson(*r.shortest));
+  if (cex) {
+    json::Value c = json::Value::Object();
+    c.set("schedule", cex->schedule.empty() ? "-" : cex->schedule);
+    c.set("trace", TraceRowsJson(p, *cex));
+    o.set("counterexample", std::move(c));
+  }
+  return o;
+}
+
+absl::StatusOr<ShardReport> ReportFromJson(const json::Value& v) {
+  if (!v.is_object() || v["vfiosim_report"].as_int() != 1)
+    return absl::InvalidArgumentError("not a vfiosim JSON report (run with --format=json)");
+  ShardReport sr;
+  sr.scenario = v["scenario"].as_string();
+  sr.meta.file = v["file"].as_string();
+  sr.meta.strategy = v["strategy"].as_string();
+  sr.meta.seed = static_cast<uint64_t>(v["seed"].as_int());
+  if (sscanf(v["shard"].as_string().c_str(), "%d/%d", &sr.meta.shard_index, &sr.meta.shard_count) != 2)
+    return absl::InvalidArgumentError("report has no shard field");
+  ExploreResult& r = sr.result;
+  r.schedules = static_cast<uint64_t>(v["schedules"].as_int());
+  r.complete_schedules = static_cast<uint64_t>(v["complete_schedules"].as_int());
+  r.pruned = static_cast<uint64_t>(v["pruned"].as_int());
+  r.step_limited = static_cast<uint64_t>(v["step_limited"].as_int());
+  r.steps = static_cast<uint64_t>(v["steps"].as_int());
+  r.exhaustive_complete = v["complete"].as_bool();
+  r.timed_out = v["timed_out"].as_bool();
+  for (const json::Value& o : v["outcomes"].items())
+    r.outcomes[o["outcome"].as_string()] += static_cast<uint64_t>(o["count"].as_int());
+  sr.expectations.name = sr.scenario;
+  for (const json::Value& x : v["expectations"].items()) {
+    scn::Expectation e;
+    e.loc.line = static_cast<int>(x["line"].as_int());
+    const std::string k = x["kind"].as_string();
+    if (k == "clean") e.kind = scn::Expectation::Kind::kClean;
+    else if (k == "violation") e.kind = scn::Expectation::Kind::kViolation;
+    else if (k == "never") e.kind = scn::Expectation::Kind::kNever;
+    else if (k == "sometimes") e.kind = scn::Expectation::Kind::kSometimes;
+    else if (k == "always") e.kind = scn::Expectation::Kind::kAlways;
+    else return absl::InvalidArgumentError("bad expectation kind '" + k + "' in report");
+    e.invariant = x["invariant"].as_string();
+    sr.expectations.expectations.push_back(std::move(e));
+    r.expect_true.push_back(static_cast<uint64_t>(x["positive"].as_int()));
+  }
+  auto failure = [](const json::Value& f) -> absl::StatusOr<Failure> {
+    std::optional<Invariant> inv = ParseInvariant(f["invariant"].as_string());
+    if (!inv) return absl::InvalidArgumentError("bad invariant in report");
+    std::string sched = f["schedule"].as_string();
+    if (sched == "-") sched.clear();
+    return Failure{*inv, f["message"].as_string(), sched, static_cast<int>(f["steps"].as_int()),
+                   static_cast<uint64_t>(f["count"].as_int())};
+  };
+  for (const json::Value& f : v["violations"].items()) {
+    absl::StatusOr<Failure> x = failure(f);
+    if (!x.ok()) return x.status();
+    r.failures[x->inv] = *x;
+  }
+  if (v["shortest"].is_object()) {
+    absl::StatusOr<Failure> x = failure(v["shortest"]);
+    if (!x.ok()) return x.status();
+    r.shortest = *x;
+  }
+  return sr;
+}
+
+json::Value TraceToJson(const Program& p, const ExecResult& e) {
+  json::Value events = json::Value::Array();
+  auto meta = [&](int tid, const std::string& name) {
+    json::Value m = json::Value::Object();
+    m.set("name", "thread_name");
+    m.set("ph", "M");
+    m.set("pid", 1);
+    m.set("tid", tid);
+    json::Value args = json::Value::Object();
+    args.set("name", name);
+    m.set("args", std::move(args));
+    events.push(std::move(m));
+  };
+  meta(0, "setup/finally");
+  for (size_t i = 0; i < p.threads.size(); ++i) meta(static_cast<int>(i) + 1, p.threads[i].name);
+  int64_t ts = 0;  // one microsecond per row: a logical clock
+  for (const TraceRow& r : e.trace) {
+    const int tid = r.thread + 1;
+    json::Value slice = json::Value::Object();
+    slice.set("name", r.func.empty() ? std::string(r.thread < 0 ? "setup" : "start") : r.func);
+    slice.set("cat", "step");
+    slice.set("ph", "X");
+    slice.set("pid", 1);
+    slice.set("tid", tid);
+    slice.set("ts", ts);
+    slice.set("dur", 10);
+    json::Value args = json::Value::Object();
+    args.set("step", r.step);
+    slice.set("args", std::move(args));
+    events.push(std::move(slice));
+    int64_t t = ts;
+    for (const std::string& l : r.lines) {
+      json::Value inst = json::Value::Object();
+      std::string cat = "op";
+      if (absl::StrContains(l, "leaf va=")) cat = "pte_insert";
+      else if (absl::StrContains(l, ": zap ")) cat = "pte_zap";
+      else if (absl::StartsWith(l, "lock") || absl::StartsWith(l, "unlock")) cat = "lock";
+      else if (absl::StrContains(l, "access")) cat = "mmio";
+      inst.set("name", l);
+      inst.set("cat", cat);
+      inst.set("ph", "i");
+      inst.set("s", "t");
+      inst.set("pid", 1);
+      inst.set("tid", tid);
+      inst.set("ts", ++t > ts + 9 ? ts + 9 : t);
+      events.push(std::move(inst));
+    }
+    ts += 10;
+  }
+  if (e.violation) {
+    json::Value inst = json::Value::Object();
+    inst.set("name", std::string(InvariantName(e.violation->inv)) + ": " + e.violation->message);
+    inst.set("cat", "violation");
+    inst.set("ph", "i");
+    inst.set("s", "g");
+    inst.set("pid", 1);
+    inst.set("tid", 0);
+    inst.set("ts", ts);
+    events.push(std::move(inst));
+  }
+  json::Value o = json::Value::Object();
+  o.set("traceEvents", std::move(events));
+  o.set("displayTimeUnit", "ns");
+  return o;
+}
+
+}  // namespace vfiosim::sim
