@@ -42,6 +42,8 @@ ABSL_FLAG(std::string, config, "", "evaluate Kconfig from this .config file (bef
 ABSL_FLAG(std::string, replay, "", "re-run one schedule id (as printed by a failure) and print its trace");
 ABSL_FLAG(std::string, trace, "", "write a Chrome/Perfetto JSON trace of the first failing (or replayed) schedule");
 ABSL_FLAG(uint64_t, max_steps, 100000, "per-schedule step limit (livelock guard)");
+ABSL_FLAG(std::string, reduction, "sleep",
+          "exhaustive: sleep (sleep sets; split over --jobs) | dpor (DPOR + sleep sets; one task) | none");
 ABSL_FLAG(int, max_preemptions, -1, "exhaustive: bound preemptions per schedule (-1: unbounded)");
 ABSL_FLAG(int, pct_depth, 3, "pct: bug depth d (d-1 priority change points)");
 ABSL_FLAG(std::string, shard, "", "K/N: explore only shard K (0-based) of N disjoint parts");
@@ -150,6 +152,11 @@ absl::StatusOr<RunConfig> ParseRunFlags() {
   if (jobs < 0 || jobs > 1024) return absl::InvalidArgumentError("--jobs must be between 0 and 1024");
   if (jobs == 0) jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   rc.explore.jobs = jobs;
+  const std::string red = absl::GetFlag(FLAGS_reduction);
+  if (red == "dpor") rc.explore.reduction = sim::Reduction::kDpor;
+  else if (red == "sleep") rc.explore.reduction = sim::Reduction::kSleep;
+  else if (red == "none") rc.explore.reduction = sim::Reduction::kNone;
+  else return absl::InvalidArgumentError("--reduction must be dpor, sleep or none (got '" + red + "')");
   rc.explore.pct_depth = absl::GetFlag(FLAGS_pct_depth);
   if (rc.explore.pct_depth < 1 || rc.explore.pct_depth > 64) return absl::InvalidArgumentError("--pct_depth must be 1..64");
   rc.explore.max_preemptions = absl::GetFlag(FLAGS_max_preemptions);

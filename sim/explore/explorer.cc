@@ -12,6 +12,7 @@
 #include <random>
 #include <thread>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/hash/hash.h"
 #include "absl/strings/str_format.h"
 
@@ -30,15 +31,23 @@ struct Node {
   int chosen = -1;
   int last = -1;                   // thread that ran the step before this node
   int preemptions = 0;             // preemptions on the path so far
+  uint64_t backtrack = 0;          // DPOR: choices that must be explored here
+};
+
+struct DfsConfig {
+  int maxp = -1;
+  Reduction reduction = Reduction::kSleep;
 };
 
 uint64_t Bit(int t) { return uint64_t{1} << t; }
 
 // The choices allowed at a node (enabled, not asleep, within the preemption bound).
-uint64_t Candidates(const Node& n, int max_preemptions) {
+uint64_t Candidates(const Node& n, const DfsConfig& cfg) {
+  const int max_preemptions = cfg.maxp;
   uint64_t c = 0;
   for (int t : n.enabled) c |= Bit(t);
   c &= ~n.sleep;
+  if (cfg.reduction == Reduction::kDpor) c &= n.backtrack;
   if (max_preemptions >= 0 && n.preemptions >= max_preemptions && n.last >= 0 && (c & Bit(n.last))) {
     bool last_enabled = false;
     for (int t : n.enabled) last_enabled |= t == n.last;
@@ -49,7 +58,7 @@ uint64_t Candidates(const Node& n, int max_preemptions) {
 
 class DfsChooser : public Chooser {
  public:
-  DfsChooser(std::vector<Node>* stack, int max_preemptions) : stack_(stack), maxp_(max_preemptions) {}
+  DfsChooser(std::vector<Node>* stack, const DfsConfig& cfg) : stack_(stack), cfg_(cfg) {}
 
   int Choose(int, std::span<const int> enabled, std::span<Thread* const> threads) override {
     std::vector<Node>& st = *stack_;
@@ -58,13 +67,20 @@ class DfsChooser : public Chooser {
       n.enabled.assign(enabled.begin(), enabled.end());
       n.pending.resize(threads.size());
       for (size_t i = 0; i < threads.size(); ++i) n.pending[i] = threads[i]->pending;
-      n.sleep = next_sleep_;
+      n.sleep = cfg_.reduction == Reduction::kNone ? 0 : next_sleep_;
       n.last = last_;
       n.preemptions = preemptions_;
-      const uint64_t c = Candidates(n, maxp_);
+      n.backtrack = ~uint64_t{0};
+      const uint64_t c = Candidates(n, cfg_);
       if (!c) return -1;  // every enabled thread is asleep: a redundant schedule
       n.chosen = __builtin_ctzll(c);
+      n.backtrack = Bit(n.chosen);
       st.push_back(std::move(n));
+    } else {
+      // Same node, new execution: refresh the pending ops so that every node on
+      // the stack names this execution's objects (DPOR compares across nodes).
+      Node& n = st[depth_];
+      for (size_t i = 0; i < threads.size() && i < n.pending.size(); ++i) n.pending[i] = threads[i]->pending;
     }
     const Node& n = st[depth_];
     // The child's sleep set: threads asleep or already explored here whose next
@@ -86,7 +102,7 @@ class DfsChooser : public Chooser {
 
  private:
   std::vector<Node>* stack_;
-  int maxp_;
+  DfsConfig cfg_;
   size_t depth_ = 0;
   uint64_t next_sleep_ = 0;
   int last_ = -1;
@@ -94,12 +110,76 @@ class DfsChooser : public Chooser {
 };
 
 // Moves the stack to the next unexplored path at depth >= min_depth.
-bool Backtrack(std::vector<Node>* stack, size_t min_depth, int maxp) {
+// DPOR (Flanagan & Godefroid, POPL 2005) over the path just executed: for each
+// step, the latest earlier step of another thread that conflicts with it and is
+// not ordered before it by happens-before (vector clocks over threads and
+// objects) is a race; its reversal is scheduled by adding the later thread (or,
+// if it was not runnable there, every runnable thread) to the backtrack set of
+// the node where the earlier step ran.
+void AddDporBacktracks(std::vector<Node>* stack, size_t min_depth, int nthreads) {
+  std::vector<Node>& st = *stack;
+  const size_t n = st.size();
+  using Clock = std::vector<uint32_t>;
+  std::vector<Clock> vc(n);
+  std::vector<Clock> cl(static_cast<size_t>(nthreads), Clock(static_cast<size_t>(nthreads), 0));
+  absl::flat_hash_map<const void*, Clock> w, r;
+  auto join = [](Clock* a, const Clock& b) {
+    for (size_t k = 0; k < a->size() && k < b.size(); ++k) (*a)[k] = std::max((*a)[k], b[k]);
+  };
+  for (size_t j = 0; j < n; ++j) {
+    const int p = st[j].chosen;
+    const PendingOp& op = st[j].pending[static_cast<size_t>(p)];
+    const Clock& pre = cl[static_cast<size_t>(p)];
+    for (size_t i = j; i-- > 0;) {
+      const int q = st[i].chosen;
+      if (q == p) continue;
+      if (!st[i].pending[static_cast<size_t>(q)].Conflicts(op)) continue;
+      if (vc[i][static_cast<size_t>(q)] <= pre[static_cast<size_t>(q)]) continue;  // ordered
+      if (i >= min_depth) {
+        bool enabled = false;
+        uint64_t all = 0;
+        for (int t : st[i].enabled) {
+          enabled |= t == p;
+          all |= Bit(t);
+        }
+        st[i].backtrack |= enabled ? Bit(p) : all;
+      }
+      break;
+    }
+    Clock& c = cl[static_cast<size_t>(p)];
+    c[static_cast<size_t>(p)]++;
+    auto touch = [&](const void* obj, bool write) {
+      if (!obj) return;
+      if (auto it = w.find(obj); it != w.end()) join(&c, it->second);
+      if (write) {
+        if (auto it = r.find(obj); it != r.end()) join(&c, it->second);
+      }
+    };
+    touch(op.obj, op.write);
+    touch(op.obj2, op.write2);
+    auto publish = [&](const void* obj, bool write) {
+      if (!obj) return;
+      if (write) {
+        w[obj] = c;
+        r.erase(obj);
+      } else {
+        Clock& rc = r[obj];
+        if (rc.empty()) rc.assign(static_cast<size_t>(nthreads), 0);
+        join(&rc, c);
+      }
+    };
+    publish(op.obj, op.write);
+    publish(op.obj2, op.write2);
+    vc[j] = c;
+  }
+}
+
+bool Backtrack(std::vector<Node>* stack, size_t min_depth, const DfsConfig& cfg) {
   std::vector<Node>& st = *stack;
   while (st.size() > min_depth) {
     Node& n = st.back();
     n.done |= Bit(n.chosen);
-    const uint64_t c = Candidates(n, maxp) & ~n.done;
+    const uint64_t c = Candidates(n, cfg) & ~n.done;
     if (c) {
       n.chosen = __builtin_ctzll(c);
       return true;
@@ -265,6 +345,7 @@ struct DfsTask {
 
 ExploreResult ExploreExhaustive(const Program& p, const ExploreOptions& o) {
   const uint64_t limit = o.max_schedules;
+  const DfsConfig cfg{o.max_preemptions, o.reduction};
   const Clock::time_point deadline =
       o.timeout_seconds > 0 ? Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(o.timeout_seconds * 1000))
                             : Clock::time_point::max();
@@ -278,17 +359,17 @@ ExploreResult ExploreExhaustive(const Program& p, const ExploreOptions& o) {
     for (DfsTask& t : tasks) {
       // Run the first path of the subtree to find its first branching node.
       DfsTask probe = t;
-      DfsChooser ch(&probe.stack, o.max_preemptions);
+      DfsChooser ch(&probe.stack, cfg);
       Execution ex(p, o.exec);
       ex.Run(ch);
       size_t b = probe.min_depth;
-      while (b < probe.stack.size() && __builtin_popcountll(Candidates(probe.stack[b], o.max_preemptions)) < 2) ++b;
+      while (b < probe.stack.size() && __builtin_popcountll(Candidates(probe.stack[b], cfg)) < 2) ++b;
       if (b >= probe.stack.size()) {
         next.push_back(std::move(t));
         continue;
       }
       grew = true;
-      uint64_t c = Candidates(probe.stack[b], o.max_preemptions);
+      uint64_t c = Candidates(probe.stack[b], cfg);
       uint64_t done = 0;
       for (; c; c &= c - 1) {
         DfsTask s;
@@ -321,9 +402,11 @@ ExploreResult ExploreExhaustive(const Program& p, const ExploreOptions& o) {
         out.stop = true;
         return;
       }
-      DfsChooser ch(&t.stack, o.max_preemptions);
+      DfsChooser ch(&t.stack, cfg);
       Execution ex(p, o.exec);
       ExecResult e = ex.Run(ch);
+      if (cfg.reduction == Reduction::kDpor)
+        AddDporBacktracks(&t.stack, t.min_depth, static_cast<int>(p.threads.size()));
       if (e.end != ExecResult::End::kAbandoned) {
         progress.done = ++counted;
         ++local;
@@ -338,7 +421,7 @@ ExploreResult ExploreExhaustive(const Program& p, const ExploreOptions& o) {
       } else {
         Record(p, e, &out);
       }
-      if (!Backtrack(&t.stack, t.min_depth, o.max_preemptions)) return;
+      if (!Backtrack(&t.stack, t.min_depth, cfg)) return;
     }
   };
   if (o.jobs <= 1) {

@@ -26,6 +26,10 @@
 namespace vfiosim::sim {
 
 enum class Strategy { kExhaustive, kRandom, kPct };
+// Exhaustive search's reduction: none (every interleaving), sleep sets, or DPOR
+// with sleep sets. DPOR's backtrack sets grow across subtrees, so a DPOR search
+// runs as one task (--jobs does not split it).
+enum class Reduction { kNone, kSleep, kDpor };
 
 struct ExploreOptions {
   Strategy strategy = Strategy::kExhaustive;
@@ -34,6 +38,7 @@ struct ExploreOptions {
   int jobs = 1;
   int pct_depth = 3;
   int max_preemptions = -1;  // exhaustive: -1 unbounded
+  Reduction reduction = Reduction::kSleep;
   int shard_index = 0;       // --shard=K/N
   int shard_count = 1;
   double timeout_seconds = 0;  // 0: none
