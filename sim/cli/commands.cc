@@ -298,7 +298,21 @@ int Main(int argc, char** argv) {
   uc.normalize_filename = [](absl::string_view f) { return std::string(f); };
   absl::SetFlagsUsageConfig(uc);
   absl::SetProgramUsageMessage(kUsage);
-  std::vector<char*> pos = absl::ParseCommandLine(argc, argv);
+  // Accept --max-steps as well as --max_steps (absl flags spell names with '_').
+  std::vector<std::string> storage;
+  storage.reserve(static_cast<size_t>(argc));
+  for (int i = 0; i < argc; ++i) {
+    std::string a = argv[i];
+    if (i > 0 && a.size() > 2 && a[0] == '-' && a[1] == '-') {
+      const size_t end = std::min(a.find('='), a.size());
+      for (size_t k = 2; k < end; ++k)
+        if (a[k] == '-') a[k] = '_';
+    }
+    storage.push_back(std::move(a));
+  }
+  std::vector<char*> fixed_argv;
+  for (std::string& a : storage) fixed_argv.push_back(a.data());
+  std::vector<char*> pos = absl::ParseCommandLine(argc, fixed_argv.data());
   if (pos.size() < 2) return Usage("missing command (run, check or list)");
   const std::string cmd = pos[1];
   std::vector<std::string> args(pos.begin() + 2, pos.end());

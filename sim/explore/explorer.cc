@@ -116,7 +116,8 @@ class DfsChooser : public Chooser {
 // objects) is a race; its reversal is scheduled by adding the later thread (or,
 // if it was not runnable there, every runnable thread) to the backtrack set of
 // the node where the earlier step ran.
-void AddDporBacktracks(std::vector<Node>* stack, size_t min_depth, int nthreads) {
+void AddDporBacktracks(std::vector<Node>* stack, size_t min_depth, int nthreads,
+                       const std::vector<PendingOp>& final_pending) {
   std::vector<Node>& st = *stack;
   const size_t n = st.size();
   using Clock = std::vector<uint32_t>;
@@ -126,9 +127,10 @@ void AddDporBacktracks(std::vector<Node>* stack, size_t min_depth, int nthreads)
   auto join = [](Clock* a, const Clock& b) {
     for (size_t k = 0; k < a->size() && k < b.size(); ++k) (*a)[k] = std::max((*a)[k], b[k]);
   };
-  for (size_t j = 0; j < n; ++j) {
-    const int p = st[j].chosen;
-    const PendingOp& op = st[j].pending[static_cast<size_t>(p)];
+  // The steps taken, then each unfinished thread's next op: an execution cut
+  // short (a violation, a sleep-blocked end) must still reverse races with the
+  // steps it never reached.
+  auto races = [&](size_t j, int p, const PendingOp& op) {
     const Clock& pre = cl[static_cast<size_t>(p)];
     for (size_t i = j; i-- > 0;) {
       const int q = st[i].chosen;
@@ -146,6 +148,11 @@ void AddDporBacktracks(std::vector<Node>* stack, size_t min_depth, int nthreads)
       }
       break;
     }
+  };
+  for (size_t j = 0; j < n; ++j) {
+    const int p = st[j].chosen;
+    const PendingOp& op = st[j].pending[static_cast<size_t>(p)];
+    races(j, p, op);
     Clock& c = cl[static_cast<size_t>(p)];
     c[static_cast<size_t>(p)]++;
     auto touch = [&](const void* obj, bool write) {
@@ -172,6 +179,8 @@ void AddDporBacktracks(std::vector<Node>* stack, size_t min_depth, int nthreads)
     publish(op.obj2, op.write2);
     vc[j] = c;
   }
+  for (size_t t = 0; t < final_pending.size(); ++t)
+    if (final_pending[t].kind != PendingOp::Kind::kNone) races(n, static_cast<int>(t), final_pending[t]);
 }
 
 bool Backtrack(std::vector<Node>* stack, size_t min_depth, const DfsConfig& cfg) {
@@ -405,8 +414,16 @@ ExploreResult ExploreExhaustive(const Program& p, const ExploreOptions& o) {
       DfsChooser ch(&t.stack, cfg);
       Execution ex(p, o.exec);
       ExecResult e = ex.Run(ch);
-      if (cfg.reduction == Reduction::kDpor)
-        AddDporBacktracks(&t.stack, t.min_depth, static_cast<int>(p.threads.size()));
+      if (cfg.reduction == Reduction::kDpor) {
+        AddDporBacktracks(&t.stack, t.min_depth, static_cast<int>(p.threads.size()), e.final_pending);
+        // A schedule stops at its first violation, which makes "the first
+        // violation" order-dependent even among commuting steps: every thread
+        // runnable where the violating step ran must also get to run there.
+        if (e.violation && !t.stack.empty() && t.stack.size() > t.min_depth) {
+          Node& last = t.stack.back();
+          for (int th : last.enabled) last.backtrack |= Bit(th);
+        }
+      }
       if (e.end != ExecResult::End::kAbandoned) {
         progress.done = ++counted;
         ++local;
@@ -508,8 +525,17 @@ class PctChooser : public Chooser {
   std::vector<std::pair<int, int>> change_;
 };
 
+// splitmix64 of (seed, i): the same on every run and machine (absl::Hash is
+// salted per process, so it must not be used here).
 uint64_t ScheduleSeed(uint64_t seed, uint64_t i) {
-  return absl::HashOf(seed, i, uint64_t{0x7666696f73696d});
+  uint64_t z = seed * 0x9e3779b97f4a7c15ULL + i + 0x7666696f73696dULL;
+  for (int k = 0; k < 2; ++k) {
+    z += 0x9e3779b97f4a7c15ULL;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    z ^= z >> 31;
+  }
+  return z;
 }
 
 ExploreResult ExploreSampled(const Program& p, const ExploreOptions& o) {

@@ -59,6 +59,7 @@ struct Execution::Impl : public Driver {
   ExecResult result;
   int cur_step = -1;
   int cur_column = -1;
+  std::vector<std::unique_ptr<Thread>> threads_;
 
   Value& Get(const Slot& s) { return s.thread < 0 ? globals[s.index] : locals[s.thread][s.index]; }
 
@@ -273,7 +274,7 @@ struct Execution::Impl : public Driver {
     if (!RunAlone(prog.setup, "setup")) return Finish();
     // The threads: start each up to its first point.
     const int n = static_cast<int>(prog.threads.size());
-    std::vector<std::unique_ptr<Thread>> threads;
+    std::vector<std::unique_ptr<Thread>>& threads = threads_;
     std::vector<Thread*> tptrs;
     std::vector<Task<void>> roots;
     roots.reserve(n);
@@ -365,6 +366,7 @@ struct Execution::Impl : public Driver {
 
   ExecResult Finish() {
     result.locks = checker.lock_graph();
+    for (const std::unique_ptr<Thread>& t : threads_) result.final_pending.push_back(t->done ? PendingOp{} : t->pending);
     if (checker.violation()) {
       result.violation = checker.violation();
       if (result.end == ExecResult::End::kComplete) result.end = ExecResult::End::kViolation;

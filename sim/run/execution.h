@@ -60,6 +60,9 @@ struct ExecResult {
   std::vector<char> expect_holds;  // per expectation (complete schedules): cond value
   LockGraph locks;
   std::vector<TraceRow> trace;
+  // Each thread's next op when the execution ended (kNone: finished). Its object
+  // pointers are only meaningful while the Execution that produced it lives.
+  std::vector<PendingOp> final_pending;
 };
 
 class Execution {
