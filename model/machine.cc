@@ -12,16 +12,66 @@ namespace {
 constexpr uint64_t kBarBase = uint64_t{0x80} << 32;  // where BARs are placed (512 GiB)
 }
 
+bool PlaceBars(const std::vector<DeviceSpec>& devices, std::vector<std::array<uint64_t, pci::kNumBars>>* starts,
+               int* bad_device, int* bad_bar) {
+  // 128-bit arithmetic: a candidate address only moves up, and one past 2^64
+  // means the BAR does not fit (64-bit wrap-around would overlap BARs, or
+  // bounce between two of them for ever).
+  using u128 = unsigned __int128;
+  constexpr u128 kTop = u128{1} << 64;
+  auto align_up = [](u128 a, uint64_t size) { return (a + size - 1) / size * size; };
+  std::vector<std::pair<u128, u128>> used;  // [lo, hi)
+  for (const DeviceSpec& d : devices)
+    for (const BarSpec& b : d.bars)
+      if (b.present && b.addr) used.emplace_back(*b.addr, u128{*b.addr} + b.size);
+  starts->assign(devices.size(), {});
+  bool fits = true;
+  u128 next = kBarBase;
+  for (size_t di = 0; di < devices.size(); ++di) {
+    for (int i = 0; i < pci::kNumBars; ++i) {
+      const BarSpec& s = devices[di].bars[i];
+      if (!s.present) continue;
+      if (s.addr) {
+        (*starts)[di][i] = *s.addr;
+        continue;
+      }
+      const uint64_t size = std::max<uint64_t>(s.size, 1);
+      u128 a = align_up(next, size);
+      for (bool moved = true; moved && a + size <= kTop;) {
+        moved = false;
+        for (auto [lo, hi] : used)
+          if (a < hi && lo < a + size) {
+            a = align_up(hi, size);
+            moved = true;
+          }
+      }
+      if (a + size > kTop) {
+        if (fits) {
+          if (bad_device) *bad_device = static_cast<int>(di);
+          if (bad_bar) *bad_bar = i;
+        }
+        fits = false;
+        a = 0;  // best effort; Compile() refuses the layout
+      }
+      (*starts)[di][i] = static_cast<uint64_t>(a);
+      next = a + size;
+      used.emplace_back(a, a + size);
+    }
+  }
+  return fits;
+}
+
 Machine::Machine(const MachineConfig& cfg, MachineObserver* obs)
-    : cfg_(cfg), ctx_(cfg.ctx), obs_(obs), geometry_(mm::Geometry::ForArch(cfg.arch)) {
+    : cfg_(cfg),
+      ctx_(cfg.ctx),
+      obs_(obs),
+      geometry_(mm::Geometry::ForArch(cfg.arch)),
+      pt_budget_(cfg.page_table_budget) {
   ctx_.observer = obs;
   // Naturally aligned, non-overlapping BAR addresses, in declaration order
   // (explicit addr= values were validated not to overlap).
-  std::vector<std::pair<uint64_t, uint64_t>> used;
-  for (const DeviceSpec& d : cfg.devices)
-    for (const BarSpec& b : d.bars)
-      if (b.present && b.addr) used.emplace_back(*b.addr, *b.addr + b.size);
-  uint64_t next = kBarBase;
+  std::vector<std::array<uint64_t, pci::kNumBars>> starts;
+  PlaceBars(cfg.devices, &starts);
   int id = 0;
   for (const DeviceSpec& d : cfg.devices) {
     pci::PciDevice& dev = devices_.emplace_back(id++, d.name, d.bdf, !d.noreset);
@@ -34,22 +84,7 @@ Machine::Machine(const MachineConfig& cfg, MachineObserver* obs)
       b.mem64 = s.mem64;
       b.prefetch = s.prefetch;
       b.io = s.io;
-      if (s.addr) {
-        b.start = *s.addr;
-        continue;
-      }
-      uint64_t a = (next + s.size - 1) & ~(s.size - 1);
-      for (bool moved = true; moved;) {
-        moved = false;
-        for (auto [lo, hi] : used)
-          if (a < hi && lo < a + s.size) {
-            a = (hi + s.size - 1) & ~(s.size - 1);
-            moved = true;
-          }
-      }
-      b.start = a;
-      next = a + s.size;
-      used.emplace_back(a, a + s.size);
+      b.start = starts[static_cast<size_t>(id - 1)][i];
     }
   }
   for (pci::PciDevice& dev : devices_) {
@@ -66,12 +101,14 @@ Process& Machine::NewProcess(bool implicit) {
   p.implicit = implicit;
   mm::HugePfnmap huge{ctx_.config.pmd_pfnmap, ctx_.config.pud_pfnmap};
   p.mm = std::make_unique<mm::Mm>(p.id, geometry_, huge, obs_);
+  p.mm->pt.set_budget(&pt_budget_);
   return p;
 }
 
 Value Machine::OpProcess() { return Value::Handle(static_cast<uint64_t>(NewProcess(false).id)); }
 
 int Machine::InstallFd(int proc, mm::File* f) {
+  std::lock_guard<std::mutex> l(fd_lock_);
   Process& p = procs_[proc];
   p.fds.push_back(f);
   fdrefs_.push_back(FdRef{proc, static_cast<int>(p.fds.size()) - 1});
@@ -79,10 +116,28 @@ int Machine::InstallFd(int proc, mm::File* f) {
 }
 
 mm::File* Machine::ResolveFd(Value h) const {
+  std::lock_guard<std::mutex> l(fd_lock_);
   if (h.kind != Value::Kind::kHandle || h.v >= fdrefs_.size()) return nullptr;
   const FdRef& r = fdrefs_[h.v];
   return procs_[r.proc].fds[r.fd];
 }
+
+const void* Machine::FdTable(Value h) const {
+  std::lock_guard<std::mutex> l(fd_lock_);
+  if (h.kind != Value::Kind::kHandle || h.v >= fdrefs_.size()) return nullptr;
+  return &procs_[fdrefs_[h.v].proc].fds;
+}
+
+sim::Task<mm::File*> Machine::FdGet(Value h, bool write_table) {
+  const void* table = FdTable(h);
+  if (!table) co_return nullptr;
+  co_await sim::Access(table, write_table, "fdtable");
+  mm::File* f = ResolveFd(h);
+  if (f) f->get_file();
+  co_return f;
+}
+
+sim::Task<void> Machine::FdPut(mm::File* f) { co_await f->fput(); }
 
 vfio::VfioPciCoreDevice* Machine::ResolveDevice(Value fd) const {
   mm::File* f = ResolveFd(fd);
@@ -106,6 +161,7 @@ sim::Task<Value> Machine::OpOpen(int device, std::optional<int> proc) {
   int owner = proc ? *proc : NewProcess(true).id;
   if (procs_[owner].exited) co_return Value::Err(kEBADF);
   vfio::VfioDeviceFile* file = co_await vfio::vfio_device_open(vdevs_[device]);
+  co_await sim::Access(&procs_[owner].fds, true, "fdtable");  // fd_install()
   co_return Value::Handle(static_cast<uint64_t>(InstallFd(owner, file)));
 }
 
@@ -211,7 +267,10 @@ sim::Task<Value> Machine::CpuAccess(int proc, uint64_t va, bool write, uint32_t 
     }
     const mm::VmFaultResult fr = co_await mm::handle_mm_fault(mm, *vma, va, write);
     mm.mmap_lock.UnlockRead();
-    if (fr == mm::VmFaultResult::kSigbus || fr == mm::VmFaultResult::kOom) co_return Value::Sig(kSIGBUS);
+    if (fr == mm::VmFaultResult::kSigbus) co_return Value::Sig(kSIGBUS);
+    // VM_FAULT_OOM: the kernel would OOM-kill; the simulator's page-table
+    // budget is spent, and the access reports it (docs/reliability.md).
+    if (fr == mm::VmFaultResult::kOom) co_return Value::Err(kENOMEM);
     if (fr == mm::VmFaultResult::kSigsegv) co_return Value::Sig(kSIGSEGV);
     // VM_FAULT_NOPAGE: the instruction is retried.
   }
@@ -224,7 +283,10 @@ sim::Task<Value> Machine::OpWrite(int proc, uint64_t addr, uint32_t value) {
 
 sim::Task<Value> Machine::OpTouch(int proc, uint64_t addr, uint64_t len) {
   const uint64_t first = addr & ~uint64_t{4095};
-  for (uint64_t va = first; va < addr + len; va += 4096) {
+  // A range that wraps past the top of the address space runs into unmapped
+  // pages (SIGSEGV) before it gets there.
+  const uint64_t end = addr + len < addr ? UINT64_MAX : addr + len;
+  for (uint64_t va = first; va < end; va += 4096) {
     Value r = co_await CpuAccess(proc, va, false, 0, "cpu");
     if (r.failed()) co_return r;
     if (va + 4096 < va) break;
@@ -266,7 +328,13 @@ sim::Task<Value> Machine::OpExport(Value fd, int bar, std::vector<vfio::ExportRa
   int err = 0;
   dmabuf::DmaBuf* buf = co_await vfio::vfio_pci_core_feature_dma_buf(*vdev, bar, std::move(ranges), &err);
   if (!buf) co_return Value::Err(err);
-  co_return Value::Handle(static_cast<uint64_t>(InstallFd(fdrefs_[fd.v].proc, buf)));  // dma_buf_fd()
+  int owner;
+  {
+    std::lock_guard<std::mutex> l(fd_lock_);
+    owner = fdrefs_[fd.v].proc;
+  }
+  co_await sim::Access(&procs_[owner].fds, true, "fdtable");  // fd_install()
+  co_return Value::Handle(static_cast<uint64_t>(InstallFd(owner, buf)));  // dma_buf_fd()
 }
 
 sim::Task<Value> Machine::OpAttach(Value bufh, bool dynamic) {
@@ -352,7 +420,13 @@ sim::Task<Value> Machine::OpFork(int proc) {
   if (procs_[proc].exited) co_return Value::Err(kEINVAL);
   Process& child = NewProcess(false);
   Process& parent = procs_[proc];
-  co_await mm::dup_mmap(*parent.mm, *child.mm);
+  if (co_await mm::dup_mmap(*parent.mm, *child.mm) != 0) {
+    // copy_mm() failed: the half-built child mm is torn down (mmput()), the
+    // child never runs, fork() returns -ENOMEM.
+    co_await mm::exit_mmap(*child.mm);
+    child.exited = true;
+    co_return Value::Err(kENOMEM);
+  }
   for (mm::File* f : parent.fds) {  // dup_fd()
     if (f) f->get_file();
     child.fds.push_back(f);
@@ -362,11 +436,15 @@ sim::Task<Value> Machine::OpFork(int proc) {
 
 sim::Task<Value> Machine::OpClose(Value h) {
   sim::FuncScope f("close_fd");
-  if (h.kind != Value::Kind::kHandle || h.v >= fdrefs_.size()) co_return Value::Err(kEBADF);
-  const FdRef r = fdrefs_[h.v];
-  mm::File* file = procs_[r.proc].fds[r.fd];
-  if (!file) co_return Value::Err(kEBADF);
-  procs_[r.proc].fds[r.fd] = nullptr;
+  mm::File* file;
+  {
+    std::lock_guard<std::mutex> l(fd_lock_);
+    if (h.kind != Value::Kind::kHandle || h.v >= fdrefs_.size()) co_return Value::Err(kEBADF);
+    const FdRef r = fdrefs_[h.v];
+    file = procs_[r.proc].fds[r.fd];
+    if (!file) co_return Value::Err(kEBADF);
+    procs_[r.proc].fds[r.fd] = nullptr;
+  }
   co_await file->fput();
   co_return Value::Ok();
 }
@@ -390,6 +468,9 @@ sim::Task<Value> Machine::OpIommuMap(int proc, uint64_t addr, uint64_t len) {
   sim::FuncScope f("vfio_iommu_type1_map_dma");
   Process& p = procs_[proc];
   if (p.exited || len == 0 || (addr & 4095) || (len & 4095)) co_return Value::Err(kEINVAL);
+  // vfio_dma_do_map(): `if (vaddr + size - 1 < vaddr) return -EINVAL;` (a range
+  // that wraps past the top of the address space).
+  if (addr + len - 1 < addr) co_return Value::Err(kEINVAL);
   mm::Mm& mm = *p.mm;
   IovaMapping m;
   m.type1 = true;
@@ -407,9 +488,11 @@ sim::Task<Value> Machine::OpIommuMap(int proc, uint64_t addr, uint64_t len) {
     mm.ptl.Unlock();
     if (!leaf) {
       sim::FuncScope fx("fixup_user_fault");
-      if (co_await mm::handle_mm_fault(mm, *vma, cur, false) != mm::VmFaultResult::kNoPage) {
+      const mm::VmFaultResult fr = co_await mm::handle_mm_fault(mm, *vma, cur, false);
+      if (fr != mm::VmFaultResult::kNoPage) {
         mm.mmap_lock.UnlockRead();
-        co_return Value::Err(kEFAULT);
+        // fixup_user_fault(): -ENOMEM for VM_FAULT_OOM, else -EFAULT.
+        co_return Value::Err(fr == mm::VmFaultResult::kOom ? kENOMEM : kEFAULT);
       }
       continue;
     }

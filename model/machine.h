@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -39,11 +40,28 @@ struct DeviceSpec {
   std::array<BarSpec, pci::kNumBars> bars;
 };
 
+// Page-table memory one Machine may allocate (all its processes together):
+// past it a fault that needs a new table gets VM_FAULT_OOM (the access returns
+// ENOMEM) and fork() fails with ENOMEM, instead of the simulator growing without
+// bound (a 1T BAR touched in 4K pages would need 2 GiB of tables). 64 MiB is
+// about 16K last-level tables: 32 GiB of BAR mapped in 4K pages.
+inline constexpr size_t kDefaultPageTableBudget = size_t{64} << 20;
+
 struct MachineConfig {
   Arch arch = Arch::kX86_64;
   vfio::VfioContext ctx;
   std::vector<DeviceSpec> devices;
+  size_t page_table_budget = kDefaultPageTableBudget;
 };
+
+// Physical addresses of the BARs of `devices`, [device][bar] (0 where absent): an
+// explicit addr=, else the first naturally aligned gap at or above 512 GiB past
+// the previous automatically placed BAR, in declaration order. Returns false,
+// with the first BAR that does not fit below 2^64 in *bad_device / *bad_bar,
+// when the layout does not fit (the placements are then best-effort); the
+// Machine uses the same layout, so Compile() refuses such a scenario.
+bool PlaceBars(const std::vector<DeviceSpec>& devices, std::vector<std::array<uint64_t, pci::kNumBars>>* starts,
+               int* bad_device = nullptr, int* bad_bar = nullptr);
 
 // Everything the checker hears about (events, not state scans).
 class MachineObserver : public mm::MmObserver, public vfio::VfioObserver {
@@ -138,7 +156,15 @@ class Machine {
   std::vector<vfio::VfioPciDmaBuf*> AllDmaBufs();
   // Describe a value for traces (`#3` -> `fd3(gpu)` etc. is done by sim/).
 
+  // fdget(): the fd-table lookup — a scheduling point, since close() writes
+  // the table — that pins the file for the syscall (a shared fd table makes
+  // the kernel take a reference); FdPut() is fdput(), which may be the last
+  // reference. The scenario layer brackets every op on an fd with them.
+  sim::Task<mm::File*> FdGet(Value h, bool write_table);
+  sim::Task<void> FdPut(mm::File* f);
+
  private:
+  const void* FdTable(Value h) const;
   mm::File* ResolveFd(Value h) const;
   vfio::VfioPciCoreDevice* ResolveDevice(Value fd) const;
   dmabuf::DmaBuf* ResolveBuf(Value buf) const;
@@ -153,10 +179,15 @@ class Machine {
   vfio::VfioContext ctx_;
   MachineObserver* obs_;
   mm::Geometry geometry_;
+  // Before procs_: the page tables charge it until they are destroyed.
+  mm::PageTableBudget pt_budget_;
   std::deque<pci::PciDevice> devices_;
   std::deque<vfio::VfioPciCoreDevice> vdevs_;
   std::deque<Process> procs_;
   std::vector<FdRef> fdrefs_;
+  // files_struct->file_lock: guards fdrefs_ and the fd slots, which `vfiosim
+  // stress` changes (close/reopen) while other threads resolve their fds.
+  mutable std::mutex fd_lock_;
   std::deque<dmabuf::Attachment> atts_;
   std::deque<IovaMapping> iovas_;
   int next_dmabuf_id_ = 1;

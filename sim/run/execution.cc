@@ -116,7 +116,40 @@ struct Execution::Impl : public Driver {
     return Handle(o, &v) ? v.v + static_cast<uint64_t>(o.offset) : 0;
   }
 
+  // Which operand of an op is an fd (device or dma-buf) the syscall looks up.
+  static int FdOperand(OpKind op) {
+    switch (op) {
+      case OpKind::kMmap: return 1;
+      case OpKind::kCommand: case OpKind::kReset: case OpKind::kPower: case OpKind::kInfo:
+      case OpKind::kExport: case OpKind::kAttach: case OpKind::kRevoke: case OpKind::kClose:
+      case OpKind::kIommufdMap:
+        return 0;
+      default:
+        return -1;
+    }
+  }
+
+  // fdget() ... op ... fdput(): the fd-table lookup is a step of its own and the
+  // file stays pinned while the op runs, as in the kernel.
   Task<Value> Exec(const CStmt& c) {
+    const int fdarg = FdOperand(c.stmt->op);
+    Value h;
+    if (fdarg < 0 || !Handle(c.args[static_cast<size_t>(fdarg)], &h)) co_return co_await ExecOp(c);
+    std::vector<mm::File*> pinned;
+    mm::File* f = co_await machine.FdGet(h, c.stmt->op == OpKind::kClose);
+    if (f) pinned.push_back(f);
+    // revoke <fd> <buf>: the dma-buf fd too.
+    Value h2;
+    if (c.stmt->op == OpKind::kRevoke && Handle(c.args[1], &h2)) {
+      mm::File* g = co_await machine.FdGet(h2, false);
+      if (g) pinned.push_back(g);
+    }
+    Value v = co_await ExecOp(c);
+    for (mm::File* p : pinned) co_await machine.FdPut(p);
+    co_return v;
+  }
+
+  Task<Value> ExecOp(const CStmt& c) {
     const scn::Stmt& st = *c.stmt;
     Machine& m = machine;
     Value h0, h1;
