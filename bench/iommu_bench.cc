@@ -19,6 +19,7 @@ MachineConfig BarConfig(uint64_t bar_size, uint64_t leaf) {
   MachineConfig cfg;
   cfg.arch = Arch::kX86_64;
   cfg.ctx.variant = Variant::kDmabuf;
+  cfg.page_table_budget = size_t{1} << 30;  // 32 GiB of 4K PTEs needs ~65 MiB of tables
   cfg.ctx.config.pmd_pfnmap = leaf >= (uint64_t{1} << 21);
   cfg.ctx.config.pud_pfnmap = leaf >= (uint64_t{1} << 30);
   DeviceSpec d;

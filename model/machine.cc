@@ -36,15 +36,21 @@ bool PlaceBars(const std::vector<DeviceSpec>& devices, std::vector<std::array<ui
         continue;
       }
       const uint64_t size = std::max<uint64_t>(s.size, 1);
-      u128 a = align_up(next, size);
-      for (bool moved = true; moved && a + size <= kTop;) {
-        moved = false;
-        for (auto [lo, hi] : used)
-          if (a < hi && lo < a + size) {
-            a = align_up(hi, size);
-            moved = true;
-          }
-      }
+      // First fit at or above `from`.
+      auto fit = [&](u128 from) {
+        u128 a = align_up(from, size);
+        for (bool moved = true; moved && a + size <= kTop;) {
+          moved = false;
+          for (auto [lo, hi] : used)
+            if (a < hi && lo < a + size) {
+              a = align_up(hi, size);
+              moved = true;
+            }
+        }
+        return a;
+      };
+      u128 a = fit(next);
+      if (a + size > kTop) a = fit(0);  // nothing above: the first gap from 0
       if (a + size > kTop) {
         if (fits) {
           if (bad_device) *bad_device = static_cast<int>(di);

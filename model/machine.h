@@ -56,7 +56,8 @@ struct MachineConfig {
 
 // Physical addresses of the BARs of `devices`, [device][bar] (0 where absent): an
 // explicit addr=, else the first naturally aligned gap at or above 512 GiB past
-// the previous automatically placed BAR, in declaration order. Returns false,
+// the previous automatically placed BAR (when nothing is free up to 2^64, the
+// first gap from 0), in declaration order. Returns false,
 // with the first BAR that does not fit below 2^64 in *bad_device / *bad_bar,
 // when the layout does not fit (the placements are then best-effort); the
 // Machine uses the same layout, so Compile() refuses such a scenario.

@@ -138,12 +138,12 @@ TEST_P(RevokeTest, LowPowerEntryZapsAndFaultsSigbusUntilExit) {
   EXPECT_EQ(h.Power(fd, true), Value::Ok());
   EXPECT_EQ(h.PresentLeaves(p), 0u);
   EXPECT_TRUE(h.vdev().pm_runtime_engaged);
-  EXPECT_EQ(h.pdev().power, pci::PowerState::kD3hot);
+  EXPECT_EQ(static_cast<pci::PowerState>(h.pdev().power), pci::PowerState::kD3hot);
   EXPECT_EQ(h.Read(p, va), Value::Sig(kSIGBUS));
   EXPECT_EQ(h.Power(fd, true), Value::Err(kEINVAL));  // already engaged
   EXPECT_EQ(h.Power(fd, false), Value::Ok());
   EXPECT_FALSE(h.vdev().pm_runtime_engaged);
-  EXPECT_EQ(h.pdev().power, pci::PowerState::kD0);
+  EXPECT_EQ(static_cast<pci::PowerState>(h.pdev().power), pci::PowerState::kD0);
   EXPECT_EQ(h.PresentLeaves(p), 0u);  // exit does not re-populate
   EXPECT_EQ(h.Read(p, va), Value::Int(5));
   EXPECT_EQ(h.PresentLeaves(p), 1u);
@@ -219,6 +219,32 @@ TEST_P(RevokeTest, ZapVisitsOnlyMappedEntries) {
   EXPECT_EQ(h.pt(p).last_walk_entries_visited(), 6u);
   EXPECT_EQ(h.PresentLeaves(p), 0u);
   EXPECT_FALSE(h.violation());
+}
+
+// fork vs MEM clear: dup_mmap() links the child's VMA into i_mmap right
+// after the parent's, before copy_page_range(), so however far the fork has got
+// when the zap runs, the child ends up without a leaf. Tries every point of the
+// fork at which the whole MEM clear may run (then both run to completion).
+TEST_P(RevokeTest, ForkRacingMemClearNeverLeavesAChildLeaf) {
+  for (int k = 0;; ++k) {
+    Harness h(Opts());
+    const int p = h.Process();
+    const Value fd = h.Open(p);
+    const uint64_t va = h.MmapBarOk(p, fd, 0);
+    ASSERT_EQ(h.Read(p, va), Value::Int(0));
+    Interleaving il(h.checker());
+    const int fork = il.Spawn(h.m().OpFork(p), "fork");
+    const int admin = il.Spawn(h.m().OpCommand(fd, false), "admin");
+    for (int i = 0; i < k; ++i) ASSERT_TRUE(il.Step(fork));
+    if (il.done(fork)) break;  // every point tried
+    il.Finish(admin);          // as far as it gets
+    ASSERT_TRUE(il.FinishAll()) << "deadlock, k=" << k;
+    const int c = static_cast<int>(il.result(fork).v);
+    EXPECT_EQ(h.PresentLeaves(p), 0u) << "k=" << k;
+    EXPECT_EQ(h.PresentLeaves(c), 0u) << "k=" << k;
+    EXPECT_FALSE(h.violation()) << "k=" << k << ": " << h.violation()->message;
+    ASSERT_LT(k, 100);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Variants, RevokeTest, ::testing::Values(Variant::kLegacy, Variant::kDmabuf),

@@ -1,11 +1,13 @@
 // Shared by tests/model_*_test.cc: builds a Machine with a Checker as its
 // observer and runs model ops synchronously (sim::FreeRunner), running the
-// checker's per-step stale-pte check after every op, as the explorer does.
+// checker's after-step check (stale-pte) after every op; or, with
+// `stepwise`, one scheduling point at a time (StepRunner). Interleaving runs
+// several ops as threads in an order the test writes down.
 //
 //   Harness h({.variant = Variant::kLegacy, .bars = {{0, 2 * kMiB}}});
 //   const int p = h.Process();
 //   const Value fd = h.Open(p);
-//   const uint64_t va = h.MmapBar(p, fd, 0);
+//   const uint64_t va = h.MmapBarOk(p, fd, 0);
 //   EXPECT_EQ(h.Read(p, va), Value::Int(0));
 //   EXPECT_EQ(h.Leaves(p).size(), 1u);
 //   EXPECT_FALSE(h.violation());
@@ -57,6 +59,92 @@ struct BarDef {
   bool io = false;
 };
 
+// A controlled driver for several threads whose interleaving the test writes
+// down: each Step() resumes one thread up to its next scheduling point, then
+// runs the checker's after-step check. Used to replay by hand the schedules
+// that the explorer would find for races a straight line cannot show.
+class Interleaving : public sim::Driver {
+ public:
+  explicit Interleaving(sim::Checker& checker) : sim::Driver(true), checker_(checker) {
+    lock_observer = &checker;
+  }
+  int Spawn(sim::Task<Value> task, std::string name) {
+    const int i = static_cast<int>(tasks_.size());
+    threads_.push_back(std::make_unique<sim::Thread>(i, std::move(name), this));
+    tasks_.push_back(std::move(task));
+    tasks_.back().handle().promise().thread = threads_.back().get();
+    threads_.back()->resume_point = tasks_.back().handle();
+    return i;
+  }
+  bool done(int i) const { return tasks_[i].handle().done(); }
+  const sim::Thread& thread(int i) const { return *threads_[i]; }
+  // The thread waits for a lock it cannot take now.
+  bool blocked(int i) const {
+    const sim::PendingOp& op = threads_[i]->pending;
+    return !done(i) && op.kind == sim::PendingOp::Kind::kLock && !op.lock->CanAcquire(op.write);
+  }
+  // One step of thread i; false when it is done or blocked.
+  bool Step(int i) {
+    if (done(i) || blocked(i)) return false;
+    sim::Thread& t = *threads_[i];
+    t.pending = sim::PendingOp{};
+    sim::Thread* saved = sim::Thread::current;
+    sim::Thread::current = &t;
+    t.resume_point.resume();
+    sim::Thread::current = saved;
+    checker_.AfterStep();
+    return true;
+  }
+  // Steps thread i until `before_next(thread)` holds for the op it will do
+  // next; false if it finished or blocked first.
+  bool RunUntil(int i, const std::function<bool(const sim::Thread&)>& before_next) {
+    while (Step(i))
+      if (!done(i) && before_next(*threads_[i])) return true;
+    return false;
+  }
+  // Runs thread i to its end; false if it blocks.
+  bool Finish(int i) {
+    while (Step(i)) {
+    }
+    return done(i);
+  }
+  Value result(int i) { return tasks_[i].await_resume(); }
+  // Runs the threads to their ends, each step by the lowest-numbered thread
+  // that can run; false on a deadlock (every unfinished thread blocked).
+  bool FinishAll() {
+    for (;;) {
+      bool stepped = false, unfinished = false;
+      for (int i = 0; i < static_cast<int>(tasks_.size()) && !stepped; ++i) {
+        if (done(i)) continue;
+        unfinished = true;
+        stepped = Step(i);
+      }
+      if (!unfinished) return true;
+      if (!stepped) return false;
+    }
+  }
+
+  // Predicates for RunUntil().
+  static std::function<bool(const sim::Thread&)> AboutToLock(sim::LockClass cls, bool write) {
+    return [=](const sim::Thread& t) {
+      return t.pending.kind == sim::PendingOp::Kind::kLock && t.pending.lock->cls() == cls &&
+             t.pending.write == write;
+    };
+  }
+  // About to take a lock of `cls` while running in kernel function `func_prefix`*.
+  static std::function<bool(const sim::Thread&)> AboutToLockIn(sim::LockClass cls, std::string func_prefix) {
+    return [=](const sim::Thread& t) {
+      return t.pending.kind == sim::PendingOp::Kind::kLock && t.pending.lock->cls() == cls &&
+             std::string(t.current_func()).rfind(func_prefix, 0) == 0;
+    };
+  }
+
+ private:
+  sim::Checker& checker_;
+  std::vector<std::unique_ptr<sim::Thread>> threads_;
+  std::vector<sim::Task<Value>> tasks_;
+};
+
 struct HarnessOptions {
   Arch arch = Arch::kX86_64;
   Variant variant = Variant::kDmabuf;
@@ -69,6 +157,8 @@ struct HarnessOptions {
   // rules (model/kconfig), then `tweak` may override the derived facts.
   std::vector<kconfig::Setting> kconfig = {};
   std::function<void(vfio::KernelConfig&)> tweak = nullptr;
+  // `--fix=p2pdma-core`: VFIO_PCI_CORE selects PCI_P2PDMA_CORE.
+  bool p2pdma_core_fix = false;
   // Run every op one scheduling point at a time under a controlled driver
   // (StepRunner), with the checker's after-step check after every step, as the
   // explorer runs `setup`; otherwise ops run straight through (FreeRunner) and
@@ -115,7 +205,8 @@ class Harness {
     MachineConfig cfg;
     cfg.arch = opts_.arch;
     cfg.ctx.variant = opts_.variant;
-    absl::StatusOr<kconfig::Config> kc = kconfig::Evaluate(opts_.arch, opts_.variant, opts_.kconfig);
+    absl::StatusOr<kconfig::Config> kc =
+        kconfig::Evaluate(opts_.arch, opts_.variant, opts_.kconfig, {.p2pdma_core_fix = opts_.p2pdma_core_fix});
     if (!kc.ok()) {
       ADD_FAILURE() << "kconfig: " << kc.status();
     } else {

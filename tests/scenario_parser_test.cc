@@ -2,23 +2,24 @@
 // (/work/shared/spec/scenario-language.md): every construct of the spec parses to
 // the AST it means, prints back to text that re-parses to the same AST, and bad
 // input gets `file:line:col: error:` diagnostics, never a crash.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <random>
 #include <string>
 #include <vector>
 
-#include <unistd.h>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
 #include "sim/scenario/ast.h"
 #include "sim/scenario/diag.h"
 #include "sim/scenario/parser.h"
 #include "sim/scenario/printer.h"
+#include "sim/scenario/validator.h"
 
 namespace vfiosim::scn {
 namespace {
@@ -352,10 +353,17 @@ TEST(ScenarioParser, NumbersWithSuffixesAndHex) {
     const char* text;
     uint64_t value;
   } cases[] = {
-      {"0", 0},          {"4096", 4096},         {"4K", 4096},
-      {"2M", 2u << 20},  {"1G", 1u << 30},       {"0x1000", 0x1000},
-      {"0xFFff", 0xffff}, {"0x10K", 0x4000},     {"16777215G", 16777215ull << 30},
-      {"18446744073709551615", UINT64_MAX},      {"0xffffffffffffffff", UINT64_MAX},
+      {"0", 0},
+      {"4096", 4096},
+      {"4K", 4096},
+      {"2M", 2u << 20},
+      {"1G", 1u << 30},
+      {"0x1000", 0x1000},
+      {"0xFFff", 0xffff},
+      {"0x10K", 0x4000},
+      {"16777215G", 16777215ull << 30},
+      {"18446744073709551615", UINT64_MAX},
+      {"0xffffffffffffffff", UINT64_MAX},
   };
   for (const Case& c : cases) {
     Stmt st = SetupStmt(std::string("v = dma att ") + c.text);
@@ -443,7 +451,8 @@ TEST(ScenarioParser, ConditionRefsPredicatesAndValues) {
   Scenario s = ParseOk(
       "scenario t\n"
       "expect always pagesize(p, va+4K) == 2M\n"
-      "expect sometimes revoked(buf) || t.f in {mmap, nommap, ok, EINVAL, EOPNOTSUPP, SIGSEGV, 4K}\n"
+      "expect sometimes revoked(buf) || t.f in {mmap, nommap, ok, EINVAL, EOPNOTSUPP, SIGSEGV, "
+      "4K}\n"
       "expect never mapped(child.q, 0x1000)\n"
       "expect clean\n");
   const Cond& p = *s.expectations[0].cond;
@@ -473,9 +482,9 @@ TEST(ScenarioParser, ConditionRefsPredicatesAndValues) {
   EXPECT_TRUE(m.addr.is_number());
   EXPECT_EQ(s.expectations[3].kind, Expectation::Kind::kClean);
   // Every errno and signal of the spec is a value.
-  for (const char* name : {"EINVAL", "ENODEV", "EPERM", "EBUSY", "ENOTTY", "EIO", "ENOMEM",
-                           "EFAULT", "EAGAIN", "EOPNOTSUPP", "EOVERFLOW", "EBADF", "SIGBUS",
-                           "SIGSEGV"}) {
+  for (const char* name :
+       {"EINVAL", "ENODEV", "EPERM", "EBUSY", "ENOTTY", "EIO", "ENOMEM", "EFAULT", "EAGAIN",
+        "EOPNOTSUPP", "EOVERFLOW", "EBADF", "SIGBUS", "SIGSEGV"}) {
     Scenario e = ParseOk(std::string("scenario t\nexpect never x != ") + name + "\n");
     EXPECT_EQ(e.expectations[0].cond->values[0].name, name);
   }
@@ -520,7 +529,7 @@ TEST(ScenarioPrinter, RoundTripsTheSpecExample) { ExpectRoundTrip(kSpecExample);
 
 TEST(ScenarioPrinter, RoundTripsEveryConstruct) {
   ExpectRoundTrip(R"(scenario all-constructs
-title "quotes \" and \\ backslashes, UTF-8: é"
+title "quotes \" and \\ backslashes, # not a comment, UTF-8: é"
 arch arm64
 variant legacy
 kconfig ZONE_DEVICE=n PCI_P2PDMA=n
@@ -589,8 +598,45 @@ expect always ((a == 1 && b == 2) && c == 3) || (d == 4 || (e == 5 || f == 6))
 )");
 }
 
+// Random edits of valid scenarios: whatever parses must validate without
+// crashing and round-trip through the printer.
+TEST(ScenarioPrinter, MutatedScenariosRoundTripOrFailCleanly) {
+  const std::string seed = std::string(kSpecExample) +
+                           "finally\n  x = munmap p va-4K len=4K\nend\n"
+                           "expect sometimes !(cpu.r != 0 || !revoked(b)) && pagesize(p, va) == 2M\n";
+  constexpr std::string_view kAlphabet = "()!&|=+-,{}.#\"0123456789KMGx_abcpv \n\t";
+  std::mt19937 rng(7);
+  int parsed = 0;
+  const char* env = std::getenv("VFIOSIM_FUZZ_ROUNDS");  // more rounds when fuzzing by hand
+  const int rounds = env ? std::atoi(env) : 3000;
+  for (int round = 0; round < rounds; ++round) {
+    std::string text = seed;
+    int edits = 1 + static_cast<int>(rng() % 4);
+    for (int e = 0; e < edits && !text.empty(); ++e) {
+      size_t at = rng() % text.size();
+      switch (rng() % 3) {
+        case 0: text.erase(at, 1 + rng() % 3); break;
+        case 1: text.insert(at, 1, kAlphabet[rng() % kAlphabet.size()]); break;
+        case 2: text[at] = kAlphabet[rng() % kAlphabet.size()]; break;
+      }
+    }
+    Diagnostics d;
+    absl::StatusOr<Scenario> a = ParseScenario(text, "m.scn", &d);
+    if (!a.ok()) continue;
+    ++parsed;
+    ValidateScenario(*a, &d);
+    std::string printed = PrintScenario(*a);
+    absl::StatusOr<Scenario> b = ParseScenario(printed, "m.scn", &d);
+    ASSERT_TRUE(b.ok()) << d.ToString() << "\n--- from ---\n" << text << "\n--- printed ---\n" << printed;
+    std::string why;
+    ASSERT_TRUE(AstEquals(*a, *b, &why)) << why << "\n" << text;
+  }
+  EXPECT_GT(parsed, rounds / 30) << parsed << " of " << rounds << " parsed";
+}
+
 TEST(ScenarioPrinter, RoundTripsScenarioFilesInTheRepository) {
-  std::filesystem::path dir = std::filesystem::path(__FILE__).parent_path().parent_path() / "scenarios";
+  std::filesystem::path dir =
+      std::filesystem::path(__FILE__).parent_path().parent_path() / "scenarios";
   std::vector<std::filesystem::path> files;
   std::error_code ec;
   if (std::filesystem::is_directory(dir, ec)) {
@@ -660,7 +706,8 @@ TEST(ScenarioParserErrors, UnknownOp) {
 }
 
 TEST(ScenarioParserErrors, UnknownKeywordAndOpsOutsideBlocks) {
-  ExpectError("scenario t\nvarient dmabuf\n", 2, 1, "unknown keyword 'varient' (did you mean 'variant'?)");
+  ExpectError("scenario t\nvarient dmabuf\n", 2, 1,
+              "unknown keyword 'varient' (did you mean 'variant'?)");
   ExpectError("scenario t\np = process\n", 2, 1, "inside a setup, thread or finally block");
   ExpectError("scenario t\nend\n", 2, 1, "'end' without a block");
 }
@@ -751,13 +798,15 @@ TEST(ScenarioParserErrors, BadExpectationSyntax) {
 }
 
 TEST(ScenarioParserErrors, UnknownArchAndVariant) {
-  ExpectError("scenario t\nvariant dmabuff\n", 2, 9, "unknown variant 'dmabuff' (did you mean 'dmabuf'?)");
+  ExpectError("scenario t\nvariant dmabuff\n", 2, 9,
+              "unknown variant 'dmabuff' (did you mean 'dmabuf'?)");
   ExpectError("scenario t\narch riscv\n", 2, 6, "unknown arch 'riscv'");
   ExpectError("scenario t\narch x86_64\narch arm64\n", 3, 1, "'arch' is already given at 2:1");
 }
 
 TEST(ScenarioParserErrors, KconfigSyntax) {
-  ExpectError("scenario t\nkconfig ZONE_DEVICE=m\n", 2, 21, "Kconfig value must be y or n, not 'm'");
+  ExpectError("scenario t\nkconfig ZONE_DEVICE=m\n", 2, 21,
+              "Kconfig value must be y or n, not 'm'");
   ExpectError("scenario t\nkconfig zone_device=y\n", 2, 9, "bad Kconfig symbol 'zone_device'");
   ExpectError("scenario t\nkconfig ZONE_DEVICE\n", 2, 20, "expected '=' after ZONE_DEVICE");
   ExpectError("scenario t\nkconfig\n", 2, 8, "expected a Kconfig setting");
@@ -767,9 +816,11 @@ TEST(ScenarioParserErrors, BadBdfAndBarLines) {
   ExpectError("scenario t\ndevice d bdf=0000:01:20.0\nend\n", 2, 14, "bad bdf '0000:01:20.0'");
   ExpectError("scenario t\ndevice d bdf=01:00.0\nend\n", 2, 14, "bad bdf");
   ExpectError("scenario t\ndevice d\n  bar 0 mem64\nend\n", 3, 3, "bar needs size=<n>");
-  ExpectError("scenario t\ndevice d\n  bar 0 size=4K mem32\nend\n", 3, 17, "unknown BAR flag 'mem32'");
+  ExpectError("scenario t\ndevice d\n  bar 0 size=4K mem32\nend\n", 3, 17,
+              "unknown BAR flag 'mem32'");
   ExpectError("scenario t\ndevice d\n  bar 0 size=4K io io\nend\n", 3, 20, "duplicate 'io'");
-  ExpectError("scenario t\ndevice d\n  p = process\nend\n", 3, 3, "expected 'bar' or 'end' in device d");
+  ExpectError("scenario t\ndevice d\n  p = process\nend\n", 3, 3,
+              "expected 'bar' or 'end' in device d");
 }
 
 TEST(ScenarioParserErrors, UnterminatedStringAndStrayCharacters) {
@@ -821,7 +872,8 @@ TEST(ScenarioParserErrors, TenMegabyteLines) {
   Scenario s = ParseOk("scenario t\ntitle \"" + std::string(kTen, 't') + "\"\n");
   EXPECT_EQ(s.title.size(), kTen);
   // A long name, a long run of tokens, a long number: clean errors.
-  ExpectError("scenario t\nsetup\n  " + std::string(kTen, 'x') + "\nend\n", 3, 3, "unknown op 'xxxx");
+  ExpectError("scenario t\nsetup\n  " + std::string(kTen, 'x') + "\nend\n", 3, 3,
+              "unknown op 'xxxx");
   std::string many = "scenario t\nsetup\n  p = process";
   for (size_t i = 0; i < kTen / 2; ++i) many += " p";
   ExpectError(many + "\nend\n", 3, 15, "unexpected 'p'");
@@ -869,15 +921,15 @@ TEST(ScenarioParserErrors, LongOperatorChainsAreCapped) {
 
 TEST(ScenarioParserErrors, SeveralErrorsAreCollected) {
   std::vector<Diagnostic> e = ParseErrors(
-      "scenario t\n"           // 1
-      "variant dmabuff\n"      // 2
-      "setup\n"                // 3
-      "  p = procss\n"         // 4
-      "  fd = open gpu in\n"   // 5
-      "  ok = process\n"       // 6
+      "scenario t\n"                     // 1
+      "variant dmabuff\n"                // 2
+      "setup\n"                          // 3
+      "  p = procss\n"                   // 4
+      "  fd = open gpu in\n"             // 5
+      "  ok = process\n"                 // 6
       "  va = mmap p fd bar=0 len=2Q\n"  // 7
-      "end\n"                  // 8
-      "expect never x ==\n");  // 9
+      "end\n"                            // 8
+      "expect never x ==\n");            // 9
   ASSERT_EQ(e.size(), 5u);
   EXPECT_EQ(e[0].loc.line, 2);
   EXPECT_EQ(e[1].loc.line, 4);

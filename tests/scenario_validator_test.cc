@@ -1,10 +1,11 @@
 // The scenario validator: names, scopes, handle kinds, devices and BARs are
 // checked before anything runs, each error at its `line:col`.
-#include <string>
-#include <vector>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
 
 #include "sim/scenario/ast.h"
 #include "sim/scenario/diag.h"
@@ -92,44 +93,44 @@ expect never mapped(p, va+0x1000) && admin.c == ok
 }
 
 TEST(ScenarioValidator, EveryOpWithRightKindsIsValid) {
-  ExpectValid(With(
-      "  fd2 = open gpu\n"
-      "  vb = mmap p buf offset=4K len=4K prot=r at=va+2M\n"
-      "  i = info fd bar=4\n"
-      "  vio = mmap p fd bar=4\n"  // an io BAR: fails at run time, not here
-      "  m = map att\n",
-      "thread cpu\n"
-      "  r = read p va\n"
-      "  w = write p va+4 0xffffffff\n"
-      "  t = touch p va len=2M\n"
-      "  q = fork p\n"
-      "  r2 = read q 0x1000\n"
-      "end\n"
-      "thread admin\n"
-      "  c = command fd mem=0\n"
-      "  x = reset fd\n"
-      "  d = power fd d3\n"
-      "  rv = revoke fd buf\n"
-      "end\n"
-      "thread importer\n"
-      "  v = dma att 0\n"
-      "  u = unmap att\n"
-      "  dt = detach att\n"
-      "  io = iommu-map p va len=4K\n"
-      "  io2 = iommufd-map buf\n"
-      "  pv = p2p io 0x10\n"
-      "  pv2 = p2p io2 0\n"
-      "end\n"
-      "finally\n"
-      "  munmap p va len=4K\n"
-      "  close buf\n"
-      "  close fd2\n"
-      "  exit p\n"
-      "end\n"
-      "expect always cpu.r in {0, SIGBUS} && importer.v != EIO || admin.c == ok\n"
-      "expect never mapped(cpu.q, va) || revoked(buf) || pagesize(p, va+4K) == 2M\n"
-      "expect sometimes i == mmap\n"
-      "expect violation stale-pte\n"));
+  ExpectValid(
+      With("  fd2 = open gpu\n"
+           "  vb = mmap p buf offset=4K len=4K prot=r at=va+2M\n"
+           "  i = info fd bar=4\n"
+           "  vio = mmap p fd bar=4\n"  // an io BAR: fails at run time, not here
+           "  m = map att\n",
+           "thread cpu\n"
+           "  r = read p va\n"
+           "  w = write p va+4 0xffffffff\n"
+           "  t = touch p va len=2M\n"
+           "  q = fork p\n"
+           "  r2 = read q 0x1000\n"
+           "end\n"
+           "thread admin\n"
+           "  c = command fd mem=0\n"
+           "  x = reset fd\n"
+           "  d = power fd d3\n"
+           "  rv = revoke fd buf\n"
+           "end\n"
+           "thread importer\n"
+           "  v = dma att 0\n"
+           "  u = unmap att\n"
+           "  dt = detach att\n"
+           "  io = iommu-map p va len=4K\n"
+           "  io2 = iommufd-map buf\n"
+           "  pv = p2p io 0x10\n"
+           "  pv2 = p2p io2 0\n"
+           "end\n"
+           "finally\n"
+           "  munmap p va len=4K\n"
+           "  close buf\n"
+           "  close fd2\n"
+           "  exit p\n"
+           "end\n"
+           "expect always cpu.r in {0, SIGBUS} && importer.v != EIO || admin.c == ok\n"
+           "expect never mapped(cpu.q, va) || revoked(buf) || pagesize(p, va+4K) == 2M\n"
+           "expect sometimes i == mmap\n"
+           "expect violation stale-pte\n"));
 }
 
 TEST(ScenarioValidator, UndefinedName) {
@@ -146,14 +147,21 @@ TEST(ScenarioValidator, NameUsedBeforeItIsBound) {
 TEST(ScenarioValidator, WrongHandleKind) {
   ExpectInvalid(With("  vb = mmap p p bar=0\n"), 12, 15,
                 "mmap expects a device fd or dma-buf fd, but p is a process");
-  ExpectInvalid(With("  r = read fd va\n"), 12, 12, "read expects a process, but fd is a device fd");
-  ExpectInvalid(With("  r = read p fd\n"), 12, 14, "read expects an address, but fd is a device fd");
-  ExpectInvalid(With("  m = map buf\n"), 12, 11, "map expects an attachment, but buf is a dma-buf fd");
-  ExpectInvalid(With("  v = p2p att 0\n"), 12, 11, "p2p expects an IOVA mapping, but att is an attachment");
-  ExpectInvalid(With("  r = revoke buf fd\n"), 12, 14, "revoke expects a device fd, but buf is a dma-buf fd");
+  ExpectInvalid(With("  r = read fd va\n"), 12, 12,
+                "read expects a process, but fd is a device fd");
+  ExpectInvalid(With("  r = read p fd\n"), 12, 14,
+                "read expects an address, but fd is a device fd");
+  ExpectInvalid(With("  m = map buf\n"), 12, 11,
+                "map expects an attachment, but buf is a dma-buf fd");
+  ExpectInvalid(With("  v = p2p att 0\n"), 12, 11,
+                "p2p expects an IOVA mapping, but att is an attachment");
+  ExpectInvalid(With("  r = revoke buf fd\n"), 12, 14,
+                "revoke expects a device fd, but buf is a dma-buf fd");
   ExpectInvalid(With("  c = close att\n"), 12, 13, "close expects a device fd or dma-buf fd");
-  ExpectInvalid(With("  f = open gpu in fd\n"), 12, 19, "open expects a process, but fd is a device fd");
-  ExpectInvalid(With("  vb = mmap p fd bar=0 at=p\n"), 12, 27, "mmap expects an address, but p is a process");
+  ExpectInvalid(With("  f = open gpu in fd\n"), 12, 19,
+                "open expects a process, but fd is a device fd");
+  ExpectInvalid(With("  vb = mmap p fd bar=0 at=p\n"), 12, 27,
+                "mmap expects an address, but p is a process");
   ExpectInvalid(With("  v = dma att 0\n  r = read p v\n"), 13, 14, "but v is a value");
 }
 
@@ -171,9 +179,10 @@ TEST(ScenarioValidator, ThreadOrFinallyVariableMayNotShadowSetup) {
 }
 
 TEST(ScenarioValidator, TwoThreadsMayBindTheSameName) {
-  ExpectValid(With("", "thread a\n  r = read p va\nend\nthread b\n  r = read p va\nend\n"
-                       "finally\n  r = read p va\nend\n"
-                       "expect always a.r == 0 && b.r != 0 || r == 0\n"));
+  ExpectValid(With("",
+                   "thread a\n  r = read p va\nend\nthread b\n  r = read p va\nend\n"
+                   "finally\n  r = read p va\nend\n"
+                   "expect always a.r == 0 && b.r != 0 || r == 0\n"));
 }
 
 TEST(ScenarioValidator, ThreadsCannotSeeEachOthersVariables) {
@@ -216,18 +225,22 @@ TEST(ScenarioValidator, ExpectationOperandKinds) {
 }
 
 TEST(ScenarioValidator, OpenNamesADeclaredDevice) {
-  ExpectInvalid(With("  f = open gpx in p\n"), 12, 12, "unknown device 'gpx' (did you mean 'gpu'?)");
+  ExpectInvalid(With("  f = open gpx in p\n"), 12, 12,
+                "unknown device 'gpx' (did you mean 'gpu'?)");
 }
 
 TEST(ScenarioValidator, DuplicateDeviceAndThreadNames) {
-  ExpectInvalid("scenario t\ndevice a\nend\ndevice a\nend\n", 4, 1, "device a is already declared at 2:1");
-  ExpectInvalid("scenario t\nthread a\nend\nthread a\nend\n", 4, 1, "thread a is already declared at 2:1");
-  ExpectInvalid("scenario t\ndevice a bdf=0000:01:00.0\nend\ndevice b bdf=0000:01:00.0\nend\n", 4, 1,
-                "bdf 0000:01:00.0 is already used by device a");
+  ExpectInvalid("scenario t\ndevice a\nend\ndevice a\nend\n", 4, 1,
+                "device a is already declared at 2:1");
+  ExpectInvalid("scenario t\nthread a\nend\nthread a\nend\n", 4, 1,
+                "thread a is already declared at 2:1");
+  ExpectInvalid("scenario t\ndevice a bdf=0000:01:00.0\nend\ndevice b bdf=0000:01:00.0\nend\n", 4,
+                1, "bdf 0000:01:00.0 is already used by device a");
 }
 
 TEST(ScenarioValidator, BarIndexOutOfRange) {
-  ExpectInvalid("scenario t\ndevice d\n  bar 6 size=4K\nend\n", 3, 3, "BAR index 6 is out of range");
+  ExpectInvalid("scenario t\ndevice d\n  bar 6 size=4K\nend\n", 3, 3,
+                "BAR index 6 is out of range");
   ExpectInvalid(With("  i = info fd bar=6\n"), 12, 19, "BAR index 6 is out of range");
 }
 
@@ -238,8 +251,9 @@ TEST(ScenarioValidator, DuplicateBarIndex) {
 
 TEST(ScenarioValidator, BarSizeMustBeAPowerOfTwoOfAtLeast4K) {
   ExpectInvalid("scenario t\ndevice d\n  bar 0 size=3000\nend\n", 3, 3,
-                "BAR size 0xbb8 is not a power of two");
-  ExpectInvalid("scenario t\ndevice d\n  bar 0 size=12K\nend\n", 3, 3, "BAR size 12K is not a power of two");
+                "BAR size 0xbb8 (3000) is not a power of two");
+  ExpectInvalid("scenario t\ndevice d\n  bar 0 size=12K\nend\n", 3, 3,
+                "BAR size 12K is not a power of two");
   ExpectInvalid("scenario t\ndevice d\n  bar 0 size=0\nend\n", 3, 3, "not a power of two");
   ExpectInvalid("scenario t\ndevice d\n  bar 0 size=2048\nend\n", 3, 3,
                 "a memory BAR size 2K is smaller than 4K");
@@ -248,7 +262,8 @@ TEST(ScenarioValidator, BarSizeMustBeAPowerOfTwoOfAtLeast4K) {
 
 TEST(ScenarioValidator, IoBarRules) {
   ExpectValid("scenario t\ndevice d\n  bar 0 size=4 io\n  bar 1 size=256 io\nend\n");
-  ExpectInvalid("scenario t\ndevice d\n  bar 0 size=2 io\nend\n", 3, 3, "an io BAR size 2 is smaller than 4 bytes");
+  ExpectInvalid("scenario t\ndevice d\n  bar 0 size=2 io\nend\n", 3, 3,
+                "an io BAR size 2 is smaller than 4 bytes");
   ExpectInvalid("scenario t\ndevice d\n  bar 0 size=4K io mem64\nend\n", 3, 3,
                 "an io BAR cannot be mem64 or prefetch");
 }
@@ -256,8 +271,10 @@ TEST(ScenarioValidator, IoBarRules) {
 TEST(ScenarioValidator, BarAddrMustBeNaturallyAligned) {
   ExpectInvalid("scenario t\ndevice d\n  bar 0 size=2M addr=0x80001000\nend\n", 3, 22,
                 "BAR addr 0x80001000 is not aligned to the BAR size 2M");
-  ExpectInvalid("scenario t\ndevice d\n  bar 0 size=1G addr=0xffffffffc0000000\nend\n"
-                "device e\n  bar 0 size=8G mem64 addr=0xfffffffe00000000\nend\n", 6, 28, "overlaps");
+  ExpectInvalid(
+      "scenario t\ndevice d\n  bar 0 size=1G addr=0xffffffffc0000000\nend\n"
+      "device e\n  bar 0 size=8G mem64 addr=0xfffffffe00000000\nend\n",
+      6, 28, "overlaps");
   ExpectValid("scenario t\ndevice d\n  bar 0 size=1G addr=0xffffffffc0000000\nend\n");
 }
 
@@ -270,7 +287,8 @@ TEST(ScenarioValidator, BarAddrsMustNotOverlap) {
       "device b\n"
       "  bar 2 size=2M addr=0x40200000\n"
       "end\n",
-      6, 22, "BAR 2 of device b [0x40200000, 0x403fffff] overlaps BAR 0 of device a declared at 3:3");
+      6, 22,
+      "BAR 2 of device b [0x40200000, 0x403fffff] overlaps BAR 0 of device a declared at 3:3");
   // Memory and io BARs live in different address spaces; adjacent BARs are fine.
   ExpectValid(
       "scenario t\n"
@@ -285,8 +303,10 @@ TEST(ScenarioValidator, UnknownBugFixAndInvariant) {
   ExpectInvalid("scenario t\nbug no-zap-on-revok\n", 2, 5,
                 "unknown bug 'no-zap-on-revok' (did you mean 'no-zap-on-revoke'?)");
   ExpectInvalid("scenario t\nbug bogus\n", 2, 5, "see 'vfiosim list bugs'");
-  ExpectInvalid("scenario t\nbug lock-inversion\nbug lock-inversion\n", 3, 5, "already given at 2:5");
-  ExpectInvalid("scenario t\nfix legacy-fallbak\n", 2, 5, "unknown fix 'legacy-fallbak' (did you mean 'legacy-fallback'?)");
+  ExpectInvalid("scenario t\nbug lock-inversion\nbug lock-inversion\n", 3, 5,
+                "already given at 2:5");
+  ExpectInvalid("scenario t\nfix legacy-fallbak\n", 2, 5,
+                "unknown fix 'legacy-fallbak' (did you mean 'legacy-fallback'?)");
   ExpectInvalid("scenario t\nexpect violation stale-ptes\n", 2, 18,
                 "unknown invariant 'stale-ptes' (did you mean 'stale-pte'?)");
 }
@@ -296,7 +316,9 @@ TEST(ScenarioValidator, KconfigRules) {
                 "VFIO_PCI_DMABUF is derived");
   ExpectInvalid("scenario t\nkconfig ZONE_DEVICE=y\nkconfig ZONE_DEVICE=n\n", 3, 9,
                 "ZONE_DEVICE is already set to y at 2:9");
-  ExpectValid("scenario t\nkconfig ZONE_DEVICE=y\nkconfig ZONE_DEVICE=y NOT_A_SYMBOL_YET=n\n");
+  ExpectValid("scenario t\nkconfig ZONE_DEVICE=y\nkconfig ZONE_DEVICE=y PCI_P2PDMA=n\n");
+  ExpectInvalid("scenario t\nkconfig ZONE_DEVICE=y ZONE_DEVIC=n\n", 2, 23,
+                "unknown Kconfig symbol ZONE_DEVIC (did you mean 'ZONE_DEVICE'?)");
 }
 
 TEST(ScenarioValidator, MmapBarOption) {
@@ -318,16 +340,16 @@ TEST(ScenarioValidator, CleanContradictsViolation) {
 
 TEST(ScenarioValidator, SeveralErrorsAreCollected) {
   std::vector<Diagnostic> e = Validate(
-      "scenario t\n"              // 1
-      "bug nope\n"                // 2
-      "device d\n"                // 3
-      "  bar 7 size=4K\n"         // 4
-      "end\n"                     // 5
-      "setup\n"                   // 6
-      "  p = process\n"           // 7
-      "  p = process\n"           // 8
-      "  r = read fd p\n"         // 9
-      "end\n"                     // 10
+      "scenario t\n"               // 1
+      "bug nope\n"                 // 2
+      "device d\n"                 // 3
+      "  bar 7 size=4K\n"          // 4
+      "end\n"                      // 5
+      "setup\n"                    // 6
+      "  p = process\n"            // 7
+      "  p = process\n"            // 8
+      "  r = read fd p\n"          // 9
+      "end\n"                      // 10
       "expect violation nope\n");  // 11
   ASSERT_EQ(e.size(), 6u);
   EXPECT_EQ(e[0].loc.line, 2);
@@ -348,6 +370,50 @@ TEST(ScenarioValidator, LoadScenarioParsesThenValidates) {
   ASSERT_FALSE(bad.ok());
   EXPECT_THAT(std::string(bad.status().message()), HasSubstr("m.scn:3:10: error: unexpected 'q'"));
   EXPECT_THAT(std::string(bad.status().message()), ::testing::Not(HasSubstr("undefined")));
+}
+
+// Every scenario shipped in the repository loads (parses and validates), except
+// drafts and negative examples kept under pending/, invalid/ or errors/.
+TEST(ScenarioValidator, RepositoryScenariosLoad) {
+  std::filesystem::path dir =
+      std::filesystem::path(__FILE__).parent_path().parent_path() / "scenarios";
+  std::vector<std::filesystem::path> files;
+  std::error_code ec;
+  if (std::filesystem::is_directory(dir, ec)) {
+    for (const auto& e : std::filesystem::recursive_directory_iterator(dir, ec)) {
+      if (!e.is_regular_file() || e.path().extension() != ".scn") continue;
+      bool skip = false;
+      for (const auto& part : std::filesystem::relative(e.path(), dir)) {
+        skip |= part == "pending" || part == "invalid" || part == "errors";
+      }
+      if (!skip) files.push_back(e.path());
+    }
+  }
+  if (files.empty()) GTEST_SKIP() << "no .scn files under " << dir;
+  for (const auto& f : files) {
+    Diagnostics d;
+    absl::StatusOr<Scenario> s = LoadScenarioFile(f.string(), &d);
+    EXPECT_TRUE(s.ok()) << d.ToString();
+  }
+}
+
+TEST(ScenarioDiagnostics, CapIsPerCallAndCopiedToTheCaller) {
+  Diagnostics shared;
+  std::string text = "scenario t\nsetup\n";
+  for (int i = 0; i < 50; ++i) text += "  bogus\n";
+  text += "end\n";
+  // The same file name twice into one collector: each call fails on its own.
+  for (int round = 0; round < 2; ++round) {
+    absl::StatusOr<Scenario> s = ParseScenario(text, "same.scn", &shared);
+    ASSERT_FALSE(s.ok());
+    EXPECT_THAT(std::string(s.status().message()), HasSubstr("too many errors"));
+  }
+  EXPECT_EQ(shared.diagnostics().size(), 2u * (Diagnostics::kMaxErrorsPerFile + 1));
+  EXPECT_TRUE(shared.full("same.scn"));
+  EXPECT_FALSE(shared.full("other.scn"));
+  Diagnostic whole{"x.scn", SourceLoc{}, "cannot read"};
+  EXPECT_EQ(whole.ToString(), "x.scn: error: cannot read");
+  EXPECT_TRUE(Diagnostics().ToStatus().ok());
 }
 
 TEST(ScenarioAst, OpNamesRoundTrip) {

@@ -183,7 +183,11 @@ bool Config::vfio_pci_dmabuf() const { return enabled("VFIO_PCI_DMABUF"); }
 std::string Config::Dump() const {
   std::string out;
   for (const auto& [name, value] : values_) {
-    absl::StrAppendFormat(&out, value ? "CONFIG_%s=y\n" : "# CONFIG_%s is not set\n", name);
+    // Two calls, not a ?: format: clang checks that absl formats are constexpr.
+    if (value)
+      absl::StrAppendFormat(&out, "CONFIG_%s=y\n", name);
+    else
+      absl::StrAppendFormat(&out, "# CONFIG_%s is not set\n", name);
   }
   return out;
 }

@@ -33,6 +33,13 @@ class File {
 
   // fput(): the last reference runs f_op->release(), which may sleep on locks.
   sim::Task<void> fput();
+  // fput() where the caller holds locks ->release takes: the reference is
+  // dropped now, but when it was the last one (returns true) the caller must
+  // run_deferred_release() once it has dropped its locks. The kernel's fput()
+  // from a task defers __fput() to task_work, run on the way back to user
+  // space (fs/file_table.c).
+  bool fput_deferring_release();
+  sim::Task<void> run_deferred_release();
 
   // f_op->mmap(): set up a new VMA (vm_ops, flags; possibly replace vm_file).
   // Returns 0 or -errno. Never populates page tables.

@@ -2,21 +2,32 @@
 
 #include <algorithm>
 
+#include "sim/core/driver.h"
 #include "sim/core/thread.h"
 
 namespace vfiosim::mm {
+namespace {
+constexpr int kHugeShifts[] = {kPudShift, kPmdShift};  // the order the fault offers them
+}
 
 sim::Task<VmFaultResult> handle_mm_fault(Mm& mm, Vma& vma, uint64_t address, bool write) {
   sim::FuncScope f("handle_mm_fault");
   const VmFault vmf{&vma, address, write};
   if (vma.vm_ops->has_huge_fault()) {
-    // create_huge_pud(): only when pud_none() and PUD pfnmaps are allowed.
-    if (mm.huge.pud && mm.pt.geometry().CanPlaceLeaf(kPudShift) && mm.pt.SlotEmpty(address, kPudShift)) {
-      const VmFaultResult r = co_await vma.vm_ops->HugeFault(vmf, kPudShift - kPageShift);
-      if (r != VmFaultResult::kFallback) co_return r;
-    }
-    if (mm.huge.pmd && mm.pt.geometry().CanPlaceLeaf(kPmdShift) && mm.pt.SlotEmpty(address, kPmdShift)) {
-      const VmFaultResult r = co_await vma.vm_ops->HugeFault(vmf, kPmdShift - kPageShift);
+    // pud_none()/pmd_none(): the kernel peeks with READ_ONCE() and no lock.
+    // Under the controlled driver nothing runs in between; under the
+    // free-running driver (vfiosim stress) another thread may be inserting into
+    // or zapping this page table, and C++ has no benign data race over the
+    // model's plain entry words, so there the peek takes the page-table lock.
+    const bool free_running = !sim::Thread::current->driver()->controlled();
+    for (const int shift : kHugeShifts) {
+      if (!(shift == kPudShift ? mm.huge.pud : mm.huge.pmd) || !mm.pt.geometry().CanPlaceLeaf(shift)) continue;
+      if (free_running) co_await mm.ptl.Lock();
+      const bool none = mm.pt.SlotEmpty(address, shift);
+      if (free_running) mm.ptl.Unlock();
+      if (!none) continue;
+      // create_huge_pud() / create_huge_pmd().
+      const VmFaultResult r = co_await vma.vm_ops->HugeFault(vmf, shift - kPageShift);
       if (r != VmFaultResult::kFallback) co_return r;
     }
   }
@@ -39,7 +50,11 @@ sim::Task<VmFaultResult> vmf_insert_pfn(const VmFault& vmf, uint64_t pfn, int or
   mm.ptl.Unlock();
   // A huge insert that finds a page table in its slot: the core would not have
   // offered the order (pmd_none() check); a racing 4K fault got there first.
-  co_return r == InsertResult::kSlotNotEmpty ? VmFaultResult::kFallback : VmFaultResult::kNoPage;
+  if (r == InsertResult::kSlotNotEmpty) co_return VmFaultResult::kFallback;
+  // No memory for a page table (the Machine's page-table budget is spent):
+  // insert_pfn() fails with -ENOMEM, vmf_insert_pfn() returns VM_FAULT_OOM.
+  if (r == InsertResult::kNoMemory) co_return VmFaultResult::kOom;
+  co_return VmFaultResult::kNoPage;
 }
 
 sim::Task<void> zap_vma_range(Vma& vma, uint64_t start, uint64_t end) {

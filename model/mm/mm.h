@@ -40,7 +40,17 @@ struct Mm {
         pt(g),
         huge(huge),
         observer(obs) {}
-  ~Mm() { vmas.clear(); }
+  ~Mm() {
+    // The vmas still mapped are on their files' i_mmap lists, and the files
+    // (owned by the Machine's devices) outlive this mm: unlink them before the
+    // vma storage goes, or the i_mmap list's destructor walks freed vmas.
+    for (Vma& v : vmas) {
+      if (!v.mapping_hook.is_linked() || !v.vm_file) continue;
+      VmaList& l = v.vm_file->f_mapping()->i_mmap;
+      l.erase(l.iterator_to(v));
+    }
+    vmas.clear();
+  }
 
   int id;
   std::string name;

@@ -91,6 +91,7 @@ sim::Task<int> do_munmap(Mm& mm, uint64_t addr, uint64_t len, bool leak_file_ref
   sim::FuncScope f("do_munmap");
   if ((addr & (kPageSize - 1)) || len == 0) co_return -kErrEINVAL;
   len = (len + kPageSize - 1) & ~(kPageSize - 1);
+  if (len == 0) co_return -kErrEINVAL;  // PAGE_ALIGN() wrapped to 0
   const uint64_t end = addr + len;
   if (end < addr || end > mm.pt.geometry().va_limit()) co_return -kErrEINVAL;
   co_await mm.mmap_lock.LockWrite();
@@ -134,7 +135,7 @@ sim::Task<int> do_munmap(Mm& mm, uint64_t addr, uint64_t len, bool leak_file_ref
   co_return 0;
 }
 
-sim::Task<void> dup_mmap(Mm& parent, Mm& child) {
+sim::Task<int> dup_mmap(Mm& parent, Mm& child) {
   sim::FuncScope f("dup_mmap");
   co_await parent.mmap_lock.LockWrite();
   for (Vma& mpnt : parent.vmas) {
@@ -157,16 +158,23 @@ sim::Task<void> dup_mmap(Mm& parent, Mm& child) {
       sim::FuncScope c("copy_page_range");
       co_await child.ptl.Lock();
       co_await parent.ptl.Lock();
+      bool oom = false;
       parent.pt.ForEachLeaf(mpnt.vm_start, mpnt.vm_end, [&](const Leaf& leaf) {
-        if (child.pt.Insert(leaf.va, leaf.shift, leaf.pfn, leaf.writable) == InsertResult::kInserted &&
-            child.observer)
-          child.observer->OnLeafInstalled(child, *tmp, leaf);
+        if (oom) return;
+        const InsertResult r = child.pt.Insert(leaf.va, leaf.shift, leaf.pfn, leaf.writable);
+        if (r == InsertResult::kNoMemory) oom = true;
+        if (r == InsertResult::kInserted && child.observer) child.observer->OnLeafInstalled(child, *tmp, leaf);
       });
       parent.ptl.Unlock();
       child.ptl.Unlock();
+      if (oom) {  // copy_page_range() -> -ENOMEM: dup_mmap() fails, fork() too
+        parent.mmap_lock.UnlockWrite();
+        co_return -kErrENOMEM;
+      }
     }
   }
   parent.mmap_lock.UnlockWrite();
+  co_return 0;
 }
 
 sim::Task<void> exit_mmap(Mm& mm, bool leak_file_ref) {

@@ -30,7 +30,9 @@ sim::Task<int> do_munmap(Mm& mm, uint64_t addr, uint64_t len, bool leak_file_ref
 
 // dup_mmap(): copy every vma into `child` (get_file, i_mmap insertion right
 // after the parent's vma, then copy_page_range()).
-sim::Task<void> dup_mmap(Mm& parent, Mm& child);
+// Returns 0, or -ENOMEM when copy_page_range() could not get a page table (the
+// page-table budget is spent); the caller then tears the child down (exit_mmap).
+sim::Task<int> dup_mmap(Mm& parent, Mm& child);
 
 // exit_mmap(): unmap everything.
 sim::Task<void> exit_mmap(Mm& mm, bool leak_file_ref = false);

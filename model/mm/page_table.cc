@@ -105,6 +105,16 @@ uint32_t PageTable::AllocTable(int level) {
   return ti;
 }
 
+bool PageTable::ChargeTable(int level) {
+  if (!budget_ || !free_[level].empty()) return true;
+  const size_t bytes = TableBytes(level);
+  size_t used = budget_->used.load(std::memory_order_relaxed);
+  do {
+    if (used > budget_->limit || bytes > budget_->limit - used) return false;
+  } while (!budget_->used.compare_exchange_weak(used, used + bytes, std::memory_order_relaxed));
+  return true;
+}
+
 void PageTable::ReleaseTable(uint32_t ti) {
   Table& t = tables_[ti];
   VFIOSIM_PT_CHECK(ti != kRoot, "the root table is never released");
@@ -160,6 +170,7 @@ InsertResult PageTable::Insert(uint64_t va, int shift, uint64_t pfn, bool writab
     const uint32_t idx = static_cast<uint32_t>((va >> shift_[l]) & index_mask_[l]);
     const uint64_t word = tables_[ti].entries[idx];
     if (word == 0) {
+      if (!ChargeTable(l + 1)) return InsertResult::kNoMemory;
       const uint32_t child = AllocTable(l + 1);  // may move tables_
       SetEntry(ti, idx, (uint64_t{child} << kPayloadShift) | kPresent);
       ti = child;

@@ -13,6 +13,7 @@
 // reused without heap allocation.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -42,6 +43,18 @@ enum class InsertResult {
   kInserted,        // slot was empty, leaf installed
   kAlreadyPresent,  // a leaf already maps the address (VM_FAULT_NOPAGE, nothing changed)
   kSlotNotEmpty,    // huge insert found a lower-level table in its slot
+  kNoMemory,        // a new table was needed and the budget is spent (VM_FAULT_OOM)
+};
+
+// A byte budget for page-table memory, shared by the page tables of one Machine
+// so that no scenario (a 1T BAR touched in 4K pages, many forks of a populated
+// mm) can make the simulator allocate without bound: a table is charged when it
+// is first allocated (pooled tables are reused for free, and nothing is credited
+// back before the budget dies with its Machine). Thread-safe (vfiosim stress).
+struct PageTableBudget {
+  explicit PageTableBudget(size_t limit_bytes) : limit(limit_bytes) {}
+  const size_t limit;
+  std::atomic<size_t> used{0};
 };
 
 class PageTable {
@@ -63,8 +76,14 @@ class PageTable {
 
   const Geometry& geometry() const { return geometry_; }
 
+  // Charges every table allocated from now on to `budget` (not owned; may be
+  // null: no limit). Insert() then refuses with kNoMemory rather than exceed it.
+  void set_budget(PageTableBudget* budget) { budget_ = budget; }
+
   // Installs a leaf of size 1 << shift mapping va -> pfn, allocating
-  // intermediate tables as needed. Aborts unless geometry().CanPlaceLeaf(shift),
+  // intermediate tables as needed (kNoMemory, with nothing installed, when a
+  // table is needed and the budget is spent; the tables allocated before that
+  // stay, as __pte_alloc() failing after __pmd_alloc() leaves the pmd). Aborts unless geometry().CanPlaceLeaf(shift),
   // va < va_limit, va is aligned to 1 << shift and pfn to 1 << (shift - 12).
   InsertResult Insert(uint64_t va, int shift, uint64_t pfn, bool writable);
 
@@ -93,6 +112,8 @@ class PageTable {
 
   // copy_page_range() of a VM_PFNMAP vma at fork: copies src's leaves
   // intersecting [start, end) into this table, huge leaves as huge leaves.
+  // Its tables are not limited by the budget (the model's fork inserts leaf by
+  // leaf with Insert(), which is).
   // Aborts if src has another geometry, is this table, or a destination slot
   // holds something different from the source leaf.
   void CopyRange(const PageTable& src, uint64_t start, uint64_t end);
@@ -139,6 +160,9 @@ class PageTable {
   };
 
   uint32_t AllocTable(int level);
+  // Whether a table of `level` may be allocated under the budget (charging it
+  // when it must be created rather than taken from the pool).
+  bool ChargeTable(int level);
   void ReleaseTable(uint32_t ti);
   void SetEntry(uint32_t ti, uint32_t idx, uint64_t word);
   void ClearEntry(uint32_t ti, uint32_t idx);
@@ -173,6 +197,7 @@ class PageTable {
   size_t live_bytes_ = 0;
   size_t present_leaves_ = 0;
   mutable size_t last_walk_entries_visited_ = 0;
+  PageTableBudget* budget_ = nullptr;
 };
 
 inline std::optional<Leaf> PageTable::Lookup(uint64_t va) const {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -44,10 +45,14 @@ class PciDevice {
 
   std::array<PciBar, kNumBars> bars;
 
-  // Physical config space.
-  uint16_t command = kCommandMemory;
-  PowerState power = PowerState::kD0;
-  bool in_reset = false;
+  // Physical config space. Hardware state: the CPU's MMIO and the device see it
+  // without any kernel lock, so under the free-running driver (vfiosim stress)
+  // it is read racily by design; atomics make that a defined race (the kernel
+  // state next to it, vconfig and pm_runtime_engaged, stays plain so that TSan
+  // still sees a fault that reads it without memory_lock).
+  std::atomic<uint16_t> command{kCommandMemory};
+  std::atomic<PowerState> power{PowerState::kD0};
+  std::atomic<bool> in_reset{false};
 
   // Memory decode as the hardware sees it: MEM set, in D0, not mid-reset.
   bool decode_enabled() const {
@@ -55,7 +60,7 @@ class PciDevice {
   }
 
   // pci_save_state() / pci_restore_state() around a function reset.
-  void SaveState() { saved_command_ = command; }
+  void SaveState() { saved_command_ = command.load(); }
   void RestoreState() {
     if (saved_command_) command = *saved_command_;
   }

@@ -114,15 +114,21 @@ class DmabufBarMapping final : public BarMapping {
 
   sim::Task<void> ZapAndDownWriteMemoryLock(VfioPciCoreDevice& vdev) override {
     const VfioContext& ctx = vdev.ctx();
+    // Under the legacy-fallback fix the BAR mmaps of a kernel without a P2PDMA
+    // provider are legacy ones: no dma-buf, so only the device inode's zap
+    // (vfio_pci_zap_bars(), which the patch otherwise removes) reaches them.
+    const bool fallback_mappings = ctx.fixes.legacy_fallback && !ctx.config.p2pdma_provider;
     if (ctx.bug(Bug::kZapBeforeLock)) {
-      // The dma-buf zap moved out of vfio_pci_dma_buf_move() to before down_write.
+      // The dma-buf zap moved out of vfio_pci_dma_buf_move() to before
+      // down_write, and so did the fallback mappings' zap.
       for (VfioPciDmaBuf* priv : std::vector<VfioPciDmaBuf*>(vdev.dmabufs.begin(), vdev.dmabufs.end()))
         co_await ZapDmaBuf(*priv);
+      if (fallback_mappings) co_await vfio_pci_zap_bars(vdev);
+      co_await vdev.memory_lock.LockWrite();
+      co_return;
     }
     co_await vdev.memory_lock.LockWrite();
-    // Under the legacy-fallback fix some BAR mmaps are legacy ones.
-    if (ctx.fixes.legacy_fallback && !ctx.config.p2pdma_provider && !ctx.bug(Bug::kNoZapOnRevoke))
-      co_await vfio_pci_zap_bars(vdev);
+    if (fallback_mappings && !ctx.bug(Bug::kNoZapOnRevoke)) co_await vfio_pci_zap_bars(vdev);
   }
 
   sim::Task<void> ZapDmaBuf(VfioPciDmaBuf& priv) override {

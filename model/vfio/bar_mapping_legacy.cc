@@ -45,7 +45,10 @@ class LegacyVmOpsImpl final : public mm::VmOps {
     const bool locked = !ctx.bug(Bug::kFaultWithoutLock);
     if (locked) co_await vdev.memory_lock.LockRead();
     const VmFaultResult r = co_await vfio_pci_vmf_insert_pfn(vdev, vmf, pfn, order);
-    if (r == VmFaultResult::kNoPage) vma.on_vma_list = true;
+    // vfio_pci_mmap_vma list membership matters only to the fork-escapes-zap
+    // mutant; setting it otherwise would be a plain store by concurrent faults
+    // holding memory_lock for read (free-running mode with a shared mm).
+    if (r == VmFaultResult::kNoPage && ctx.bug(Bug::kForkEscapesZap)) vma.on_vma_list = true;
     if (locked) vdev.memory_lock.UnlockRead();
     co_return r;
   }
@@ -107,7 +110,9 @@ sim::Task<mm::VmFaultResult> vfio_pci_vmf_insert_pfn(VfioPciCoreDevice& vdev, co
     // Without memory_lock the device state is read racily: a point of its own.
     co_await sim::Access(vdev.pdev().mmio(), false, "mmio");
   }
-  const bool skip_check = ctx.variant == Variant::kLegacy && ctx.bug(Bug::kLegacyNoMemoryCheck);
+  // The legacy fault handler's mutant: also the dmabuf variant's BAR mmaps that
+  // the legacy-fallback fix maps with the legacy vm_ops.
+  const bool skip_check = vmf.vma->vm_ops == &LegacyVmOps() && ctx.bug(Bug::kLegacyNoMemoryCheck);
   if (!skip_check && (vdev.pm_runtime_engaged || !vdev.memory_enabled())) co_return VmFaultResult::kSigbus;
   // Order 0 / PMD_ORDER / PUD_ORDER, each only where the arch supports it.
   if (order == 9 && !ctx.config.pmd_pfnmap) co_return VmFaultResult::kFallback;

@@ -29,7 +29,7 @@ sim::Task<int> vfio_pci_write_command_mem(VfioPciCoreDevice& vdev, bool mem) {
     vdev.vconfig_command = mem ? (vdev.vconfig_command | bit) : (vdev.vconfig_command & static_cast<uint16_t>(~bit));
   }
   if (vdev.memory_enabled()) co_await vfio_pci_dma_buf_move(vdev, false);
-  vdev.memory_lock.UnlockWrite();
+  co_await vfio_pci_memory_up_write(vdev);
   co_return 0;
 }
 
@@ -40,7 +40,7 @@ sim::Task<int> vfio_pci_runtime_pm_entry(VfioPciCoreDevice& vdev) {
   co_await vdev.bar_mapping().ZapAndDownWriteMemoryLock(vdev);
   co_await vfio_pci_dma_buf_move(vdev, true);
   if (vdev.pm_runtime_engaged) {
-    vdev.memory_lock.UnlockWrite();
+    co_await vfio_pci_memory_up_write(vdev);
     co_return -kEINVAL;
   }
   {
@@ -49,7 +49,7 @@ sim::Task<int> vfio_pci_runtime_pm_entry(VfioPciCoreDevice& vdev) {
     vdev.pm_runtime_engaged = true;
     vdev.pdev().power = pci::PowerState::kD3hot;
   }
-  vdev.memory_lock.UnlockWrite();
+  co_await vfio_pci_memory_up_write(vdev);
   co_return 0;
 }
 
@@ -65,7 +65,7 @@ sim::Task<int> vfio_pci_runtime_pm_exit(VfioPciCoreDevice& vdev) {
     vdev.pdev().power = pci::PowerState::kD0;
   }
   if (vdev.memory_enabled()) co_await vfio_pci_dma_buf_move(vdev, false);
-  vdev.memory_lock.UnlockWrite();
+  co_await vfio_pci_memory_up_write(vdev);
   co_return 0;
 }
 

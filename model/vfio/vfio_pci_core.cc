@@ -55,8 +55,12 @@ sim::Task<VfioDeviceFile*> vfio_device_open(VfioPciCoreDevice& vdev) {
   sim::FuncScope f("vfio_df_open");
   co_await vdev.dev_set_lock.Lock();
   if (vdev.open_count++ == 0) co_await vfio_pci_core_enable(vdev);
+  // Allocated under dev_set->lock (no scheduling point in between, so the
+  // explorer sees no difference): the device's file table is not shared by
+  // concurrent opens in free-running mode.
+  VfioDeviceFile* file = vdev.NewDeviceFile();
   vdev.dev_set_lock.Unlock();
-  co_return vdev.NewDeviceFile();
+  co_return file;
 }
 
 sim::Task<void> vfio_pci_core_close_device(VfioPciCoreDevice& vdev) {
@@ -134,7 +138,7 @@ sim::Task<int> vfio_pci_ioctl_reset(VfioPciCoreDevice& vdev) {
     for (pci::PciBar& b : pdev.bars) b.mem.clear();  // device state is lost
   }
   if (vdev.memory_enabled()) co_await vfio_pci_dma_buf_move(vdev, false);
-  vdev.memory_lock.UnlockWrite();
+  co_await vfio_pci_memory_up_write(vdev);
   co_return 0;
 }
 

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <list>
@@ -110,8 +111,14 @@ class VfioPciCoreDevice {
   uint16_t vconfig_command = pci::kCommandMemory;  // the virtualised PCI_COMMAND
   bool pm_runtime_engaged = false;
   std::array<bool, pci::kNumBars> bar_mmap_supported{};
-  int registrations = 1;  // vfio_device_try_get/put_registration()
+  // vfio_device_try_get/put_registration(): a refcount_t in the kernel, taken by
+  // faults on different dma-bufs at once (free-running mode), hence atomic.
+  std::atomic<int> registrations{1};
   std::list<VfioPciDmaBuf*> dmabufs;  // vdev->dmabufs, under memory_lock (write)
+  // dma-bufs whose last reference vfio_pci_dma_buf_move() dropped: their
+  // __fput() (->release, which takes memory_lock) runs from task_work after
+  // up_write. Under memory_lock (write); see vfio_pci_memory_up_write().
+  std::vector<mm::File*> deferred_release;
 
   // __vfio_pci_memory_enabled(): vconfig MEM set and below D3hot.
   bool memory_enabled() const {
@@ -163,6 +170,9 @@ sim::Task<int> vfio_pci_dma_buf_revoke_ioctl(VfioPciCoreDevice& vdev, dmabuf::Dm
 // dma-buf of the device; `zap` false only for the zap-before-lock mutant, which
 // zapped already.
 sim::Task<void> vfio_pci_dma_buf_move(VfioPciCoreDevice& vdev, bool revoked, bool zap = true);
+// up_write(&vdev->memory_lock) after vfio_pci_dma_buf_move(), then the
+// task_work the move left: the __fput() of dma-bufs whose last reference it put.
+sim::Task<void> vfio_pci_memory_up_write(VfioPciCoreDevice& vdev);
 // vfio_pci_dma_buf_cleanup(): close_device's permanent revoke of every dma-buf.
 sim::Task<void> vfio_pci_dma_buf_cleanup(VfioPciCoreDevice& vdev);
 

@@ -146,8 +146,18 @@ sim::Task<void> vfio_pci_dma_buf_move(VfioPciCoreDevice& vdev, bool revoked, boo
       if (revoked && zap && !ctx.bug(Bug::kNoZapOnRevoke) && !ctx.bug(Bug::kZapBeforeLock))
         co_await vdev.bar_mapping().ZapDmaBuf(*priv);
     }
-    co_await priv->dmabuf->fput();
+    // fput(): if the buffer's other references went away meanwhile (a close or
+    // munmap racing), this is the last one, and ->release (which takes
+    // memory_lock) must not run here: task_work runs it after up_write.
+    if (priv->dmabuf->fput_deferring_release()) vdev.deferred_release.push_back(priv->dmabuf);
   }
+}
+
+sim::Task<void> vfio_pci_memory_up_write(VfioPciCoreDevice& vdev) {
+  std::vector<mm::File*> work;
+  work.swap(vdev.deferred_release);  // still under memory_lock
+  vdev.memory_lock.UnlockWrite();
+  for (mm::File* f : work) co_await f->run_deferred_release();  // ____fput()
 }
 
 sim::Task<void> vfio_pci_dma_buf_cleanup(VfioPciCoreDevice& vdev) {

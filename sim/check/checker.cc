@@ -38,7 +38,7 @@ void Checker::Event(TraceEvent::Kind k, std::string text) {
 
 void Checker::OnLeafInstalled(const mm::Mm& mm, const mm::Vma& vma, const mm::Leaf& leaf) {
   const char* size = leaf.shift == 30 ? "1G" : leaf.shift == 21 ? "2M" : "4K";
-  Event(TraceEvent::Kind::kPteInstalled,
+  if (record_) Event(TraceEvent::Kind::kPteInstalled,
         absl::StrFormat("%s: %s leaf va=0x%x -> pfn=0x%x", mm.name, size, leaf.va, leaf.pfn));
   LeafInfo info{nullptr, nullptr};
   const uint64_t pages = leaf.size() >> 12;
@@ -91,7 +91,7 @@ void Checker::OnLeafInstalled(const mm::Mm& mm, const mm::Vma& vma, const mm::Le
 }
 
 void Checker::OnLeafZapped(const mm::Mm& mm, const mm::Leaf& leaf) {
-  Event(TraceEvent::Kind::kPteZapped,
+  if (record_) Event(TraceEvent::Kind::kPteZapped,
         absl::StrFormat("%s: zap %s leaf va=0x%x", mm.name, leaf.shift == 30 ? "1G" : leaf.shift == 21 ? "2M" : "4K",
                         leaf.va));
   auto it = leaves_.find(Key(mm.id, leaf.va));
@@ -102,7 +102,7 @@ void Checker::OnLeafZapped(const mm::Mm& mm, const mm::Leaf& leaf) {
 }
 
 void Checker::OnMmioAccess(const pci::PciDevice& dev, int bar, uint64_t offset, const char* who) {
-  Event(TraceEvent::Kind::kMmio, absl::StrFormat("%s access %s BAR%d+0x%x", who, dev.name(), bar, offset));
+  if (record_) Event(TraceEvent::Kind::kMmio, absl::StrFormat("%s access %s BAR%d+0x%x", who, dev.name(), bar, offset));
   if (!dev.decode_enabled()) {
     const char* why = dev.in_reset ? "in reset"
                       : dev.power != pci::PowerState::kD0 ? "in D3hot/low power"
@@ -137,7 +137,7 @@ void Checker::OnBarMmapResult(const pci::PciDevice& dev, int bar, int err) {
 }
 
 void Checker::OnLockAcquired(Thread* t, LockBase* l, bool write) {
-  Event(TraceEvent::Kind::kLockAcquired,
+  if (record_) Event(TraceEvent::Kind::kLockAcquired,
         absl::StrFormat("%s %s(%s)", write ? "lock" : "lock_read", std::string(LockClassName(l->cls())),
                         std::string(l->instance())));
   const int b = static_cast<int>(l->cls());
@@ -155,7 +155,7 @@ void Checker::OnLockAcquired(Thread* t, LockBase* l, bool write) {
 }
 
 void Checker::OnLockReleased(Thread*, LockBase* l, bool write) {
-  Event(TraceEvent::Kind::kLockReleased,
+  if (record_) Event(TraceEvent::Kind::kLockReleased,
         absl::StrFormat("%s %s(%s)", write ? "unlock" : "unlock_read", std::string(LockClassName(l->cls())),
                         std::string(l->instance())));
 }

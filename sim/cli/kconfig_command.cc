@@ -1,13 +1,539 @@
-// `vfiosim kconfig`: not built yet (see the issue tracker).
+// `vfiosim kconfig`: the evaluated Kconfig of one kernel, or (--matrix) what BAR
+// mmap, region info and dma-buf export do across arches, Kconfig choices,
+// variants and the proposed fixes (sim/cli/kconfig_matrix.h).
+//
+//   vfiosim kconfig --matrix [--kconfig_format=text|json]
+//   vfiosim kconfig [ARCH] [--kconfig_arch=ARCH] [--variant=legacy|dmabuf]
+//                   [--fix=p2pdma-core] [--kconfig SYM=y|n ...] [--config FILE]
+//                   [--kconfig_format=text|json]
+//
+// absl parses every flag before dispatch and rejects unknown ones, so `--matrix`
+// has to be a flag (the one flag here without the `kconfig_` prefix: the usage
+// text advertises it); the words `matrix`, `json`, `text` and an arch name are
+// also accepted as positional arguments. --variant, --fix, --kconfig and
+// --config are the run flags (sim/cli/commands.cc).
+#include <algorithm>
+#include <cstdint>
+#include <fstream>
 #include <iostream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
 
+#include "absl/flags/declare.h"
+#include "absl/flags/flag.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "model/kconfig/kconfig.h"
+#include "model/machine.h"
+#include "model/result.h"
+#include "sim/check/checker.h"
+#include "sim/check/invariant.h"
 #include "sim/cli/commands.h"
+#include "sim/cli/kconfig_matrix.h"
+#include "sim/core/run_to_completion.h"
+
+ABSL_FLAG(bool, matrix, false,
+          "kconfig: probe BAR mmap on every arch x ZONE_DEVICE x DMA_SHARED_BUFFER x variant x fix");
+ABSL_FLAG(std::string, kconfig_format, "text", "kconfig: output format: text | json");
+ABSL_FLAG(std::string, kconfig_arch, "", "kconfig: the arch whose Kconfig to print: x86_64 | arm64 | i386");
+
+ABSL_DECLARE_FLAG(std::string, variant);
+ABSL_DECLARE_FLAG(std::vector<std::string>, fix);
+ABSL_DECLARE_FLAG(std::vector<std::string>, kconfig);
+ABSL_DECLARE_FLAG(std::string, config);
 
 namespace vfiosim::cli {
+namespace {
 
-int KconfigMain(const std::vector<std::string>&) {
-  std::cerr << "vfiosim: 'kconfig' is not implemented yet\n";
+constexpr uint64_t kMiB = uint64_t{1} << 20;
+constexpr uint64_t kGiB = uint64_t{1} << 30;
+
+constexpr Arch kArches[] = {Arch::kX86_64, Arch::kArm64, Arch::kI386};
+constexpr Variant kVariants[] = {Variant::kLegacy, Variant::kDmabuf};
+
+std::vector<std::optional<Fix>> AllFixChoices() {
+  std::vector<std::optional<Fix>> out = {std::nullopt};
+  for (const FixInfo& f : AllFixes()) out.push_back(f.fix);
+  return out;
+}
+
+bool Is64Bit(Arch a) { return a != Arch::kI386; }
+
+const char* YN(bool v) { return v ? "y" : "n"; }
+
+std::string ErrnoOrOk(int err) { return err == 0 ? std::string("ok") : std::string(ErrnoName(err)); }
+
+// "ok (dma-buf)" when vfio_pci_core_mmap_prep_dmabuf() backed the mapping, "ok
+// (legacy)" for the pre-patch path (the legacy variant, or the legacy-fallback
+// fix), else the errno.
+std::string MmapCell(const KconfigProbe& p) {
+  if (p.mmap_errno) return std::string(ErrnoName(p.mmap_errno));
+  return p.mmap_via_dmabuf ? "ok (dma-buf)" : "ok (legacy)";
+}
+
+std::string ZapName(KconfigProbe::Zap z) {
+  switch (z) {
+    case KconfigProbe::Zap::kNothingMapped:
+      return "-";
+    case KconfigProbe::Zap::kZapped:
+      return "yes";
+    case KconfigProbe::Zap::kStale:
+      return "NO";
+  }
+  return "?";
+}
+
+// PCI_P2PDMA as the table shows it: the p2pdma-core fix's hidden provider is
+// noted next to it.
+std::string P2pdmaCell(bool p2pdma, bool core) {
+  if (p2pdma) return core ? "y (+CORE)" : "y";
+  return core ? "n (CORE=y)" : "n";
+}
+
+std::string JsonString(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20)
+          out += absl::StrFormat("\\u%04x", static_cast<int>(c));
+        else
+          out += c;
+    }
+  }
+  return out + "\"";
+}
+
+const char* JsonBool(bool v) { return v ? "true" : "false"; }
+
+// ---- the probe ----
+
+class Prober {
+ public:
+  Prober(Arch arch, const vfio::VfioContext& ctx) : checker_(false), runner_("kconfig-probe") {
+    MachineConfig cfg;
+    cfg.arch = arch;
+    cfg.ctx = ctx;
+    DeviceSpec ds;
+    ds.name = "gpu";
+    ds.bdf = "0000:01:00.0";
+    ds.bars[0] = BarSpec{.present = true, .size = 2 * kMiB, .mem64 = true};
+    if (Is64Bit(arch)) ds.bars[2] = BarSpec{.present = true, .size = kGiB, .mem64 = true};
+    cfg.devices.push_back(std::move(ds));
+    machine_ = std::make_unique<Machine>(cfg, &checker_);
+    checker_.set_machine(machine_.get());
+    runner_.lock_observer = &checker_;
+  }
+
+  KconfigProbe Run() {
+    KconfigProbe r;
+    Machine& m = *machine_;
+    const int p = static_cast<int>(m.OpProcess().v);
+    const Value fd = Step(m.OpOpen(0, p));
+    if (fd.kind != Value::Kind::kHandle) return Finish(r);  // cannot happen: open always works
+
+    // info bar=0, then mmap bar=0: mmap-flag-lies is the checker's verdict.
+    r.mmap_flag = m.OpInfo(fd, 0).kind == Value::Kind::kMmap;
+    const Value va = Step(m.OpMmap(p, fd, 0, 0, std::nullopt, true, std::nullopt));
+    r.mmap_errno = va.kind == Value::Kind::kErrno ? static_cast<int>(va.v) : 0;
+    std::vector<uint64_t> mapped;
+    if (va.kind == Value::Kind::kInt) {
+      Step(m.OpRead(p, va.v));
+      r.largest_leaf = std::max(r.largest_leaf, m.PageSize(p, va.v));
+      mapped.push_back(va.v);
+      const mm::Vma* vma = m.processes()[p].mm->VmaLookup(va.v);
+      r.mmap_via_dmabuf = vma && vma->vm_file && vma->vm_file->kind() == mm::File::Kind::kDmaBuf;
+    }
+    const Value buf = Step(m.OpExport(fd, 0, {}));
+    r.export_errno = buf.kind == Value::Kind::kErrno ? static_cast<int>(buf.v) : 0;
+    // The 1G BAR shows the largest leaf the arch and Kconfig allow.
+    if (m.devices()[0].bars[2].present) {
+      const Value va2 = Step(m.OpMmap(p, fd, 2, 0, std::nullopt, true, std::nullopt));
+      if (va2.kind == Value::Kind::kInt) {
+        Step(m.OpRead(p, va2.v));
+        r.largest_leaf = std::max(r.largest_leaf, m.PageSize(p, va2.v));
+        mapped.push_back(va2.v);
+      }
+    }
+    // Revocation: memory-disable must zap every leaf, and the next access must
+    // get SIGBUS (the stale-pte invariant is checked after the step as well).
+    if (r.largest_leaf != 0) {
+      Step(m.OpCommand(fd, false));
+      bool zapped = m.processes()[p].mm->pt.present_leaves() == 0;
+      for (uint64_t a : mapped) zapped = zapped && Step(m.OpRead(p, a)) == Value::Sig(kSIGBUS);
+      r.zap = zapped && !checker_.violation() ? KconfigProbe::Zap::kZapped : KconfigProbe::Zap::kStale;
+    }
+    return Finish(r);
+  }
+
+ private:
+  Value Step(sim::Task<Value> t) {
+    Value v = runner_.Run(std::move(t));
+    checker_.AfterStep();
+    return v;
+  }
+
+  KconfigProbe& Finish(KconfigProbe& r) {
+    if (const std::optional<sim::Violation>& v = checker_.violation()) {
+      r.violation = std::string(sim::InvariantName(v->inv));
+      r.violation_message = v->message;
+      r.flag_lies = v->inv == sim::Invariant::kMmapFlagLies;
+    }
+    return r;
+  }
+
+  sim::Checker checker_;
+  std::unique_ptr<Machine> machine_;
+  sim::FreeRunner runner_;
+};
+
+// ---- rendering ----
+
+struct Table {
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> rows;
+
+  // A Markdown table whose columns line up in a terminal too.
+  std::string Render() const {
+    std::vector<size_t> w(header.size());
+    for (size_t c = 0; c < header.size(); ++c) w[c] = std::max<size_t>(3, header[c].size());
+    for (const auto& r : rows)
+      for (size_t c = 0; c < r.size(); ++c) w[c] = std::max(w[c], r[c].size());
+    auto line = [&](const std::vector<std::string>& cells) {
+      std::string s = "|";
+      for (size_t c = 0; c < cells.size(); ++c) s += " " + cells[c] + std::string(w[c] - cells[c].size(), ' ') + " |";
+      return s + "\n";
+    };
+    std::string out = line(header);
+    out += "|";
+    for (size_t c = 0; c < w.size(); ++c) out += std::string(w[c] + 2, '-') + "|";
+    out += "\n";
+    for (const auto& r : rows) out += line(r);
+    return out;
+  }
+};
+
+std::string Coordinates(Arch arch, bool zd, bool dsb, Variant v, std::optional<Fix> fix) {
+  return absl::StrFormat("%s ZONE_DEVICE=%s DMA_SHARED_BUFFER=%s %s fix=%s", ArchName(arch), YN(zd), YN(dsb),
+                         VariantName(v), FixName(fix));
+}
+
+// ---- `vfiosim kconfig` without --matrix: one evaluated config ----
+
+int Usage(const std::string& msg) {
+  std::cerr << "vfiosim: kconfig: " << msg
+            << "\nUsage: vfiosim kconfig --matrix [--kconfig_format=text|json]\n"
+               "       vfiosim kconfig [x86_64|arm64|i386] [--variant=legacy|dmabuf] [--fix=p2pdma-core]\n"
+               "                       [--kconfig SYM=y|n ...] [--config FILE] [--kconfig_format=text|json]\n";
   return kExitUsage;
+}
+
+int DumpConfig(Arch arch, bool json) {
+  Variant variant = Variant::kDmabuf;
+  if (const std::string v = absl::GetFlag(FLAGS_variant); !v.empty()) {
+    std::optional<Variant> pv = ParseVariant(v);
+    if (!pv) return Usage("--variant must be legacy or dmabuf (got '" + v + "')");
+    variant = *pv;
+  }
+  kconfig::Options kopts;
+  std::vector<std::string> fixes;
+  for (const std::string& f : absl::GetFlag(FLAGS_fix)) {
+    std::optional<Fix> pf = ParseFix(f);
+    if (!pf) return Usage("unknown fix '" + f + "' (see 'vfiosim list fixes')");
+    if (*pf == Fix::kP2pdmaCore) kopts.p2pdma_core_fix = true;  // the only fix that changes Kconfig
+    fixes.push_back(f);
+  }
+  // As `run` does: a .config, then --kconfig; errors name the setting at fault.
+  std::vector<kconfig::Setting> settings;
+  std::vector<std::string> where;
+  if (const std::string cfg = absl::GetFlag(FLAGS_config); !cfg.empty()) {
+    std::ifstream f(cfg, std::ios::binary);
+    if (!f) return Usage("cannot read --config file " + cfg);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    absl::StatusOr<std::vector<kconfig::Setting>> dc = kconfig::ParseDotConfig(ss.str(), cfg);
+    if (!dc.ok()) {
+      std::cerr << dc.status().message() << "\n";
+      return kExitUsage;
+    }
+    for (kconfig::Setting& s : *dc) {
+      where.push_back(absl::StrFormat("%s:%d:%d: error: ", cfg, s.line, s.col));
+      settings.push_back(std::move(s));
+    }
+  }
+  for (const std::string& kv : absl::GetFlag(FLAGS_kconfig)) {
+    const size_t eq = kv.find('=');
+    if (eq == std::string::npos || (kv.substr(eq + 1) != "y" && kv.substr(eq + 1) != "n"))
+      return Usage("--kconfig wants SYM=y or SYM=n (got '" + kv + "')");
+    settings.push_back(kconfig::Setting{kv.substr(0, eq), kv.substr(eq + 1) == "y"});
+    where.push_back("--kconfig: error: ");
+  }
+  std::variant<kconfig::Config, kconfig::EvalError> ev = kconfig::EvaluateDetailed(arch, variant, settings, kopts);
+  if (const auto* err = std::get_if<kconfig::EvalError>(&ev)) {
+    std::cerr << (err->setting_index < where.size() ? where[err->setting_index] : std::string("error: "))
+              << err->message << "\n";
+    return kExitUsage;
+  }
+  const kconfig::Config& c = std::get<kconfig::Config>(ev);
+  const std::string fix_list = fixes.empty() ? "none" : absl::StrJoin(fixes, ",");
+  if (json) {
+    std::string out = absl::StrFormat("{\"arch\": %s, \"variant\": %s, \"fixes\": [", JsonString(ArchName(arch)),
+                                      JsonString(VariantName(variant)));
+    for (size_t i = 0; i < fixes.size(); ++i) out += (i ? ", " : "") + JsonString(fixes[i]);
+    out += "],\n \"symbols\": {";
+    bool first = true;
+    for (const auto& [name, value] : c.values()) {
+      out += absl::StrFormat("%s\n  %s: %s", first ? "" : ",", JsonString(name), JsonBool(value));
+      first = false;
+    }
+    out += absl::StrFormat(
+        "},\n \"facts\": {\"p2pdma_provider\": %s, \"vfio_pci_dmabuf\": %s, \"vfio_pci_mmap\": %s, "
+        "\"pmd_pfnmap\": %s, \"pud_pfnmap\": %s},\n \"warnings\": [",
+        JsonBool(c.p2pdma_provider_available()), JsonBool(c.vfio_pci_dmabuf()), JsonBool(c.vfio_pci_mmap()),
+        JsonBool(c.huge_pfnmap_pmd()), JsonBool(c.huge_pfnmap_pud()));
+    for (size_t i = 0; i < c.warnings().size(); ++i) out += (i ? ", " : "") + JsonString(c.warnings()[i]);
+    std::cout << out << "]}\n";
+    return kExitPass;
+  }
+  // A .config (comments are ignored when it is read back with --config).
+  std::cout << absl::StrFormat("# vfiosim kconfig: arch=%s variant=%s fix=%s\n", ArchName(arch), VariantName(variant),
+                               fix_list);
+  std::cout << c.Dump();
+  std::cout << absl::StrFormat(
+      "# p2pdma provider: %s; VFIO_PCI_DMABUF (export): %s; VFIO_PCI_MMAP: %s; huge pfnmap: PMD %s, PUD %s\n",
+      YN(c.p2pdma_provider_available()), YN(c.vfio_pci_dmabuf()), YN(c.vfio_pci_mmap()), YN(c.huge_pfnmap_pmd()),
+      YN(c.huge_pfnmap_pud()));
+  if (variant == Variant::kDmabuf && !c.p2pdma_provider_available())
+    std::cout << "# the dmabuf variant's BAR mmap fails here (no pcim_p2pdma_provider()); see "
+                 "`vfiosim kconfig --matrix`\n";
+  for (const std::string& w : c.warnings()) std::cout << "# warning: " << w << "\n";
+  return kExitPass;
+}
+
+}  // namespace
+
+// ---- sim/cli/kconfig_matrix.h ----
+
+std::string LeafName(uint64_t bytes) {
+  if (bytes == 0) return "-";
+  if (bytes >= kGiB && bytes % kGiB == 0) return absl::StrFormat("%dG", bytes / kGiB);
+  if (bytes >= kMiB && bytes % kMiB == 0) return absl::StrFormat("%dM", bytes / kMiB);
+  return absl::StrFormat("%dK", bytes / 1024);
+}
+
+std::string FixName(std::optional<Fix> fix) {
+  if (!fix) return "none";
+  for (const FixInfo& f : AllFixes())
+    if (f.fix == *fix) return std::string(f.name);
+  return "?";
+}
+
+const KconfigMatrixRow* KconfigMatrix::Find(Arch arch, bool zone_device, bool dma_shared_buffer, Variant variant,
+                                            std::optional<Fix> fix) const {
+  for (const KconfigMatrixRow& r : rows)
+    if (r.arch == arch && r.zone_device == zone_device && r.dma_shared_buffer == dma_shared_buffer &&
+        r.variant == variant && r.fix == fix)
+      return &r;
+  return nullptr;
+}
+
+vfio::VfioContext MakeVfioContext(Variant variant, const kconfig::Config& kc, std::optional<Fix> fix) {
+  // As sim/run/program.cc turns a scenario's Kconfig and fixes into the model's facts.
+  vfio::VfioContext ctx;
+  ctx.variant = variant;
+  ctx.config.vfio_pci_mmap = kc.vfio_pci_mmap();
+  ctx.config.vfio_pci_dmabuf = kc.vfio_pci_dmabuf();
+  ctx.config.p2pdma_provider = kc.p2pdma_provider_available();
+  ctx.config.pmd_pfnmap = kc.huge_pfnmap_pmd();
+  ctx.config.pud_pfnmap = kc.huge_pfnmap_pud();
+  ctx.fixes.legacy_fallback = fix == Fix::kLegacyFallback;
+  ctx.fixes.hide_mmap_flag = fix == Fix::kHideMmapFlag;
+  return ctx;
+}
+
+KconfigProbe ProbeBarMmap(Arch arch, const vfio::VfioContext& ctx) { return Prober(arch, ctx).Run(); }
+
+KconfigMatrix BuildKconfigMatrix() {
+  KconfigMatrix m;
+  for (Arch arch : kArches) {
+    for (bool zd : {true, false}) {
+      for (bool dsb : {true, false}) {
+        for (Variant variant : kVariants) {
+          for (std::optional<Fix> fix : AllFixChoices()) {
+            kconfig::Options kopts;
+            kopts.p2pdma_core_fix = fix == Fix::kP2pdmaCore;
+            std::variant<kconfig::Config, kconfig::EvalError> ev =
+                kconfig::EvaluateDetailed(arch, variant, {{"ZONE_DEVICE", zd}, {"DMA_SHARED_BUFFER", dsb}}, kopts);
+            if (const auto* err = std::get_if<kconfig::EvalError>(&ev)) {
+              m.skipped.push_back({arch, zd, dsb, variant, fix, err->message});
+              continue;
+            }
+            const kconfig::Config& kc = std::get<kconfig::Config>(ev);
+            KconfigMatrixRow r;
+            r.arch = arch;
+            r.zone_device = zd;
+            r.dma_shared_buffer = dsb;
+            r.variant = variant;
+            r.fix = fix;
+            r.pci_p2pdma = kc.enabled("PCI_P2PDMA");
+            r.pci_p2pdma_core = kc.enabled("PCI_P2PDMA_CORE");
+            r.vfio_pci_dmabuf = kc.vfio_pci_dmabuf();
+            r.probe = ProbeBarMmap(arch, MakeVfioContext(variant, kc, fix));
+            m.rows.push_back(std::move(r));
+          }
+        }
+      }
+    }
+  }
+  return m;
+}
+
+std::string RenderKconfigMatrixText(const KconfigMatrix& m) {
+  Table t;
+  t.header = {"arch", "ZONE_DEVICE", "P2PDMA",    "DMA_SHARED_BUFFER", "variant",      "fix",
+              "mmap", "MMAP flag",   "flag lies", "dma-buf export",    "largest leaf", "MEM=0 zaps"};
+  for (const KconfigMatrixRow& r : m.rows) {
+    const KconfigProbe& p = r.probe;
+    t.rows.push_back({std::string(ArchName(r.arch)), YN(r.zone_device), P2pdmaCell(r.pci_p2pdma, r.pci_p2pdma_core),
+                      YN(r.dma_shared_buffer), std::string(VariantName(r.variant)), FixName(r.fix), MmapCell(p),
+                      p.mmap_flag ? "yes" : "no", p.flag_lies ? "LIES" : "no", ErrnoOrOk(p.export_errno),
+                      LeafName(p.largest_leaf), ZapName(p.zap)});
+  }
+  std::string out = t.Render();
+
+  // The rest is Markdown lists, so that the whole output can be pasted into a
+  // .md file (docs/kconfig-matrix.md) and still reads as plain text.
+  out += absl::StrFormat("\n%d kernels probed; %d combinations skipped because Kconfig forbids them:\n\n",
+                         m.rows.size(), m.skipped.size());
+  // Grouped by the evaluator's reason, in first-seen order.
+  std::vector<std::string> reasons;
+  std::map<std::string, std::vector<const KconfigMatrixSkip*>> by_reason;
+  for (const KconfigMatrixSkip& s : m.skipped) {
+    if (!by_reason.count(s.reason)) reasons.push_back(s.reason);
+    by_reason[s.reason].push_back(&s);
+  }
+  for (const std::string& reason : reasons) {
+    const auto& list = by_reason[reason];
+    std::vector<std::string> arches, variants;
+    for (const KconfigMatrixSkip* s : list) {
+      const std::string a(ArchName(s->arch)), v(VariantName(s->variant));
+      if (std::find(arches.begin(), arches.end(), a) == arches.end()) arches.push_back(a);
+      if (std::find(variants.begin(), variants.end(), v) == variants.end()) variants.push_back(v);
+    }
+    out += absl::StrFormat("- %d x `%s` (arch %s; variant %s)\n", list.size(), reason, absl::StrJoin(arches, ", "),
+                           absl::StrJoin(variants, ", "));
+  }
+
+  std::vector<std::string> lies, stale, other;
+  for (const KconfigMatrixRow& r : m.rows) {
+    const std::string where = Coordinates(r.arch, r.zone_device, r.dma_shared_buffer, r.variant, r.fix);
+    if (r.probe.flag_lies) lies.push_back(where);
+    if (r.probe.zap == KconfigProbe::Zap::kStale) stale.push_back(where);
+    if (!r.probe.violation.empty() && !r.probe.flag_lies)
+      other.push_back(where + ": " + r.probe.violation + ": " + r.probe.violation_message);
+  }
+  out += absl::StrFormat("\nmmap-flag-lies in %d of %d kernels%s\n", lies.size(), m.rows.size(),
+                         lies.empty() ? "." : ":\n");
+  for (const std::string& l : lies) out += "- " + l + "\n";
+  out += absl::StrFormat("\nMEM=0 left a leaf or an access behind in %d kernels%s\n", stale.size(),
+                         stale.empty() ? "." : ":\n");
+  for (const std::string& s : stale) out += "- " + s + "\n";
+  if (!other.empty()) {
+    out += "\nOther invariant violations:\n\n";
+    for (const std::string& o : other) out += "- " + o + "\n";
+  }
+  return out;
+}
+
+std::string RenderKconfigMatrixJson(const KconfigMatrix& m) {
+  std::string out = "{\n\"device\": {\"bar0\": \"2M mem64\", \"bar2\": \"1G mem64 (64-bit arches only)\"},\n";
+  out += "\"rows\": [\n";
+  for (size_t i = 0; i < m.rows.size(); ++i) {
+    const KconfigMatrixRow& r = m.rows[i];
+    const KconfigProbe& p = r.probe;
+    out += absl::StrFormat(
+        "  {\"arch\": %s, \"ZONE_DEVICE\": %s, \"PCI_P2PDMA\": %s, \"PCI_P2PDMA_CORE\": %s, "
+        "\"DMA_SHARED_BUFFER\": %s, \"VFIO_PCI_DMABUF\": %s, \"variant\": %s, \"fix\": %s, \"mmap\": %s, "
+        "\"mmap_via_dmabuf\": %s, \"mmap_flag\": %s, \"flag_lies\": %s, \"export\": %s, \"largest_leaf\": %d, "
+        "\"mem0_zaps\": %s, "
+        "\"violation\": %s}%s\n",
+        JsonString(ArchName(r.arch)), JsonBool(r.zone_device), JsonBool(r.pci_p2pdma), JsonBool(r.pci_p2pdma_core),
+        JsonBool(r.dma_shared_buffer), JsonBool(r.vfio_pci_dmabuf), JsonString(VariantName(r.variant)),
+        r.fix ? JsonString(FixName(r.fix)) : std::string("null"), JsonString(ErrnoOrOk(p.mmap_errno)),
+        JsonBool(p.mmap_via_dmabuf), JsonBool(p.mmap_flag), JsonBool(p.flag_lies),
+        JsonString(ErrnoOrOk(p.export_errno)), p.largest_leaf,
+        p.zap == KconfigProbe::Zap::kNothingMapped ? std::string("null")
+                                                   : JsonBool(p.zap == KconfigProbe::Zap::kZapped),
+        p.violation.empty() ? std::string("null") : JsonString(p.violation), i + 1 < m.rows.size() ? "," : "");
+  }
+  out += "],\n\"skipped\": [\n";
+  for (size_t i = 0; i < m.skipped.size(); ++i) {
+    const KconfigMatrixSkip& s = m.skipped[i];
+    out += absl::StrFormat(
+        "  {\"arch\": %s, \"ZONE_DEVICE\": %s, \"DMA_SHARED_BUFFER\": %s, \"variant\": %s, \"fix\": %s, "
+        "\"reason\": %s}%s\n",
+        JsonString(ArchName(s.arch)), JsonBool(s.zone_device), JsonBool(s.dma_shared_buffer),
+        JsonString(VariantName(s.variant)), s.fix ? JsonString(FixName(s.fix)) : std::string("null"),
+        JsonString(s.reason), i + 1 < m.skipped.size() ? "," : "");
+  }
+  out += "]\n}\n";
+  return out;
+}
+
+int KconfigMain(const std::vector<std::string>& args) {
+  bool matrix = absl::GetFlag(FLAGS_matrix);
+  std::string format = absl::GetFlag(FLAGS_kconfig_format);
+  std::string arch_name = absl::GetFlag(FLAGS_kconfig_arch);
+  for (const std::string& a : args) {
+    if (a == "matrix") {
+      matrix = true;
+    } else if (a == "json" || a == "text") {
+      format = a;
+    } else if (ParseArch(a)) {
+      if (!arch_name.empty() && arch_name != a) return Usage("two arches given: " + arch_name + " and " + a);
+      arch_name = a;
+    } else {
+      return Usage("unexpected argument '" + a + "'");
+    }
+  }
+  if (format != "text" && format != "json")
+    return Usage("--kconfig_format must be text or json (got '" + format + "')");
+  const bool json = format == "json";
+  if (matrix) {
+    if (!arch_name.empty() || !absl::GetFlag(FLAGS_variant).empty() || !absl::GetFlag(FLAGS_fix).empty() ||
+        !absl::GetFlag(FLAGS_kconfig).empty() || !absl::GetFlag(FLAGS_config).empty())
+      return Usage(
+          "--matrix covers every arch, variant and fix; it takes no --kconfig_arch, --variant, --fix, "
+          "--kconfig or --config");
+    const KconfigMatrix m = BuildKconfigMatrix();
+    std::cout << (json ? RenderKconfigMatrixJson(m) : RenderKconfigMatrixText(m));
+    return kExitPass;
+  }
+  Arch arch = Arch::kX86_64;
+  if (!arch_name.empty()) {
+    std::optional<Arch> a = ParseArch(arch_name);
+    if (!a) return Usage("unknown arch '" + arch_name + "' (x86_64, arm64 or i386)");
+    arch = *a;
+  }
+  return DumpConfig(arch, json);
 }
 
 }  // namespace vfiosim::cli

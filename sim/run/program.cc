@@ -103,6 +103,12 @@ Slot Program::Resolve(const std::string& name) const {
 absl::StatusOr<Program> Compile(const scn::Scenario& s, const CompileOptions& opts) {
   Program p;
   p.scenario = &s;
+  // A schedule id names a thread with one character (0-9, a-z, A-Z) and the
+  // explorer keeps sets of threads in 64-bit masks: 62 threads at most.
+  constexpr size_t kMaxThreads = 62;
+  if (s.threads.size() > kMaxThreads)
+    return absl::InvalidArgumentError(Where(s, s.threads[kMaxThreads].loc) +
+                                      absl::StrFormat("too many threads: a scenario has at most %d", kMaxThreads));
   MachineConfig& m = p.machine;
   m.arch = s.arch;
   m.ctx.variant = opts.variant.value_or(s.variant);
@@ -181,6 +187,21 @@ absl::StatusOr<Program> Compile(const scn::Scenario& s, const CompileOptions& op
       bs.addr = b.addr;
     }
     m.devices.push_back(std::move(ds));
+  }
+  // The BARs must fit in the 64-bit physical address space (as the PCI core
+  // would fail to assign them): 8E BARs, or big ones around explicit addr=s.
+  {
+    std::vector<std::array<uint64_t, pci::kNumBars>> starts;
+    int bd = -1, bb = -1;
+    if (!PlaceBars(m.devices, &starts, &bd, &bb)) {
+      scn::SourceLoc loc = s.devices[static_cast<size_t>(bd)].loc;
+      for (const scn::BarDecl& b : s.devices[static_cast<size_t>(bd)].bars)
+        if (b.index == bb) loc = b.loc;
+      return absl::InvalidArgumentError(
+          Where(s, loc) + absl::StrFormat("BAR %d of %s does not fit in the 64-bit physical address space "
+                                          "(BARs are placed from 512G up, after the ones before them)",
+                                          bb, s.devices[static_cast<size_t>(bd)].name));
+    }
   }
 
   Resolver r(s);

@@ -7,9 +7,9 @@ namespace {
 
 // Indexed by OpKind, in the spec table's order.
 constexpr std::array<std::string_view, kNumOpKinds> kOpNames = {
-    "process", "open",   "mmap",  "munmap", "read",   "write",     "touch",       "command",
-    "reset",   "power",  "info",  "export", "attach", "map",       "unmap",       "dma",
-    "detach",  "revoke", "fork",  "close",  "exit",   "iommu-map", "iommufd-map", "p2p",
+    "process", "open",   "mmap", "munmap", "read",   "write",     "touch",       "command",
+    "reset",   "power",  "info", "export", "attach", "map",       "unmap",       "dma",
+    "detach",  "revoke", "fork", "close",  "exit",   "iommu-map", "iommufd-map", "p2p",
 };
 
 }  // namespace
@@ -29,26 +29,40 @@ std::optional<OpKind> ParseOpName(std::string_view s) {
 HandleKind ResultKind(OpKind op) {
   switch (op) {
     case OpKind::kProcess:
-    case OpKind::kFork: return HandleKind::kProcess;
-    case OpKind::kOpen: return HandleKind::kFd;
-    case OpKind::kExport: return HandleKind::kBuf;
-    case OpKind::kMmap: return HandleKind::kAddr;
-    case OpKind::kAttach: return HandleKind::kAtt;
+    case OpKind::kFork:
+      return HandleKind::kProcess;
+    case OpKind::kOpen:
+      return HandleKind::kFd;
+    case OpKind::kExport:
+      return HandleKind::kBuf;
+    case OpKind::kMmap:
+      return HandleKind::kAddr;
+    case OpKind::kAttach:
+      return HandleKind::kAtt;
     case OpKind::kIommuMap:
-    case OpKind::kIommufdMap: return HandleKind::kIova;
-    default: return HandleKind::kValue;
+    case OpKind::kIommufdMap:
+      return HandleKind::kIova;
+    default:
+      return HandleKind::kValue;
   }
 }
 
 std::string_view HandleKindName(HandleKind k) {
   switch (k) {
-    case HandleKind::kValue: return "value";
-    case HandleKind::kProcess: return "process";
-    case HandleKind::kFd: return "device fd";
-    case HandleKind::kBuf: return "dma-buf fd";
-    case HandleKind::kAddr: return "address";
-    case HandleKind::kAtt: return "attachment";
-    case HandleKind::kIova: return "IOVA mapping";
+    case HandleKind::kValue:
+      return "value";
+    case HandleKind::kProcess:
+      return "process";
+    case HandleKind::kFd:
+      return "device fd";
+    case HandleKind::kBuf:
+      return "dma-buf fd";
+    case HandleKind::kAddr:
+      return "address";
+    case HandleKind::kAtt:
+      return "attachment";
+    case HandleKind::kIova:
+      return "IOVA mapping";
   }
   return "?";
 }

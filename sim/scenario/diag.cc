@@ -2,8 +2,8 @@
 
 #include <utility>
 
-#include "sim/scenario/strings.h"
 #include "absl/strings/str_format.h"
+#include "sim/scenario/strings.h"
 
 namespace vfiosim::scn {
 
@@ -13,16 +13,19 @@ std::string Diagnostic::ToString() const {
 }
 
 void Diagnostics::Error(std::string_view file, SourceLoc loc, std::string message) {
-  int& n = per_file_[std::string(file)];
-  if (n > kMaxErrorsPerFile) return;
-  ++n;
-  if (n > kMaxErrorsPerFile) {
-    diags_.push_back(Diagnostic{std::string(file), loc,
-                                absl::StrFormat("too many errors (stopping after %d)",
-                                                kMaxErrorsPerFile)});
-    return;
+  const int n = ++per_file_[std::string(file)];
+  if (n <= kMaxErrorsPerFile) {
+    diags_.push_back(Diagnostic{std::string(file), loc, std::move(message)});
+  } else if (n == kMaxErrorsPerFile + 1) {
+    diags_.push_back(
+        Diagnostic{std::string(file), loc,
+                   absl::StrFormat("too many errors (stopping after %d)", kMaxErrorsPerFile)});
   }
-  diags_.push_back(Diagnostic{std::string(file), loc, std::move(message)});
+}
+
+void Diagnostics::Append(const Diagnostics& other) {
+  diags_.insert(diags_.end(), other.diags_.begin(), other.diags_.end());
+  for (const auto& [file, n] : other.per_file_) per_file_[file] += n;
 }
 
 bool Diagnostics::full(std::string_view file) const {

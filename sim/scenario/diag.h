@@ -35,10 +35,13 @@ class Diagnostics {
   // Records an error. Past kMaxErrorsPerFile errors for `file`, records a single
   // "too many errors" diagnostic and drops the rest.
   void Error(std::string_view file, SourceLoc loc, std::string message);
+  // Adds every diagnostic of `other` (already capped there) to this collector.
+  void Append(const Diagnostics& other);
 
   bool has_errors() const { return !diags_.empty(); }
-  // True once `file` reached the cap: producers should stop reporting.
+  // True once `file` went past the cap: producers should stop reporting.
   bool full(std::string_view file) const;
+  // Errors reported for `file`, including the ones dropped past the cap.
   int error_count(std::string_view file) const;
   const std::vector<Diagnostic>& diagnostics() const { return diags_; }
 

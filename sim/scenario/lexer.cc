@@ -3,8 +3,8 @@
 #include <cstring>
 #include <utility>
 
-#include "sim/scenario/strings.h"
 #include "absl/strings/str_format.h"
+#include "sim/scenario/strings.h"
 
 namespace vfiosim::scn {
 namespace {
@@ -79,13 +79,22 @@ std::string_view ParseNumberWord(std::string_view w, uint64_t* out) {
   if (i < w.size()) {
     int shift = 0;
     switch (w[i]) {
-      case 'K': shift = 10; break;
-      case 'M': shift = 20; break;
-      case 'G': shift = 30; break;
-      case 'k': case 'm': case 'g':
+      case 'K':
+        shift = 10;
+        break;
+      case 'M':
+        shift = 20;
+        break;
+      case 'G':
+        shift = 30;
+        break;
+      case 'k':
+      case 'm':
+      case 'g':
         if (i + 1 == w.size()) return "size suffixes are upper case: K, M, G";
         return "bad number";
-      default: return "bad number";
+      default:
+        return "bad number";
     }
     if (i + 1 != w.size()) return "bad number";
     if (v > (UINT64_MAX >> shift)) return "number does not fit in 64 bits";
@@ -97,10 +106,14 @@ std::string_view ParseNumberWord(std::string_view w, uint64_t* out) {
 
 std::string DescribeToken(const Token& t) {
   switch (t.kind) {
-    case TokKind::kEol: return "end of line";
-    case TokKind::kError: return "an invalid character";
-    case TokKind::kString: return "a string";
-    default: break;
+    case TokKind::kEol:
+      return "end of line";
+    case TokKind::kError:
+      return "an invalid character";
+    case TokKind::kString:
+      return "a string";
+    default:
+      break;
   }
   constexpr size_t kMax = 40;
   if (t.text.size() > kMax) return Cat("'", t.text.substr(0, kMax), "...'");
@@ -273,30 +286,42 @@ Token Lexer::Lex() {
   };
   const unsigned char d = at(pos_ + 1);
   switch (c) {
-    case '=': return d == '=' ? punct(TokKind::kEqEq, 2) : punct(TokKind::kEq, 1);
-    case '!': return d == '=' ? punct(TokKind::kNe, 2) : punct(TokKind::kBang, 1);
+    case '=':
+      return d == '=' ? punct(TokKind::kEqEq, 2) : punct(TokKind::kEq, 1);
+    case '!':
+      return d == '=' ? punct(TokKind::kNe, 2) : punct(TokKind::kBang, 1);
     case '&':
       if (d == '&') return punct(TokKind::kAndAnd, 2);
       return MakeError(begin, "unexpected character '&' (did you mean '&&'?)");
     case '|':
       if (d == '|') return punct(TokKind::kOrOr, 2);
       return MakeError(begin, "unexpected character '|' (did you mean '||'?)");
-    case '+': return punct(TokKind::kPlus, 1);
-    case '-': return punct(TokKind::kMinus, 1);
-    case ',': return punct(TokKind::kComma, 1);
-    case '.': return punct(TokKind::kDot, 1);
-    case ':': return punct(TokKind::kColon, 1);
-    case '{': return punct(TokKind::kLBrace, 1);
-    case '}': return punct(TokKind::kRBrace, 1);
-    case '(': return punct(TokKind::kLParen, 1);
-    case ')': return punct(TokKind::kRParen, 1);
-    default: break;
+    case '+':
+      return punct(TokKind::kPlus, 1);
+    case '-':
+      return punct(TokKind::kMinus, 1);
+    case ',':
+      return punct(TokKind::kComma, 1);
+    case '.':
+      return punct(TokKind::kDot, 1);
+    case ':':
+      return punct(TokKind::kColon, 1);
+    case '{':
+      return punct(TokKind::kLBrace, 1);
+    case '}':
+      return punct(TokKind::kRBrace, 1);
+    case '(':
+      return punct(TokKind::kLParen, 1);
+    case ')':
+      return punct(TokKind::kRParen, 1);
+    default:
+      break;
   }
   if (c < 0x20 || c == 0x7F) return MakeError(begin, ControlCharMessage(c));
   if (c >= 0x80) {
     uint32_t cp;
-    size_t len = Utf8Sequence(reinterpret_cast<const unsigned char*>(text_.data()) + begin,
-                              n - begin, &cp);
+    size_t len =
+        Utf8Sequence(reinterpret_cast<const unsigned char*>(text_.data()) + begin, n - begin, &cp);
     if (len == 0) return MakeError(begin, absl::StrFormat("invalid UTF-8 byte 0x%02x", c));
     return MakeError(begin, absl::StrFormat("unexpected character U+%04X", cp));
   }

@@ -25,8 +25,12 @@ constexpr ArgSpec Dev{ArgType::kDevice, 0, "a device"};
 const std::array<OpSpec, kNumOpKinds> kSpecs = {{
     {OpKind::kProcess, 0, {}, OpWord::kNone, 0, 0},
     {OpKind::kOpen, 1, {Dev}, OpWord::kIn, 0, 0},
-    {OpKind::kMmap, 2, {Proc, FdOrBuf}, OpWord::kNone,
-     kOptBar | kOptOffset | kOptLen | kOptProt | kOptAt, 0},
+    {OpKind::kMmap,
+     2,
+     {Proc, FdOrBuf},
+     OpWord::kNone,
+     kOptBar | kOptOffset | kOptLen | kOptProt | kOptAt,
+     0},
     {OpKind::kMunmap, 2, {Proc, Addr}, OpWord::kNone, kOptLen, 0},
     {OpKind::kRead, 2, {Proc, Addr}, OpWord::kNone, 0, 0},
     {OpKind::kWrite, 3, {Proc, Addr, Num}, OpWord::kNone, 0, 0},
@@ -54,13 +58,20 @@ const std::array<OpSpec, kNumOpKinds> kSpecs = {{
 
 std::string_view OptName(OptBit bit) {
   switch (bit) {
-    case kOptBar: return "bar";
-    case kOptOffset: return "offset";
-    case kOptLen: return "len";
-    case kOptProt: return "prot";
-    case kOptAt: return "at";
-    case kOptMem: return "mem";
-    case kOptRanges: return "ranges";
+    case kOptBar:
+      return "bar";
+    case kOptOffset:
+      return "offset";
+    case kOptLen:
+      return "len";
+    case kOptProt:
+      return "prot";
+    case kOptAt:
+      return "at";
+    case kOptMem:
+      return "mem";
+    case kOptRanges:
+      return "ranges";
   }
   return "?";
 }

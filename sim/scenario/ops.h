@@ -21,8 +21,8 @@ constexpr uint32_t KindBit(HandleKind k) { return 1u << static_cast<int>(k); }
 
 struct ArgSpec {
   ArgType type = ArgType::kNumber;
-  uint32_t kinds = 0;         // kHandle: accepted HandleKind bits
-  std::string_view what;      // "a device fd or dma-buf fd", for messages
+  uint32_t kinds = 0;     // kHandle: accepted HandleKind bits
+  std::string_view what;  // "a device fd or dma-buf fd", for messages
 };
 
 // key=value options.

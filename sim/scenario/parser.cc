@@ -10,23 +10,23 @@
 #include <utility>
 
 #include "absl/strings/ascii.h"
-#include "sim/scenario/strings.h"
 #include "absl/strings/str_format.h"
 #include "sim/scenario/lexer.h"
 #include "sim/scenario/ops.h"
+#include "sim/scenario/strings.h"
 #include "sim/scenario/suggest.h"
 #include "sim/scenario/validator.h"
 
 namespace vfiosim::scn {
 namespace {
 
-constexpr std::string_view kErrnos[] = {"EINVAL", "ENODEV", "EPERM",  "EBUSY",
-                                        "ENOTTY", "EIO",    "ENOMEM", "EFAULT",
+constexpr std::string_view kErrnos[] = {"EINVAL", "ENODEV",     "EPERM",     "EBUSY",
+                                        "ENOTTY", "EIO",        "ENOMEM",    "EFAULT",
                                         "EAGAIN", "EOPNOTSUPP", "EOVERFLOW", "EBADF"};
 constexpr std::string_view kSignals[] = {"SIGBUS", "SIGSEGV"};
-constexpr std::string_view kTopKeywords[] = {
-    "scenario", "title", "arch",  "variant", "kconfig", "bug",   "fix",
-    "device",   "setup", "thread", "finally", "expect", "end"};
+constexpr std::string_view kTopKeywords[] = {"scenario", "title",  "arch",   "variant", "kconfig",
+                                             "bug",      "fix",    "device", "setup",   "thread",
+                                             "finally",  "expect", "end"};
 
 bool IsTopKeyword(std::string_view w) {
   for (std::string_view k : kTopKeywords) {
@@ -94,9 +94,7 @@ class Parser {
 
  private:
   // ---- errors ----
-  void Error(SourceLoc loc, std::string msg) {
-    diags_->Error(file_, loc, std::move(msg));
-  }
+  void Error(SourceLoc loc, std::string msg) { diags_->Error(file_, loc, std::move(msg)); }
   // "expected <what>, found <token>", or the lexer's own message.
   void Expected(const Token& t, std::string_view what) {
     if (t.kind == TokKind::kError) {
@@ -210,8 +208,7 @@ std::optional<std::string> Parser::HyphenName(std::string_view what, SourceLoc* 
   while (PeekIs(TokKind::kMinus) && lex_.Peek().begin == end) {
     const Token& minus = lex_.Peek();
     const Token& next = lex_.Peek(1);
-    if ((next.kind != TokKind::kName && next.kind != TokKind::kNumber) ||
-        next.begin != minus.end) {
+    if ((next.kind != TokKind::kName && next.kind != TokKind::kNumber) || next.begin != minus.end) {
       Error(minus.loc, Cat("a name cannot end with '-' (", what, ")"));
       return std::nullopt;
     }
@@ -324,8 +321,7 @@ void Parser::Run(Scenario* s) {
     if (!any_statement_) {
       any_statement_ = true;
       if (!PeekWord("scenario") || PeekIs(TokKind::kEq, 1)) {
-        Error(t.loc, Cat("a scenario must start with 'scenario <name>', found ",
-                                  DescribeToken(t)));
+        Error(t.loc, Cat("a scenario must start with 'scenario <name>', found ", DescribeToken(t)));
         scenario_seen_ = true;  // reported once; a later `scenario` line is taken as is
       }
     }
@@ -350,7 +346,8 @@ std::vector<Stmt>* Parser::BlockStmts(Scenario* s) {
     case Ctx::kThread:
       if (block_.index >= 0) return &s->threads[block_.index].stmts;
       break;
-    default: break;
+    default:
+      break;
   }
   discard_.clear();
   return &discard_;
@@ -462,9 +459,9 @@ void Parser::Header(Scenario* s, const Token& kw) {
     lex_.Take();
     auto a = ParseArch(t.text);
     if (!a) {
-      Error(t.loc, Cat("unknown arch '", Shorten(t.text), "'",
-                                DidYouMean(t.text, {"x86_64", "arm64", "i386"}),
-                                "; known: x86_64, arm64, i386"));
+      Error(t.loc,
+            Cat("unknown arch '", Shorten(t.text), "'",
+                DidYouMean(t.text, {"x86_64", "arm64", "i386"}), "; known: x86_64, arm64, i386"));
       return;
     }
     s->arch = *a;
@@ -481,8 +478,7 @@ void Parser::Header(Scenario* s, const Token& kw) {
     auto v = ParseVariant(t.text);
     if (!v) {
       Error(t.loc, Cat("unknown variant '", Shorten(t.text), "'",
-                                DidYouMean(t.text, {"legacy", "dmabuf"}),
-                                "; known: legacy, dmabuf"));
+                       DidYouMean(t.text, {"legacy", "dmabuf"}), "; known: legacy, dmabuf"));
       return;
     }
     s->variant = *v;
@@ -512,7 +508,7 @@ void Parser::Kconfig(Scenario* s) {
     for (char c : sym.text) {
       if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) {
         Error(sym.loc, Cat("bad Kconfig symbol '", Shorten(sym.text),
-                                    "': symbols are upper case, as in ZONE_DEVICE"));
+                           "': symbols are upper case, as in ZONE_DEVICE"));
         return;
       }
     }
@@ -577,8 +573,8 @@ void Parser::DeviceHeader(Scenario* s, const Token& kw) {
           Expected(first, "a PCI address dddd:bb:dd.f");
         } else {
           Error(first.loc, Cat("bad bdf '", Shorten(text_.substr(begin, end - begin)),
-                                        "': expected dddd:bb:dd.f in hex (device 00-1f, "
-                                        "function 0-7)"));
+                               "': expected dddd:bb:dd.f in hex (device 00-1f, "
+                               "function 0-7)"));
         }
         return;
       }
@@ -655,11 +651,11 @@ void Parser::Bar(DeviceDecl* d) {
       lex_.Take();
       b.io = true;
     } else {
-      std::string what = opt ? Cat("option '", Shorten(t.text), "='")
-                             : Cat("flag '", Shorten(t.text), "'");
-      Error(t.loc, Cat("unknown BAR ", what, DidYouMean(t.text, {"size", "addr", "mem64",
-                                                                           "prefetch", "io"}),
-                                "; a BAR takes size=, addr=, mem64, prefetch, io"));
+      std::string what =
+          opt ? Cat("option '", Shorten(t.text), "='") : Cat("flag '", Shorten(t.text), "'");
+      Error(t.loc, Cat("unknown BAR ", what,
+                       DidYouMean(t.text, {"size", "addr", "mem64", "prefetch", "io"}),
+                       "; a BAR takes size=, addr=, mem64, prefetch, io"));
       return;
     }
   }
@@ -732,16 +728,25 @@ bool Parser::OpStatement(std::vector<Stmt>* out) {
     const ArgSpec& a = spec.args[i];
     std::optional<Operand> o;
     switch (a.type) {
-      case ArgType::kDevice: o = NameOperand("a device name", false); break;
-      case ArgType::kHandle: o = NameOperand(a.what, false); break;
-      case ArgType::kAddr: o = AddrOperand(false); break;
-      case ArgType::kNumber: o = NumberOperand(a.what); break;
+      case ArgType::kDevice:
+        o = NameOperand("a device name", false);
+        break;
+      case ArgType::kHandle:
+        o = NameOperand(a.what, false);
+        break;
+      case ArgType::kAddr:
+        o = AddrOperand(false);
+        break;
+      case ArgType::kNumber:
+        o = NumberOperand(a.what);
+        break;
     }
     if (!o) return false;
     st.args.push_back(std::move(*o));
   }
   switch (spec.word) {
-    case OpWord::kNone: break;
+    case OpWord::kNone:
+      break;
     case OpWord::kIn:
       if (PeekWord("in") && !PeekIs(TokKind::kEq, 1)) {
         lex_.Take();
@@ -791,11 +796,10 @@ bool Parser::Option(Stmt* st, const OpSpec& spec, uint32_t* seen) {
     if (key.kind == TokKind::kError) {
       Error(key.loc, key.error);
     } else if (spec.allowed == 0) {
-      Error(key.loc, Cat("unexpected ", DescribeToken(key), " after the operands of '",
-                                  op, "'"));
+      Error(key.loc, Cat("unexpected ", DescribeToken(key), " after the operands of '", op, "'"));
     } else {
-      Error(key.loc, Cat("unexpected ", DescribeToken(key), " in '", op,
-                                  "': expected an option key=value"));
+      Error(key.loc,
+            Cat("unexpected ", DescribeToken(key), " in '", op, "': expected an option key=value"));
     }
     return false;
   }
@@ -811,9 +815,9 @@ bool Parser::Option(Stmt* st, const OpSpec& spec, uint32_t* seen) {
     std::string list;
     for (std::string_view a : allowed) CatTo(&list, list.empty() ? "" : ", ", a, "=");
     Error(key.loc, Cat("unknown option '", Shorten(key.text), "=' for '", op, "'",
-                                DidYouMean(key.text, allowed),
-                                allowed.empty() ? std::string("; it takes no options")
-                                                : Cat("; its options: ", list)));
+                       DidYouMean(key.text, allowed),
+                       allowed.empty() ? std::string("; it takes no options")
+                                       : Cat("; its options: ", list)));
     return false;
   }
   if (*seen & bit) {
@@ -832,10 +836,14 @@ bool Parser::Option(Stmt* st, const OpSpec& spec, uint32_t* seen) {
     return true;
   };
   switch (bit) {
-    case kOptBar: return num(&st->bar, &st->bar_loc, "a BAR index");
-    case kOptOffset: return num(&st->offset, &st->offset_loc, "an offset");
-    case kOptLen: return num(&st->len, &st->len_loc, "a length");
-    case kOptMem: return num(&st->mem, &st->mem_loc, "0 or 1");
+    case kOptBar:
+      return num(&st->bar, &st->bar_loc, "a BAR index");
+    case kOptOffset:
+      return num(&st->offset, &st->offset_loc, "an offset");
+    case kOptLen:
+      return num(&st->len, &st->len_loc, "a length");
+    case kOptMem:
+      return num(&st->mem, &st->mem_loc, "0 or 1");
     case kOptProt: {
       const Token v = lex_.Peek();
       if (v.kind != TokKind::kName || (v.text != "r" && v.text != "rw")) {
@@ -910,8 +918,8 @@ ParsedCond Parser::Combine(Cond::Kind kind, ParsedCond lhs, ParsedCond rhs, cons
   ParsedCond r;
   r.depth = 1 + std::max(lhs.depth, rhs.depth);
   if (r.depth > kMaxCondDepth) {
-    Error(op.loc, absl::StrFormat("condition is too deeply nested (more than %d levels)",
-                                  kMaxCondDepth));
+    Error(op.loc,
+          absl::StrFormat("condition is too deeply nested (more than %d levels)", kMaxCondDepth));
     return ParsedCond{};
   }
   r.cond = std::make_unique<Cond>();
@@ -947,8 +955,8 @@ ParsedCond Parser::And(int nest) {
 ParsedCond Parser::Unary(int nest) {
   const Token& t = lex_.Peek();
   if (nest >= kMaxCondDepth) {
-    Error(t.loc, absl::StrFormat("condition is too deeply nested (more than %d levels)",
-                                 kMaxCondDepth));
+    Error(t.loc,
+          absl::StrFormat("condition is too deeply nested (more than %d levels)", kMaxCondDepth));
     return ParsedCond{};
   }
   if (t.kind != TokKind::kBang) return Primary(nest);
@@ -958,8 +966,8 @@ ParsedCond Parser::Unary(int nest) {
   ParsedCond r;
   r.depth = inner.depth + 1;
   if (r.depth > kMaxCondDepth) {
-    Error(loc, absl::StrFormat("condition is too deeply nested (more than %d levels)",
-                               kMaxCondDepth));
+    Error(loc,
+          absl::StrFormat("condition is too deeply nested (more than %d levels)", kMaxCondDepth));
     return ParsedCond{};
   }
   r.cond = std::make_unique<Cond>();
@@ -1105,26 +1113,14 @@ std::optional<CondValue> Parser::Value() {
   names.insert(names.end(), {"ok", "mmap", "nommap"});
   if (w.size() > 3 && w.substr(0, 3) == "SIG") {
     Error(t.loc, Cat("unknown signal '", Shorten(w), "'", DidYouMean(w, names),
-                              "; the signals are SIGBUS and SIGSEGV"));
+                     "; the signals are SIGBUS and SIGSEGV"));
   } else if (w.size() > 1 && w[0] == 'E' && IsUpperName(w)) {
-    Error(t.loc, Cat("unknown errno '", Shorten(w), "'", DidYouMean(w, names),
-                              "; the errnos are ",
-                              ErrnoList()));
+    Error(t.loc, Cat("unknown errno '", Shorten(w), "'", DidYouMean(w, names), "; the errnos are ",
+                     ErrnoList()));
   } else {
-    Error(t.loc, Cat("expected ", kWhat, ", found ", DescribeToken(t),
-                              DidYouMean(w, names)));
+    Error(t.loc, Cat("expected ", kWhat, ", found ", DescribeToken(t), DidYouMean(w, names)));
   }
   return std::nullopt;
-}
-
-// Collects the diagnostics a call added to `diags` into a status.
-absl::Status StatusSince(const Diagnostics& diags, size_t first, absl::StatusCode code) {
-  std::string msg;
-  const auto& all = diags.diagnostics();
-  for (size_t i = first; i < all.size(); ++i) {
-    CatTo(&msg, i == first ? "" : "\n", all[i].ToString());
-  }
-  return absl::Status(code, msg);
 }
 
 absl::StatusOr<std::string> ReadFile(const std::string& path, Diagnostics* diags,
@@ -1141,8 +1137,7 @@ absl::StatusOr<std::string> ReadFile(const std::string& path, Diagnostics* diags
     int err = errno;
     if (err == ENOENT) *code = absl::StatusCode::kNotFound;
     diags->Error(path, SourceLoc{},
-                 Cat("cannot read scenario file: ",
-                              err ? std::strerror(err) : "open failed"));
+                 Cat("cannot read scenario file: ", err ? std::strerror(err) : "open failed"));
     return absl::InvalidArgumentError("");
   }
   auto size = std::filesystem::file_size(path, ec);
@@ -1160,55 +1155,53 @@ absl::StatusOr<std::string> ReadFile(const std::string& path, Diagnostics* diags
   return text;
 }
 
+// Parsing, reading and validating each report into a fresh collector, so that
+// the per-file error cap and "did this call fail" do not depend on what the
+// caller's collector already holds; the caller's collector gets a copy.
+absl::Status Finish(const Diagnostics& local, Diagnostics* diags,
+                    absl::StatusCode code = absl::StatusCode::kInvalidArgument) {
+  if (diags) diags->Append(local);
+  if (!local.has_errors()) return absl::OkStatus();
+  std::string msg = local.ToString();
+  msg.pop_back();
+  return absl::Status(code, msg);
+}
+
 }  // namespace
 
 absl::StatusOr<Scenario> ParseScenario(std::string_view text, std::string_view filename,
                                        Diagnostics* diags) {
   Diagnostics local;
-  if (diags == nullptr) diags = &local;
-  const size_t first = diags->diagnostics().size();
-  const int before = diags->error_count(filename);
   Scenario s;
-  Parser p(text, filename, diags);
+  Parser p(text, filename, &local);
   p.Run(&s);
-  if (diags->error_count(filename) != before) {
-    return StatusSince(*diags, first, absl::StatusCode::kInvalidArgument);
-  }
+  if (absl::Status st = Finish(local, diags); !st.ok()) return st;
   return s;
 }
 
 absl::StatusOr<Scenario> ParseScenarioFile(const std::string& path, Diagnostics* diags) {
   Diagnostics local;
-  if (diags == nullptr) diags = &local;
-  const size_t first = diags->diagnostics().size();
   absl::StatusCode code;
-  absl::StatusOr<std::string> text = ReadFile(path, diags, &code);
-  if (!text.ok()) return StatusSince(*diags, first, code);
+  absl::StatusOr<std::string> text = ReadFile(path, &local, &code);
+  if (!text.ok()) return Finish(local, diags, code);
   return ParseScenario(*text, path, diags);
 }
 
 absl::StatusOr<Scenario> LoadScenario(std::string_view text, std::string_view filename,
                                       Diagnostics* diags) {
-  Diagnostics local;
-  if (diags == nullptr) diags = &local;
-  const size_t first = diags->diagnostics().size();
   absl::StatusOr<Scenario> s = ParseScenario(text, filename, diags);
   if (!s.ok()) return s;
-  const int before = diags->error_count(filename);
-  ValidateScenario(*s, diags);
-  if (diags->error_count(filename) != before) {
-    return StatusSince(*diags, first, absl::StatusCode::kInvalidArgument);
-  }
+  Diagnostics local;
+  ValidateScenario(*s, &local);
+  if (absl::Status st = Finish(local, diags); !st.ok()) return st;
   return s;
 }
 
 absl::StatusOr<Scenario> LoadScenarioFile(const std::string& path, Diagnostics* diags) {
   Diagnostics local;
-  if (diags == nullptr) diags = &local;
-  const size_t first = diags->diagnostics().size();
   absl::StatusCode code;
-  absl::StatusOr<std::string> text = ReadFile(path, diags, &code);
-  if (!text.ok()) return StatusSince(*diags, first, code);
+  absl::StatusOr<std::string> text = ReadFile(path, &local, &code);
+  if (!text.ok()) return Finish(local, diags, code);
   return LoadScenario(*text, path, diags);
 }
 

@@ -33,13 +33,11 @@ inline constexpr int kMaxCondDepth = 256;  // nesting of ( ) and !, and operator
 
 absl::StatusOr<Scenario> ParseScenario(std::string_view text, std::string_view filename,
                                        Diagnostics* diags = nullptr);
-absl::StatusOr<Scenario> ParseScenarioFile(const std::string& path,
-                                           Diagnostics* diags = nullptr);
+absl::StatusOr<Scenario> ParseScenarioFile(const std::string& path, Diagnostics* diags = nullptr);
 
 // Parse + ValidateScenario.
 absl::StatusOr<Scenario> LoadScenario(std::string_view text, std::string_view filename,
                                       Diagnostics* diags = nullptr);
-absl::StatusOr<Scenario> LoadScenarioFile(const std::string& path,
-                                          Diagnostics* diags = nullptr);
+absl::StatusOr<Scenario> LoadScenarioFile(const std::string& path, Diagnostics* diags = nullptr);
 
 }  // namespace vfiosim::scn

@@ -1,8 +1,8 @@
 #include "sim/scenario/printer.h"
 
-#include "sim/scenario/strings.h"
 #include "absl/strings/str_format.h"
 #include "sim/scenario/ops.h"
+#include "sim/scenario/strings.h"
 
 namespace vfiosim::scn {
 namespace {
@@ -19,20 +19,27 @@ std::string Quote(std::string_view s) {
 
 std::string ValueText(const CondValue& v) {
   switch (v.kind) {
-    case CondValue::Kind::kNumber: return FormatNumber(v.number);
-    case CondValue::Kind::kOk: return "ok";
+    case CondValue::Kind::kNumber:
+      return FormatNumber(v.number);
+    case CondValue::Kind::kOk:
+      return "ok";
     case CondValue::Kind::kErrno:
-    case CondValue::Kind::kSignal: return v.name;
-    case CondValue::Kind::kMmap: return "mmap";
-    case CondValue::Kind::kNommap: return "nommap";
+    case CondValue::Kind::kSignal:
+      return v.name;
+    case CondValue::Kind::kMmap:
+      return "mmap";
+    case CondValue::Kind::kNommap:
+      return "nommap";
   }
   return "?";
 }
 
 std::string RefText(const CondRef& r) {
   switch (r.kind) {
-    case CondRef::Kind::kVar: return r.var;
-    case CondRef::Kind::kThreadVar: return Cat(r.thread, ".", r.var);
+    case CondRef::Kind::kVar:
+      return r.var;
+    case CondRef::Kind::kThreadVar:
+      return Cat(r.thread, ".", r.var);
     case CondRef::Kind::kPagesize:
       return Cat("pagesize(", PrintOperand(r.proc), ", ", PrintOperand(r.addr), ")");
   }
@@ -42,8 +49,10 @@ std::string RefText(const CondRef& r) {
 // Precedence: || 1, && 2, ! 3, atoms 4. A child is parenthesized when its own
 // precedence is lower than what its position requires.
 void Cond1(const Cond& c, int need, std::string* out) {
-  int prec = c.kind == Cond::Kind::kOr ? 1 : c.kind == Cond::Kind::kAnd ? 2
-             : c.kind == Cond::Kind::kNot ? 3 : 4;
+  int prec = c.kind == Cond::Kind::kOr    ? 1
+             : c.kind == Cond::Kind::kAnd ? 2
+             : c.kind == Cond::Kind::kNot ? 3
+                                          : 4;
   const bool paren = prec < need;
   if (paren) out->push_back('(');
   switch (c.kind) {
@@ -60,7 +69,7 @@ void Cond1(const Cond& c, int need, std::string* out) {
     case Cond::Kind::kEq:
     case Cond::Kind::kNe:
       CatTo(out, RefText(c.ref), c.kind == Cond::Kind::kEq ? " == " : " != ",
-                      c.values.empty() ? "?" : ValueText(c.values[0]));
+            c.values.empty() ? "?" : ValueText(c.values[0]));
       break;
     case Cond::Kind::kIn: {
       CatTo(out, RefText(c.ref), " in {");
@@ -73,7 +82,9 @@ void Cond1(const Cond& c, int need, std::string* out) {
     case Cond::Kind::kMapped:
       CatTo(out, "mapped(", PrintOperand(c.proc), ", ", PrintOperand(c.addr), ")");
       break;
-    case Cond::Kind::kRevoked: CatTo(out, "revoked(", PrintOperand(c.buf), ")"); break;
+    case Cond::Kind::kRevoked:
+      CatTo(out, "revoked(", PrintOperand(c.buf), ")");
+      break;
   }
   if (paren) out->push_back(')');
 }
@@ -129,7 +140,7 @@ std::string PrintStmt(const Stmt& st) {
   if (st.mem) CatTo(&out, " mem=", *st.mem);
   for (size_t i = 0; i < st.ranges.size(); ++i) {
     CatTo(&out, i ? "," : " ranges=", FormatNumber(st.ranges[i].offset), "+",
-                    FormatNumber(st.ranges[i].len));
+          FormatNumber(st.ranges[i].len));
   }
   return out;
 }
@@ -166,11 +177,21 @@ std::string PrintScenario(const Scenario& s) {
   for (const Expectation& e : s.expectations) {
     out.append("expect ");
     switch (e.kind) {
-      case Expectation::Kind::kClean: out.append("clean"); break;
-      case Expectation::Kind::kViolation: CatTo(&out, "violation ", e.invariant); break;
-      case Expectation::Kind::kNever: out.append("never "); break;
-      case Expectation::Kind::kSometimes: out.append("sometimes "); break;
-      case Expectation::Kind::kAlways: out.append("always "); break;
+      case Expectation::Kind::kClean:
+        out.append("clean");
+        break;
+      case Expectation::Kind::kViolation:
+        CatTo(&out, "violation ", e.invariant);
+        break;
+      case Expectation::Kind::kNever:
+        out.append("never ");
+        break;
+      case Expectation::Kind::kSometimes:
+        out.append("sometimes ");
+        break;
+      case Expectation::Kind::kAlways:
+        out.append("always ");
+        break;
     }
     if (e.cond) out.append(PrintCond(*e.cond));
     out.append("\n");
@@ -272,8 +293,10 @@ class Eq {
         }
         return true;
       }
-      case Cond::Kind::kMapped: return Op(a.proc, b.proc, "mapped proc") && Op(a.addr, b.addr, "mapped addr");
-      case Cond::Kind::kRevoked: return Op(a.buf, b.buf, "revoked buf");
+      case Cond::Kind::kMapped:
+        return Op(a.proc, b.proc, "mapped proc") && Op(a.addr, b.addr, "mapped addr");
+      case Cond::Kind::kRevoked:
+        return Op(a.buf, b.buf, "revoked buf");
       case Cond::Kind::kAnd:
       case Cond::Kind::kOr:
       case Cond::Kind::kNot: {

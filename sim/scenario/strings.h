@@ -11,14 +11,15 @@
 
 namespace vfiosim::scn {
 
-inline absl::string_view AbslView(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+inline absl::string_view AbslView(std::string_view s) {
+  return absl::string_view(s.data(), s.size());
+}
 
 namespace cat_internal {
 inline void Append(std::string* out, std::string_view s) { out->append(s); }
 inline void Append(std::string* out, char c) { out->push_back(c); }
 template <std::integral T>
-  requires(!std::same_as<T, char> && !std::same_as<T, bool>)
-void Append(std::string* out, T v) {
+requires(!std::same_as<T, char> && !std::same_as<T, bool>) void Append(std::string* out, T v) {
   out->append(std::to_string(v));
 }
 }  // namespace cat_internal

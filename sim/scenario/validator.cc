@@ -1,17 +1,19 @@
 #include "sim/scenario/validator.h"
 
+#include "model/kconfig/kernel_kconfig.h"
+
 #include <algorithm>
 #include <string>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "sim/scenario/strings.h"
 #include "absl/strings/str_format.h"
 #include "model/bugs.h"
 #include "model/fixes.h"
 #include "sim/check/invariant.h"
 #include "sim/scenario/ops.h"
 #include "sim/scenario/printer.h"
+#include "sim/scenario/strings.h"
 #include "sim/scenario/suggest.h"
 
 namespace vfiosim::scn {
@@ -21,8 +23,16 @@ std::string At(SourceLoc l) { return absl::StrFormat("%d:%d", l.line, l.col); }
 
 // "a process", "an address".
 std::string WithArticle(std::string_view noun) {
-  bool vowel = !noun.empty() && std::string_view("aeiouAEIOU").find(noun[0]) != std::string_view::npos;
+  bool vowel =
+      !noun.empty() && std::string_view("aeiouAEIOU").find(noun[0]) != std::string_view::npos;
   return Cat(vowel ? "an " : "a ", noun);
+}
+
+// A size as the user probably wrote it: 4K, 3000, 0x3000 (12288).
+std::string SizeText(uint64_t v) {
+  std::string f = FormatNumber(v);
+  if (f.size() > 2 && f[1] == 'x') CatTo(&f, " (", v, ")");
+  return f;
 }
 
 bool IsPowerOfTwo(uint64_t v) { return v != 0 && (v & (v - 1)) == 0; }
@@ -84,7 +94,7 @@ void Validator::Header() {
   for (const NamedLoc& b : s_.bugs) {
     if (!ParseBug(b.name)) {
       Error(b.loc, Cat("unknown bug '", b.name, "'", DidYouMean(b.name, bug_names),
-                                "; see 'vfiosim list bugs'"));
+                       "; see 'vfiosim list bugs'"));
     } else if (auto [it, fresh] = seen.try_emplace(b.name, b.loc); !fresh) {
       Error(b.loc, Cat("bug ", b.name, " is already given at ", At(it->second)));
     }
@@ -100,8 +110,14 @@ void Validator::Header() {
   absl::flat_hash_map<std::string, const KconfigSetting*> kc;
   for (const KconfigSetting& k : s_.kconfig) {
     if (k.symbol == "VFIO_PCI_DMABUF") {
-      Error(k.loc, "VFIO_PCI_DMABUF is derived from the variant and the other symbols; it "
-                   "cannot be set by hand");
+      Error(k.loc,
+            "VFIO_PCI_DMABUF is derived from the variant and the other symbols; it "
+            "cannot be set by hand");
+      continue;
+    }
+    if (!kconfig::IsKnownSymbol(k.symbol)) {
+      std::vector<std::string_view> known = kconfig::KnownSymbols();
+      Error(k.loc, Cat("unknown Kconfig symbol ", k.symbol, DidYouMean(k.symbol, known)));
       continue;
     }
     auto [it, fresh] = kc.try_emplace(k.symbol, &k);
@@ -129,15 +145,15 @@ void Validator::Devices() {
     }
     if (!d.bdf.empty()) {
       if (auto [it, fresh] = bdfs.try_emplace(d.bdf, &d); !fresh) {
-        Error(d.loc, Cat("bdf ", d.bdf, " is already used by device ", it->second->name,
-                                  " at ", At(it->second->loc)));
+        Error(d.loc, Cat("bdf ", d.bdf, " is already used by device ", it->second->name, " at ",
+                         At(it->second->loc)));
       }
     }
     absl::flat_hash_map<int, const BarDecl*> indices;
     for (const BarDecl& b : d.bars) {
       if (b.index < 0 || b.index > 5) {
-        Error(b.loc, absl::StrFormat("BAR index %d is out of range: a device has BARs 0-5",
-                                     b.index));
+        Error(b.loc,
+              absl::StrFormat("BAR index %d is out of range: a device has BARs 0-5", b.index));
         continue;
       }
       if (auto [it, fresh] = indices.try_emplace(b.index, &b); !fresh) {
@@ -151,12 +167,13 @@ void Validator::Devices() {
       }
       const uint64_t min = b.io ? 4 : 4096;
       if (!IsPowerOfTwo(b.size)) {
-        Error(b.loc, absl::StrFormat("BAR size %s is not a power of two", FormatNumber(b.size)));
+        Error(b.loc, absl::StrFormat("BAR size %s is not a power of two", SizeText(b.size)));
         continue;
       }
       if (b.size < min) {
-        Error(b.loc, absl::StrFormat("%s BAR size %s is smaller than %s", b.io ? "an io" : "a memory",
-                                     FormatNumber(b.size), b.io ? "4 bytes" : "4K"));
+        Error(b.loc,
+              absl::StrFormat("%s BAR size %s is smaller than %s", b.io ? "an io" : "a memory",
+                              FormatNumber(b.size), b.io ? "4 bytes" : "4K"));
         continue;
       }
       if (!b.addr) continue;
@@ -176,7 +193,8 @@ void Validator::Devices() {
   for (std::vector<Placed>* space : {&mem, &io}) {
     std::vector<Placed>& v = *space;
     // Report each overlap at the later BAR in the file.
-    std::sort(v.begin(), v.end(), [](const Placed& x, const Placed& y) { return x.begin < y.begin; });
+    std::sort(v.begin(), v.end(),
+              [](const Placed& x, const Placed& y) { return x.begin < y.begin; });
     size_t top = 0;  // the BAR with the highest end so far
     for (size_t i = 1; i < v.size() && !full(); ++i) {
       const size_t j = top;
@@ -188,11 +206,12 @@ void Validator::Devices() {
         return x.line < y.line || (x.line == y.line && x.col < y.col);
       };
       if (before(second->bar->addr_loc, first->bar->addr_loc)) std::swap(first, second);
-      Error(second->bar->addr_loc,
-            absl::StrFormat("BAR %d of device %s [%s, %s] overlaps BAR %d of device %s declared at %s",
-                            second->bar->index, second->dev->name, FormatNumber(second->begin),
-                            FormatNumber(second->end), first->bar->index, first->dev->name,
-                            At(first->bar->loc)));
+      Error(
+          second->bar->addr_loc,
+          absl::StrFormat(
+              "BAR %d of device %s [%s, %s] overlaps BAR %d of device %s declared at %s",
+              second->bar->index, second->dev->name, FormatNumber(second->begin),
+              FormatNumber(second->end), first->bar->index, first->dev->name, At(first->bar->loc)));
     }
   }
 }
@@ -204,8 +223,8 @@ std::string Validator::UndefinedHint(std::string_view name, const Scope& own, co
     for (const Stmt& st : s_.threads[t].stmts) {
       if (st.bind == name && (&own != &threads_[t])) {
         return Cat(" (it is bound in thread ", s_.threads[t].name,
-                            ", whose variables only that thread and expectations (as ",
-                            s_.threads[t].name, ".", name, ") can see)");
+                   ", whose variables only that thread and expectations (as ", s_.threads[t].name,
+                   ".", name, ") can see)");
       }
     }
   }
@@ -235,7 +254,7 @@ const Var* Validator::Lookup(const Operand& o, const Scope& own, const Scope* ou
 void Validator::CheckKind(std::string_view op, const ArgSpec& a, const Operand& o, const Var* v) {
   if (v == nullptr || (a.kinds & KindBit(v->kind))) return;
   Error(o.loc, Cat(op, " expects ", a.what, ", but ", o.name, " is ",
-                            WithArticle(HandleKindName(v->kind))));
+                   WithArticle(HandleKindName(v->kind))));
 }
 
 void Validator::Stmt1(const Stmt& st, const Scope& own, const Scope* outer) {
@@ -280,11 +299,11 @@ void Validator::Stmt1(const Stmt& st, const Scope& own, const Scope* outer) {
   }
   if (st.op == OpKind::kMmap && second) {
     if (second->kind == HandleKind::kFd && !st.bar) {
-      Error(st.loc, Cat("mmap of a device fd needs bar=<n> (", st.args[1].name,
-                                 " is a device fd)"));
+      Error(st.loc,
+            Cat("mmap of a device fd needs bar=<n> (", st.args[1].name, " is a device fd)"));
     } else if (second->kind == HandleKind::kBuf && st.bar) {
-      Error(st.bar_loc, Cat("bar= applies to mmap of a device fd, but ", st.args[1].name,
-                                     " is a dma-buf fd"));
+      Error(st.bar_loc,
+            Cat("bar= applies to mmap of a device fd, but ", st.args[1].name, " is a dma-buf fd"));
     }
   }
   if (st.bar && *st.bar > 5) {
@@ -325,8 +344,8 @@ void Validator::Blocks() {
   for (size_t t = 0; t < s_.threads.size(); ++t) {
     const ThreadDecl& th = s_.threads[t];
     if (auto [it, fresh] = thread_index_.try_emplace(th.name, t); !fresh) {
-      Error(th.loc, Cat("thread ", th.name, " is already declared at ",
-                                 At(s_.threads[it->second].loc)));
+      Error(th.loc,
+            Cat("thread ", th.name, " is already declared at ", At(s_.threads[it->second].loc)));
     }
     Block(th.stmts, &threads_[t], &setup_);
   }
@@ -365,7 +384,7 @@ const Var* Validator::LookupCond(std::string_view name, SourceLoc loc) {
     for (const Stmt& st : th.stmts) {
       if (st.bind == q.var) {
         Error(loc, Cat("undefined name '", q.var, "' (it is bound in thread ", th.name,
-                                ": refer to it as ", th.name, ".", q.var, ")"));
+                       ": refer to it as ", th.name, ".", q.var, ")"));
         return nullptr;
       }
     }
@@ -390,7 +409,7 @@ void Validator::CondCheck(const Cond& c, int depth) {
     const Var* v = LookupCond(o.name, o.loc);
     if (v && v->kind != want) {
       Error(o.loc, Cat(fn, " expects ", what, ", but ", o.name, " is ",
-                                WithArticle(HandleKindName(v->kind))));
+                       WithArticle(HandleKindName(v->kind))));
     }
   };
   switch (c.kind) {
@@ -398,7 +417,9 @@ void Validator::CondCheck(const Cond& c, int depth) {
     case Cond::Kind::kNe:
     case Cond::Kind::kIn:
       switch (c.ref.kind) {
-        case CondRef::Kind::kVar: LookupCond(c.ref.var, c.ref.loc); break;
+        case CondRef::Kind::kVar:
+          LookupCond(c.ref.var, c.ref.loc);
+          break;
         case CondRef::Kind::kThreadVar:
           LookupCond(Cat(c.ref.thread, ".", c.ref.var), c.ref.loc);
           break;
@@ -417,7 +438,9 @@ void Validator::CondCheck(const Cond& c, int depth) {
       check("mapped", c.proc, HandleKind::kProcess, "a process");
       check("mapped", c.addr, HandleKind::kAddr, "an address");
       break;
-    case Cond::Kind::kRevoked: check("revoked", c.buf, HandleKind::kBuf, "a dma-buf fd"); break;
+    case Cond::Kind::kRevoked:
+      check("revoked", c.buf, HandleKind::kBuf, "a dma-buf fd");
+      break;
     case Cond::Kind::kAnd:
     case Cond::Kind::kOr:
       if (c.lhs) CondCheck(*c.lhs, depth + 1);
@@ -443,9 +466,9 @@ void Validator::Expectations() {
       case Expectation::Kind::kViolation:
         if (!violation) violation = &e;
         if (!sim::ParseInvariant(e.invariant)) {
-          Error(e.invariant_loc, Cat("unknown invariant '", e.invariant, "'",
-                                              DidYouMean(e.invariant, inv_names),
-                                              "; see 'vfiosim list invariants'"));
+          Error(e.invariant_loc,
+                Cat("unknown invariant '", e.invariant, "'", DidYouMean(e.invariant, inv_names),
+                    "; see 'vfiosim list invariants'"));
         }
         break;
       default:
@@ -456,8 +479,8 @@ void Validator::Expectations() {
   if (clean && violation) {
     const Expectation* later = clean->loc.line > violation->loc.line ? clean : violation;
     const Expectation* earlier = later == clean ? violation : clean;
-    Error(later->loc, Cat("'expect clean' contradicts 'expect violation' (at ",
-                                   At(earlier->loc), ")"));
+    Error(later->loc,
+          Cat("'expect clean' contradicts 'expect violation' (at ", At(earlier->loc), ")"));
   }
 }
 

@@ -1,0 +1,601 @@
+// The vfiosim tool as a user meets it: the built binary run as a subprocess.
+//
+//  - CliError.*     every class of bad input exits 2 with `file:line:col: error:`
+//                   on stderr, pointing at the right line and column, and runs
+//                   nothing (no verdict);
+//  - CliUsage.*     bad flags, bad --replay ids, no arguments, a missing file:
+//                   exit 2 with a message;
+//  - CliRun.*       a good scenario exits 0 with `verdict: PASS` last, a bug 1;
+//  - CliLimits.*    --max_steps, --schedules, --timeout, and sizes that would need
+//                   unbounded memory (huge BARs, the page-table budget);
+//  - Determinism.AllScenarios: for every scenarios/**/*.scn (globbed when the
+//                   test runs), stdout is byte-identical across two runs and
+//                   across --jobs=1 / --jobs=2.
+//
+// The binary is found through VFIOSIM_BIN (environment), else the VFIOSIM_BINARY
+// compile definition (CMakeLists.txt), else ../vfiosim next to this test binary.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string Binary() {
+  if (const char* e = std::getenv("VFIOSIM_BIN"); e && *e) return e;
+#ifdef VFIOSIM_BINARY
+  if (fs::exists(VFIOSIM_BINARY)) return VFIOSIM_BINARY;
+#endif
+  std::error_code ec;
+  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  return (self.parent_path().parent_path() / "vfiosim").string();
+}
+
+fs::path SourceDir() {
+  if (const char* e = std::getenv("VFIOSIM_SOURCE_DIR"); e && *e) return e;
+#ifdef VFIOSIM_SOURCE_DIR
+  return VFIOSIM_SOURCE_DIR;
+#else
+  return fs::current_path();
+#endif
+}
+
+std::string ReadAll(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+void WriteAll(const fs::path& p, const std::string& text) {
+  std::ofstream f(p, std::ios::binary);
+  f << text;
+}
+
+// A scratch directory, removed at the end of the test.
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "vfiosim-cli-XXXXXX").string();
+    char* d = mkdtemp(tmpl.data());
+    if (!d) std::abort();
+    path_ = d;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+  fs::path Write(const std::string& name, const std::string& text) const {
+    WriteAll(path_ / name, text);
+    return path_ / name;
+  }
+
+ private:
+  fs::path path_;
+};
+
+struct Result {
+  int status = -1;    // exit status; 128 + signal when killed by one
+  bool timed_out = false;
+  double seconds = 0;
+  std::string out, err;
+  std::string LastLine() const {
+    std::string s = out;
+    while (!s.empty() && s.back() == '\n') s.pop_back();
+    const size_t nl = s.rfind('\n');
+    return nl == std::string::npos ? s : s.substr(nl + 1);
+  }
+};
+
+std::ostream& operator<<(std::ostream& os, const Result& r) {
+  constexpr size_t kMax = 4000;
+  auto cut = [&](const std::string& s) { return s.size() > kMax ? s.substr(0, kMax) + "...(truncated)" : s; };
+  return os << "exit " << r.status << (r.timed_out ? " (timed out)" : "") << " after " << r.seconds
+            << "s\n--- stdout:\n"
+            << cut(r.out) << "--- stderr:\n"
+            << cut(r.err);
+}
+
+// Runs the tool with `args`; stdout and stderr go to files (no pipe deadlock).
+Result RunTool(const std::vector<std::string>& args, int timeout_s = 300) {
+  TempDir io;
+  const std::string out = (io.path() / "out").string(), err = (io.path() / "err").string();
+  const std::string bin = Binary();
+  std::vector<std::string> argv_s{bin};
+  argv_s.insert(argv_s.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (std::string& a : argv_s) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const auto start = std::chrono::steady_clock::now();
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const int o = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int e = open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (o < 0 || e < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0) _exit(126);
+    execv(bin.c_str(), argv.data());
+    _exit(127);
+  }
+  Result r;
+  if (pid < 0) return r;
+  int ws = 0;
+  for (;;) {
+    const pid_t w = waitpid(pid, &ws, WNOHANG);
+    if (w == pid) break;
+    if (std::chrono::steady_clock::now() - start > std::chrono::seconds(timeout_s)) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &ws, 0);
+      r.timed_out = true;
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  r.status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + (WIFSIGNALED(ws) ? WTERMSIG(ws) : 0);
+  r.out = ReadAll(out);
+  r.err = ReadAll(err);
+  return r;
+}
+
+// The header most error tests start from: lines 1-10.
+const std::string kHeader =
+    "scenario t\n"            // 1
+    "device gpu\n"            // 2
+    "  bar 0 size=2M\n"       // 3
+    "end\n"                   // 4
+    "setup\n"                 // 5
+    "  p = process\n"         // 6
+    "  fd = open gpu in p\n"  // 7
+    "  va = mmap p fd bar=0\n"  // 8
+    "end\n"                   // 9
+    "thread a\n";             // 10
+
+// `text` is refused: exit 2, nothing runs, and stderr has
+// `<file>:<line>:<col>: error: ` followed (somewhere on that line) by `message`.
+void ExpectError(const std::string& text, int line, int col, const std::string& message,
+                 const std::vector<std::string>& extra_args = {}) {
+  TempDir d;
+  const fs::path f = d.Write("bad.scn", text);
+  std::vector<std::string> args{"run", "--jobs=1"};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  args.push_back(f.string());
+  const Result r = RunTool(args);
+  EXPECT_EQ(r.status, 2) << r;
+  EXPECT_EQ(r.out.find("verdict:"), std::string::npos) << "a scenario with an error must not run\n" << r;
+  const std::string want = f.string() + ":" + std::to_string(line) + ":" + std::to_string(col) + ": error: ";
+  const size_t at = r.err.find(want);
+  ASSERT_NE(at, std::string::npos) << "want a diagnostic starting with '" << want << "'\n" << r;
+  const std::string diag = r.err.substr(at, r.err.find('\n', at) - at);
+  EXPECT_NE(diag.find(message), std::string::npos) << "want '" << message << "' in: " << diag;
+  // `check` refuses the same file the same way.
+  const Result c = RunTool({"check", f.string()});
+  EXPECT_EQ(c.status, 2) << c;
+  EXPECT_NE(c.err.find(want), std::string::npos) << c;
+}
+
+std::string Scenarios() { return (SourceDir() / "scenarios").string(); }
+std::string Scn(const std::string& rel) { return (SourceDir() / "scenarios" / rel).string(); }
+
+// ---------------------------------------------------------------- scenario errors
+
+TEST(CliError, UnknownOp) { ExpectError(kHeader + "  r = frob p va\nend\n", 11, 7, "unknown op 'frob'"); }
+
+TEST(CliError, BadNumber) {
+  ExpectError(kHeader + "  r = read p va+12abc\nend\n", 11, 17, "bad number");
+  ExpectError(kHeader + "  r = read p va+0x1g\nend\n", 11, 17, "upper case");
+}
+
+TEST(CliError, Overflow) {
+  ExpectError(kHeader + "  r = read p va+99999999999999999999\nend\n", 11, 17, "does not fit in 64 bits");
+  // 16E = 2^64.
+  ExpectError("scenario t\ndevice gpu\n  bar 0 size=17179869184G\nend\n", 3, 14, "does not fit in 64 bits");
+  ExpectError(kHeader + "  r = read p 0x10000000000000000\nend\n", 11, 14, "does not fit in 64 bits");
+}
+
+TEST(CliError, UndefinedName) {
+  ExpectError(kHeader + "  r = read q va\nend\n", 11, 12, "undefined name 'q'");
+}
+
+TEST(CliError, WrongHandleKind) {
+  ExpectError(kHeader + "  r = read fd va\nend\n", 11, 12, "expects a process");
+  ExpectError(kHeader + "  r = mmap p p bar=0\nend\n", 11, 14, "");
+}
+
+TEST(CliError, DuplicateBinding) {
+  ExpectError(kHeader + "  r = read p va\n  r = read p va\nend\n", 12, 3, "already bound at 11:3");
+}
+
+TEST(CliError, MissingEnd) {
+  ExpectError(kHeader + "  r = read p va\n", 10, 1, "missing 'end' for thread a");
+}
+
+TEST(CliError, BadBarIndex) {
+  ExpectError("scenario t\ndevice gpu\n  bar 7 size=2M\nend\n", 3, 3, "out of range");
+}
+
+TEST(CliError, BadBarSize) {
+  ExpectError("scenario t\ndevice gpu\n  bar 0 size=3M\nend\n", 3, 3, "not a power of two");
+  ExpectError("scenario t\ndevice gpu\n  bar 0 size=2K\nend\n", 3, 3, "smaller than 4K");
+}
+
+TEST(CliError, UnknownNames) {
+  ExpectError("scenario t\nvariant foo\n", 2, 9, "unknown variant 'foo'");
+  ExpectError("scenario t\narch sparc\n", 2, 6, "unknown arch 'sparc'");
+  ExpectError("scenario t\nbug no-such-bug\n", 2, 5, "unknown bug 'no-such-bug'");
+  ExpectError("scenario t\nexpect violation no-such-inv\n", 2, 18, "unknown invariant 'no-such-inv'");
+  ExpectError("scenario t\nkconfig FOO_BAR=y\n", 2, 9, "unknown Kconfig symbol FOO_BAR");
+}
+
+TEST(CliError, BadExpectationSyntax) {
+  ExpectError(kHeader + "  r = read p va\nend\nexpect always a.r ==\n", 13, 21, "expected a value");
+  ExpectError(kHeader + "  r = read p va\nend\nexpect perhaps a.r == 0\n", 13, 8, "");
+  ExpectError(kHeader + "  r = read p va\nend\nexpect always (a.r == 0\n", 13, 24, "");
+}
+
+TEST(CliError, BinaryGarbage) {
+  ExpectError(std::string("\x00\xff\xfe\x01garbage\x80\n", 13), 1, 1, "NUL byte");
+  // No NUL: invalid UTF-8 and control bytes still get a located error.
+  TempDir d;
+  const fs::path f = d.Write("bad.scn", "\xff\xfe\x80\x01\x02garbage\n\x7f\x1b[0m\n");
+  const Result r = RunTool({"run", f.string()});
+  EXPECT_EQ(r.status, 2) << r;
+  EXPECT_NE(r.err.find(f.string() + ":1:"), std::string::npos) << r;
+}
+
+TEST(CliError, EmptyFile) {
+  ExpectError("", 1, 1, "empty scenario");
+  ExpectError("\n\n# only a comment\n   \n", 1, 1, "empty scenario");
+}
+
+TEST(CliError, HugeFile) {
+  // 20 MB: a header, 200000 comment lines of 100 bytes, then a bad statement.
+  std::string text = "scenario huge\n";
+  const std::string comment = "# " + std::string(97, 'c') + "\n";
+  text.reserve(20 * 1000 * 1000 + 100);
+  for (int i = 0; i < 200000; ++i) text += comment;
+  text += "frobnicate everything\n";
+  ASSERT_GE(text.size(), size_t{20} * 1000 * 1000);
+  const auto t0 = std::chrono::steady_clock::now();
+  ExpectError(text, 200002, 1, "");
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 120);
+  // One 20 MB line.
+  ExpectError("scenario huge " + std::string(20 * 1000 * 1000, 'x') + "\n", 1, 15, "");
+}
+
+TEST(CliError, DeepNesting) {
+  const std::string pre = kHeader + "  r = read p va\nend\n";  // expectations on line 13
+  const int n = 100000;
+  // Parentheses: the 257th '(' is past the limit of 256 levels.
+  ExpectError(pre + "expect always " + std::string(n, '(') + "a.r == 0" + std::string(n, ')') + "\n", 13,
+              15 + 256, "too deeply nested");
+  ExpectError(pre + "expect always " + std::string(n, '!') + "a.r == 0\n", 13, 15 + 256, "too deeply nested");
+  // A long flat chain is not nesting: it loads (or is refused cleanly), never crashes.
+  std::string chain = "expect always a.r == 0";
+  for (int i = 0; i < 20000; ++i) chain += " && a.r == 0";
+  TempDir d;
+  const fs::path f = d.Write("chain.scn", pre + chain + "\n");
+  const Result r = RunTool({"run", "--jobs=1", f.string()});
+  EXPECT_TRUE(r.status == 0 || r.status == 1 || r.status == 2) << r;
+}
+
+TEST(CliError, BarsThatDoNotFit) {
+  // Two 8E BARs fill the 64-bit physical address space; a third has no room.
+  std::string text = "scenario t\n";
+  for (const char* d : {"a", "b", "c"}) text += std::string("device ") + d + "\n  bar 0 size=8589934592G mem64\nend\n";
+  ExpectError(text, 9, 3, "does not fit in the 64-bit physical address space");
+  // Explicit BARs at 0 and 8E leave no naturally aligned 8E hole (this used to
+  // wrap around 2^64 and overlap the BAR at 8E).
+  ExpectError("scenario t\ndevice a\n"
+              "  bar 0 size=4611686018427387904 mem64 addr=0x8000000000000000\n"
+              "  bar 2 size=4611686018427387904 mem64 addr=0\n"
+              "  bar 4 size=8589934592G mem64\nend\n",
+              5, 3, "does not fit");
+}
+
+TEST(CliError, TooManyThreads) {
+  // Schedule ids name threads 0-9a-zA-Z: 62 at most.
+  std::string text = "scenario many\n";
+  for (int i = 0; i < 63; ++i) text += "thread t" + std::to_string(i) + "\nend\n";
+  ExpectError(text, 2 + 2 * 62, 1, "too many threads");
+}
+
+// ---------------------------------------------------------------- usage errors
+
+void ExpectUsage(const std::vector<std::string>& args, const std::string& message) {
+  const Result r = RunTool(args);
+  EXPECT_EQ(r.status, 2) << r;
+  EXPECT_NE(r.err.find(message), std::string::npos) << "want '" << message << "' on stderr\n" << r;
+  EXPECT_EQ(r.out.find("verdict:"), std::string::npos) << r;
+}
+
+TEST(CliUsage, BadFlags) {
+  const std::string f = Scn("fault-vs-revoke.scn");
+  ExpectUsage({"run", "--explore=foo", f}, "--explore must be exhaustive, random or pct");
+  ExpectUsage({"run", "--jobs=-1", f}, "--jobs");
+  ExpectUsage({"run", "--shard=3/2", f}, "--shard");
+  ExpectUsage({"run", "--shard=x", f}, "--shard");
+  ExpectUsage({"run", "--seed=abc", f}, "--seed");
+  ExpectUsage({"run", "--schedules=-5", f}, "--schedules");
+  ExpectUsage({"run", "--timeout=soon", f}, "--timeout");
+  ExpectUsage({"run", "--no-such-flag", f}, "unknown flag");
+  ExpectUsage({"run", "--no-such-flag=1", f}, "unknown flag");
+  ExpectUsage({"run", f, "--seed"}, "--seed");  // a value flag without its value
+  ExpectUsage({"run", "--bug=no-such-bug", f}, "unknown bug");
+  ExpectUsage({"frobnicate"}, "unknown command");
+}
+
+TEST(CliUsage, BadReplayIds) {
+  const std::string f = Scn("fault-vs-revoke.scn");
+  ExpectUsage({"run", "--replay=!!", f}, "schedule id");        // not thread characters
+  ExpectUsage({"run", "--replay=5", f}, "names no thread");     // a thread it does not have
+  ExpectUsage({"run", "--replay=" + std::string(100000, '0'), f}, "longer than");  // too long
+  ExpectUsage({"run", "--replay=\x01\xff", f}, "schedule id");
+}
+
+TEST(CliUsage, NoArguments) {
+  const Result r = RunTool({});
+  EXPECT_EQ(r.status, 2) << r;
+  EXPECT_FALSE(r.err.empty()) << r;
+  ExpectUsage({"run"}, "needs at least one scenario file");
+}
+
+TEST(CliUsage, MissingFile) {
+  ExpectUsage({"run", "/nonexistent/dir/none.scn"}, "/nonexistent/dir/none.scn");
+  ExpectUsage({"check", "/nonexistent/dir/none.scn"}, "/nonexistent/dir/none.scn");
+  TempDir d;  // a directory is not a scenario file
+  ExpectUsage({"run", d.path().string()}, d.path().string());
+}
+
+// ---------------------------------------------------------------- verdicts
+
+TEST(CliRun, GoodScenarioPasses) {
+  const Result r = RunTool({"run", "--jobs=2", Scn("fault-vs-revoke.scn")});
+  EXPECT_EQ(r.status, 0) << r;
+  EXPECT_EQ(r.LastLine().rfind("verdict: PASS", 0), 0u) << r;
+}
+
+TEST(CliRun, BugFails) {
+  const Result r = RunTool({"run", "--jobs=2", "--bug=no-zap-on-revoke", Scn("fault-vs-revoke.scn")});
+  EXPECT_EQ(r.status, 1) << r;
+  EXPECT_EQ(r.LastLine().rfind("verdict: FAIL", 0), 0u) << r;
+  // The failure's schedule id replays to a failure.
+  const size_t at = r.out.find("--replay=");
+  ASSERT_NE(at, std::string::npos) << r;
+  std::string id = r.out.substr(at + 9);
+  id = id.substr(0, id.find_first_of(") \n"));
+  const Result rp = RunTool({"run", "--bug=no-zap-on-revoke", "--replay=" + id, Scn("fault-vs-revoke.scn")});
+  EXPECT_EQ(rp.status, 1) << rp;
+}
+
+// ---------------------------------------------------------------- resource limits
+
+// A mapping faulted in 4K pages only (no huge pfnmaps without THP).
+const std::string k4kHeader =
+    "scenario small-pages\n"
+    "kconfig TRANSPARENT_HUGEPAGE=n\n"
+    "device gpu\n"
+    "  bar 0 size=2M\n"
+    "end\n"
+    "setup\n"
+    "  p = process\n"
+    "  fd = open gpu in p\n"
+    "  va = mmap p fd bar=0\n"
+    "end\n";
+
+TEST(CliLimits, MaxStepsCutsLongSchedules) {
+  TempDir d;
+  const fs::path f = d.Write("long.scn", k4kHeader +
+                                             "thread cpu\n  t = touch p va len=32K\nend\n"
+                                             "thread admin\n  c = command fd mem=0\nend\n");
+  const Result r = RunTool({"run", "--jobs=1", "--max_steps=20", f.string()});
+  EXPECT_TRUE(r.status == 0 || r.status == 1) << r;
+  EXPECT_NE(r.out.find("cut by --max-steps"), std::string::npos) << r;
+  EXPECT_NE(r.LastLine().find(" bounded"), std::string::npos) << r;
+  // Without the bound the same scenario explores completely.
+  const Result full = RunTool({"run", "--jobs=1", f.string()});
+  EXPECT_EQ(full.out.find("cut by --max-steps"), std::string::npos) << full;
+  EXPECT_NE(full.LastLine().find(" complete"), std::string::npos) << full;
+  // `--max-steps` is accepted for `--max_steps`; 0 is refused.
+  EXPECT_EQ(RunTool({"run", "--jobs=1", "--max-steps=20", f.string()}).out, r.out);
+  ExpectUsage({"run", "--max_steps=0", f.string()}, "--max_steps");
+}
+
+TEST(CliLimits, SchedulesBound) {
+  const Result r = RunTool({"run", "--jobs=2", "--schedules=10", Scn("three-thread-fault-mem-pm.scn")});
+  EXPECT_TRUE(r.status == 0 || r.status == 1) << r;
+  EXPECT_NE(r.LastLine().find(" schedules=10 bounded"), std::string::npos) << r;
+  const Result rnd =
+      RunTool({"run", "--jobs=2", "--explore=random", "--schedules=25", Scn("three-thread-fault-mem-pm.scn")});
+  EXPECT_NE(rnd.LastLine().find(" schedules=25 bounded"), std::string::npos) << rnd;
+}
+
+// Four threads of four ops each: far too many schedules to finish.
+std::string BigSpace() {
+  std::string t = "scenario big-space\ndevice gpu\n  bar 0 size=2M\nend\n"
+                  "setup\n  p = process\n  fd = open gpu in p\n  va = mmap p fd bar=0\nend\n";
+  for (int i = 0; i < 4; ++i) {
+    t += "thread t" + std::to_string(i) + "\n";
+    t += "  a = read p va+" + std::to_string(i * 4096) + "\n";
+    t += "  b = command fd mem=" + std::to_string(i % 2) + "\n";
+    t += "  c = write p va 1\n";
+    t += "  d = power fd " + std::string(i % 2 ? "d0" : "d3") + "\n";
+    t += "end\n";
+  }
+  return t;
+}
+
+TEST(CliLimits, TimeoutStopsExploration) {
+  TempDir d;
+  const fs::path f = d.Write("big.scn", BigSpace());
+  for (const char* strategy : {"exhaustive", "random"}) {
+    const Result r = RunTool({"run", "--jobs=2", "--timeout=1", std::string("--explore=") + strategy,
+                          "--schedules=" + std::string(strategy[0] == 'r' ? "1000000" : "0"), f.string()},
+                         120);
+    EXPECT_FALSE(r.timed_out) << r;
+    EXPECT_TRUE(r.status == 0 || r.status == 1) << r;
+    EXPECT_NE(r.out.find("stopped by --timeout"), std::string::npos) << strategy << "\n" << r;
+    EXPECT_NE(r.LastLine().find(" bounded"), std::string::npos) << r;
+  }
+}
+
+TEST(CliLimits, HugeScheduleBoundDoesNotCrash) {
+  // random/pct size their per-chunk results from --schedules up front: a bound
+  // of 1e11 cannot be honoured, and must end in a clean error (or, once the
+  // explorer allocates lazily, a bounded run), never an abort. Under ASan the
+  // failed allocation must throw rather than abort the process.
+  const char* old = std::getenv("ASAN_OPTIONS");
+  const std::string saved = old ? old : "";
+  setenv("ASAN_OPTIONS", (saved.empty() ? "" : saved + ":").append("allocator_may_return_null=1").c_str(), 1);
+  const Result r = RunTool({"run", "--jobs=2", "--explore=random", "--schedules=100000000000", "--timeout=1",
+                        Scn("fault-vs-revoke.scn")},
+                       120);
+  if (old) setenv("ASAN_OPTIONS", saved.c_str(), 1);
+  else unsetenv("ASAN_OPTIONS");
+  EXPECT_FALSE(r.timed_out) << r;
+  EXPECT_LE(r.status, 2) << r;
+}
+
+TEST(CliLimits, HugeBarsAreHandled) {
+  TempDir d;
+  // 8E BARs (2^63 bytes): too big to map in any user address space.
+  const fs::path f = d.Write("8e.scn",
+                             "scenario eight-exa\n"
+                             "device gpu\n  bar 0 size=8589934592G mem64\nend\n"
+                             "device gpu2\n  bar 0 size=4K\nend\n"
+                             "setup\n  p = process\n  fd = open gpu in p\n  va = mmap p fd bar=0\n"
+                             "  fd2 = open gpu2 in p\n  va2 = mmap p fd2 bar=0\nend\n"
+                             "thread a\n  r = read p va\n  s = read p va2\nend\n"
+                             "expect always a.r == SIGSEGV && a.s == 0\n");
+  Result r = RunTool({"run", "--jobs=1", f.string()});
+  EXPECT_EQ(r.status, 0) << r;
+  // A window of an 8E BAR maps and reads.
+  const fs::path g = d.Write("8e-window.scn",
+                             "scenario eight-exa-window\n"
+                             "device gpu\n  bar 0 size=8589934592G mem64\nend\n"
+                             "setup\n  p = process\n  fd = open gpu in p\n"
+                             "  va = mmap p fd bar=0 offset=4611686018427387904 len=2M\nend\n"
+                             "thread a\n  w = write p va+4K 7\n  r = read p va+4K\nend\n"
+                             "expect always a.r == 7\n");
+  r = RunTool({"run", "--jobs=1", g.string()});
+  EXPECT_EQ(r.status, 0) << r;
+}
+
+TEST(CliLimits, PageTableBudget) {
+  // 4K leaves only. Reading one page every 2M of a 1G BAR costs a last-level
+  // table per read (512 tables, ~2 MiB); each fork copies all of them. The
+  // Machine's page-table budget (64 MiB) runs out after ~30 forks: fork() and
+  // a fault needing a new table then fail with ENOMEM, and nothing crashes or
+  // grows without bound.
+  std::string t =
+      "scenario pt-budget\n"
+      "kconfig TRANSPARENT_HUGEPAGE=n\n"
+      "device gpu\n  bar 0 size=1G\nend\n"
+      "setup\n  p = process\n  fd = open gpu in p\n  va = mmap p fd bar=0\n";
+  for (int i = 0; i < 512; ++i) t += "  r" + std::to_string(i) + " = read p va+" + std::to_string(i * 2) + "M\n";
+  for (int i = 0; i < 48; ++i) t += "  f" + std::to_string(i) + " = fork p\n";
+  t += "  q = process\n  vq = mmap q fd bar=0\n  last = read q vq+6M\nend\n";
+  t += "expect always r511 == 0 && f0 != ENOMEM && f47 == ENOMEM && last == ENOMEM\n";
+  TempDir d;
+  const fs::path f = d.Write("budget.scn", t);
+  const Result r = RunTool({"run", "--jobs=1", f.string()});
+  EXPECT_EQ(r.status, 0) << r;
+  EXPECT_EQ(r.LastLine().rfind("verdict: PASS", 0), 0u) << r;
+}
+
+TEST(CliLimits, TouchOfATerabyteStaysBounded) {
+  // A 1T BAR touched in 4K pages would need 2 GiB of page tables; the step
+  // limit (and, with it raised, the page-table budget) stops it first.
+  TempDir d;
+  const fs::path f = d.Write("tera.scn",
+                             "scenario tera\nkconfig TRANSPARENT_HUGEPAGE=n\n"
+                             "device gpu\n  bar 0 size=1024G mem64\nend\n"
+                             "setup\n  p = process\n  fd = open gpu in p\n  va = mmap p fd bar=0\nend\n"
+                             "thread a\n  t = touch p va len=1024G\nend\n");
+  const Result r = RunTool({"run", "--jobs=1", "--max_steps=20000", f.string()}, 120);
+  EXPECT_FALSE(r.timed_out) << r;
+  EXPECT_TRUE(r.status == 0 || r.status == 1) << r;
+  EXPECT_NE(r.out.find("cut by --max-steps"), std::string::npos) << r;
+}
+
+TEST(CliLimits, WrappingRangesAreRefused) {
+  TempDir d;
+  const fs::path f = d.Write("wrap.scn",
+                             "scenario wrap\n"
+                             "device gpu\n  bar 0 size=2M mem64\nend\n"
+                             "setup\n  p = process\n  fd = open gpu in p\n  va = mmap p fd bar=0\nend\n"
+                             "thread a\n"
+                             "  m = iommu-map p va len=0xffffffffff000000\n"
+                             "  t = touch p va len=0xffffffffffffff00\n"
+                             "  u = munmap p va len=0xfffffffffffff001\n"
+                             "end\n"
+                             "expect always a.m == EINVAL && a.t == SIGSEGV && a.u == EINVAL\n");
+  const Result r = RunTool({"run", "--jobs=1", f.string()});
+  EXPECT_EQ(r.status, 0) << r;
+}
+
+// ---------------------------------------------------------------- determinism
+
+std::vector<std::string> TestOptions(const fs::path& scn) {
+  std::ifstream in(scn);
+  std::string line;
+  const std::string key = "test-options:";
+  while (std::getline(in, line)) {
+    const size_t h = line.find_first_not_of(" \t");
+    if (h == std::string::npos || line[h] != '#') continue;
+    const size_t k = line.find(key);
+    if (k == std::string::npos || line.find_first_not_of(" \t#", h) != k) continue;
+    std::istringstream ss(line.substr(k + key.size()));
+    std::vector<std::string> opts;
+    for (std::string o; ss >> o;) opts.push_back(o);
+    return opts;
+  }
+  return {};
+}
+
+TEST(Determinism, AllScenarios) {
+  std::vector<fs::path> files;
+  for (const auto& e : fs::recursive_directory_iterator(Scenarios()))
+    if (e.is_regular_file() && e.path().extension() == ".scn") files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  ASSERT_FALSE(files.empty()) << "no scenario under " << Scenarios();
+  int compared = 0;
+  for (const fs::path& f : files) {
+    SCOPED_TRACE(f.string());
+    // --schedules=2000 keeps the big ones fast (the first 2000 schedules in DFS
+    // order are themselves deterministic); a scenario's own test-options first.
+    std::vector<std::string> base{"run"};
+    for (const std::string& o : TestOptions(f)) base.push_back(o);
+    base.push_back("--schedules=2000");
+    auto run = [&](const char* jobs) {
+      std::vector<std::string> a = base;
+      a.push_back(jobs);
+      a.push_back(f.string());
+      return RunTool(a);
+    };
+    const Result a = run("--jobs=2"), b = run("--jobs=2"), c = run("--jobs=1");
+    ASSERT_LE(a.status, 2) << a;  // never a crash
+    EXPECT_EQ(a.status, b.status) << "exit status differs between two runs";
+    EXPECT_EQ(a.status, c.status) << "exit status differs between --jobs=2 and --jobs=1";
+    EXPECT_TRUE(a.out == b.out) << "stdout differs between two runs with --jobs=2:\n" << a << "\n" << b;
+    EXPECT_TRUE(a.out == c.out) << "stdout differs between --jobs=2 and --jobs=1:\n" << a << "\n" << c;
+    ++compared;
+  }
+  std::printf("compared %d scenarios\n", compared);
+}
+
+}  // namespace
