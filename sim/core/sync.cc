@@ -6,7 +6,6 @@
 
 namespace vfiosim::sim {
 
-thread_local Thread* Thread::current = nullptr;
 
 std::string_view LockClassName(LockClass c) {
   switch (c) {

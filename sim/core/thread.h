@@ -71,7 +71,12 @@ class Thread {
 
   // The thread the calling code runs on. Set by the driver before it resumes a
   // thread (controlled) or when a worker starts (free-running).
-  static thread_local Thread* current;
+  // Defined here, constant-initialised: every TU then addresses it directly
+  // (local-exec TLS). Declared `extern`-style instead, GCC 12 checks the TLS
+  // address for null under -fsanitize=null with an `add` whose flags the
+  // linker's IE->LE relaxation turns into a flag-less `lea`, and UBSan reported
+  // "store to null pointer" in FreeRunner::Start (tests/sanitizers.sh).
+  static inline thread_local Thread* current = nullptr;
 
  private:
   int id_;
