@@ -361,6 +361,24 @@ TEST(CliUsage, MissingFile) {
   ExpectUsage({"run", d.path().string()}, d.path().string());
 }
 
+TEST(CliUsage, MergeRejectsBadReports) {
+  TempDir d;
+  // Not JSON numbers (RFC 8259): refused with the byte offset.
+  for (const char* bad : {"{\"vfiosim_report\": 1-2}", "{\"vfiosim_report\": +1}", "{\"vfiosim_report\": 1.}",
+                          "{\"vfiosim_report\": -}", "[1, 2", "\x01\x02", ""}) {
+    const fs::path f = d.Write("bad.json", bad);
+    const Result r = RunTool({"merge", f.string()});
+    EXPECT_EQ(r.status, 2) << bad << "\n" << r;
+    EXPECT_NE(r.err.find("error"), std::string::npos) << bad << "\n" << r;
+  }
+  // Numbers outside int64 (found by json_fuzzer: a UB float-to-int cast).
+  const fs::path f = d.Write("huge.json",
+                             "{\"vfiosim_report\": 1, \"scenario\": \"x\", \"seed\": 1e400, \"schedules\": "
+                             "88888888888888888888888888888888, \"shard\": \"0/1\", \"expectations\": []}");
+  const Result r = RunTool({"merge", f.string()});
+  EXPECT_LE(r.status, 2) << r;
+}
+
 // ---------------------------------------------------------------- verdicts
 
 TEST(CliRun, GoodScenarioPasses) {

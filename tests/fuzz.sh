@@ -9,7 +9,8 @@
 #
 # Corpora grow in build-fuzz/corpus/<target> (kept between runs); the seeds are
 # every scenarios/**/*.scn (scenario_fuzzer), a few hand-made schedule ids
-# (replay_fuzzer) and `vfiosim run --format=json` reports (json_fuzzer). A crash,
+# (replay_fuzzer), `vfiosim run --format=json` reports (json_fuzzer), and the
+# inputs of past findings (fuzz/regressions/<target>/). A crash,
 # a sanitizer report, a violated property, a leak, a >25 s input or >2 GB RSS
 # fails the stage; the input is saved in build-fuzz/artifacts/ and the command to
 # reproduce it is printed. Figures go to build-fuzz/fuzz-stats.txt.
@@ -70,10 +71,15 @@ for f in fault-vs-revoke.scn three-thread-fault-mem-pm.scn bugs/fork-escapes-zap
     >"$seeds/json_fuzzer/$(basename "$f" .scn)-bug.json" 2>/dev/null || true
 done
 printf '{"a":[1,2.5,-3e10,"x\\u00e9",true,false,null,{}]}' >"$seeds/json_fuzzer/small.json"
+# Inputs that once failed (fuzz/regressions/<target>/): run first, every time.
+for d in "$SRC"/fuzz/regressions/*/; do
+  t=$(basename "$d")
+  [ -d "$seeds/$t" ] && cp "$d"* "$seeds/$t/" 2>/dev/null
+done
 
 # ---- runs
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1:abort_on_error=1}
 stats=$BUILD/fuzz-stats.txt
 : >"$stats"
 run_one() {

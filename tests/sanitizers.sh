@@ -31,6 +31,6 @@ ninja -C "$BUILD" ${NINJA_FLAGS:-}
 # Leaks are errors; any UB report stops the process with a stack trace (the
 # build also has -fno-sanitize-recover=undefined).
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1:abort_on_error=1}
 # shellcheck disable=SC2086
 (cd "$BUILD" && ctest --output-on-failure -j"$(nproc)" --timeout 1200 ${CTEST_ARGS:-})

@@ -1,5 +1,6 @@
 #include "sim/report/json.h"
 
+#include <cerrno>
 #include <cmath>
 #include <cstdlib>
 
@@ -41,7 +42,7 @@ void Value::DumpTo(std::string* out, int indent, int depth) const {
     case Type::kNull: *out += "null"; break;
     case Type::kBool: *out += b_ ? "true" : "false"; break;
     case Type::kInt: *out += absl::StrFormat("%d", i_); break;
-    case Type::kDouble: *out += std::isfinite(d_) ? absl::StrFormat("%.6g", d_) : "null"; break;
+    case Type::kDouble: *out += std::isfinite(d_) ? absl::StrFormat("%.6g", d_ == 0 ? 0.0 : d_) : "null"; break;
     case Type::kString: *out += Escape(s_); break;
     case Type::kArray:
       *out += '[';
@@ -189,18 +190,50 @@ class Parser {
     if (t_.compare(p_, 4, "true") == 0) { p_ += 4; *v = Value(true); return true; }
     if (t_.compare(p_, 5, "false") == 0) { p_ += 5; *v = Value(false); return true; }
     if (t_.compare(p_, 4, "null") == 0) { p_ += 4; *v = Value(); return true; }
+    // RFC 8259: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
     const size_t start = p_;
+    auto digit = [&] { return p_ < t_.size() && isdigit(static_cast<unsigned char>(t_[p_])); };
+    auto digits = [&] {
+      const size_t from = p_;
+      while (digit()) ++p_;
+      return p_ > from;
+    };
     bool is_double = false;
-    if (p_ < t_.size() && (t_[p_] == '-' || t_[p_] == '+')) ++p_;
-    while (p_ < t_.size() && (isdigit(static_cast<unsigned char>(t_[p_])) || t_[p_] == '.' || t_[p_] == 'e' ||
-                              t_[p_] == 'E' || t_[p_] == '-' || t_[p_] == '+')) {
-      is_double |= t_[p_] == '.' || t_[p_] == 'e' || t_[p_] == 'E';
+    if (p_ < t_.size() && t_[p_] == '-') ++p_;
+    if (!digit()) return Fail(p_ == start ? "unexpected character" : "bad number");
+    if (t_[p_] == '0') ++p_;
+    else digits();
+    if (p_ < t_.size() && t_[p_] == '.') {
       ++p_;
+      if (!digits()) return Fail("bad number");
+      is_double = true;
     }
-    if (p_ == start) return Fail("unexpected character");
+    if (p_ < t_.size() && (t_[p_] == 'e' || t_[p_] == 'E')) {
+      ++p_;
+      if (p_ < t_.size() && (t_[p_] == '+' || t_[p_] == '-')) ++p_;
+      if (!digits()) return Fail("bad number");
+      is_double = true;
+    }
     const std::string num = t_.substr(start, p_ - start);
-    if (is_double) *v = Value(std::strtod(num.c_str(), nullptr));
-    else *v = Value(static_cast<int64_t>(std::strtoll(num.c_str(), nullptr, 10)));
+    if (!is_double) {
+      errno = 0;
+      const long long i = std::strtoll(num.c_str(), nullptr, 10);
+      if (errno == 0) {
+        *v = Value(static_cast<int64_t>(i));
+        return true;
+      }
+      if (num[0] != '-') {  // a uint64 count above INT64_MAX (Value keeps its bits)
+        errno = 0;
+        const unsigned long long u = std::strtoull(num.c_str(), nullptr, 10);
+        if (errno == 0) {
+          *v = Value(static_cast<uint64_t>(u));
+          return true;
+        }
+      }
+    }
+    const double d = std::strtod(num.c_str(), nullptr);
+    // -0 would print as "-0" and read back as the integer 0.
+    *v = Value(d == 0 ? 0.0 : d);
     return true;
   }
   const std::string& t_;

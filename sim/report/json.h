@@ -32,7 +32,15 @@ class Value {
   bool is_object() const { return type_ == Type::kObject; }
   bool is_array() const { return type_ == Type::kArray; }
   bool as_bool() const { return b_; }
-  int64_t as_int() const { return type_ == Type::kDouble ? static_cast<int64_t>(d_) : i_; }
+  // A double is truncated, saturating at the int64 range (NaN: 0): a report
+  // from elsewhere may hold any number, and an out-of-range cast is UB.
+  int64_t as_int() const {
+    if (type_ != Type::kDouble) return i_;
+    if (!(d_ == d_)) return 0;
+    if (d_ >= 9223372036854775807.0) return INT64_MAX;
+    if (d_ <= -9223372036854775808.0) return INT64_MIN;
+    return static_cast<int64_t>(d_);
+  }
   const std::string& as_string() const { return s_; }
   const std::vector<Value>& items() const { return items_; }
   const std::vector<std::pair<std::string, Value>>& members() const { return members_; }
