@@ -92,16 +92,16 @@ run_one() {
        -max_len=65536 -print_final_stats=1 -artifact_prefix="$BUILD/artifacts/$t-" \
        "$corpus" "$seeds/$t" >"$log" 2>&1; then
     local n cov
-    n=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-    cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1)
+    n=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1 || true)
+    cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 || true)
     echo "$t: ok, ${n:-?} inputs in ${SECS}s, $cov, corpus $(find "$corpus" -type f | wc -l) files" |
       tee -a "$stats"
     return 0
   fi
   echo "$t: FAILED" | tee -a "$stats"
-  grep -E 'ERROR|SUMMARY|property violated|Test unit written' -A3 "$log" | head -40 >&2
+  { grep -E 'ERROR|SUMMARY|property violated|Test unit written' -A3 "$log" || tail -20 "$log"; } | head -40 >&2
   local a
-  a=$(grep -o "Test unit written to [^ ]*" "$log" | tail -1 | sed 's/Test unit written to //')
+  a=$(grep -o "Test unit written to [^ ]*" "$log" | tail -1 | sed 's/Test unit written to //' || true)
   [ -n "$a" ] && echo "reproduce: $BUILD/fuzz/$t $a" >&2
   return 1
 }

@@ -64,6 +64,7 @@ int MergeMain(const std::vector<std::string>& args) {
     all.step_limited += r.step_limited;
     all.steps += r.steps;
     all.timed_out |= r.timed_out;
+    all.preemption_bounded |= r.preemption_bounded;
     complete &= r.exhaustive_complete;
     for (const auto& [k, c] : r.outcomes) all.outcomes[k] += c;
     if (all.expect_true.size() < r.expect_true.size()) all.expect_true.resize(r.expect_true.size());

@@ -1,7 +1,5 @@
 #include "sim/explore/explorer.h"
 
-#include <tbb/parallel_for.h>
-#include <tbb/task_arena.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,6 +13,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/hash/hash.h"
 #include "absl/strings/str_format.h"
+#include "sim/explore/parallel_for.h"
 
 namespace vfiosim::sim {
 namespace {
@@ -72,6 +71,7 @@ class DfsChooser : public Chooser {
       n.preemptions = preemptions_;
       n.backtrack = ~uint64_t{0};
       const uint64_t c = Candidates(n, cfg_);
+      if (cfg_.maxp >= 0 && c != Candidates(n, DfsConfig{-1, cfg_.reduction})) bound_cut_ = true;
       if (!c) return -1;  // every enabled thread is asleep: a redundant schedule
       n.chosen = __builtin_ctzll(c);
       n.backtrack = Bit(n.chosen);
@@ -99,10 +99,13 @@ class DfsChooser : public Chooser {
     ++depth_;
     return n.chosen;
   }
+  // Whether --max-preemptions kept a choice out of a node this run created.
+  bool bound_cut() const { return bound_cut_; }
 
  private:
   std::vector<Node>* stack_;
   DfsConfig cfg_;
+  bool bound_cut_ = false;
   size_t depth_ = 0;
   uint64_t next_sleep_ = 0;
   int last_ = -1;
@@ -211,6 +214,7 @@ struct Partial {
   std::vector<LockStep> lock_steps;
   LockGraph local_graph;
   bool stop = false;
+  bool preemption_cut = false;  // --max-preemptions pruned a choice
   // Bounded exhaustive runs keep every execution, so that the first N in DFS
   // order can be picked whatever the workers' timing.
   std::vector<ExecResult> records;
@@ -360,6 +364,7 @@ ExploreResult ExploreExhaustive(const Program& p, const ExploreOptions& o) {
                             : Clock::time_point::max();
   // Cut the tree into subtrees, breadth-first, keeping DFS order.
   std::vector<DfsTask> tasks(1);
+  bool split_cut = false;  // --max-preemptions pruned a choice while splitting
   const size_t want = o.shard_count > 1 ? static_cast<size_t>(64 * o.shard_count)
                                          : o.jobs > 1 ? static_cast<size_t>(16 * o.jobs) : 1;
   for (int round = 0; tasks.size() < want && round < 12; ++round) {
@@ -371,6 +376,7 @@ ExploreResult ExploreExhaustive(const Program& p, const ExploreOptions& o) {
       DfsChooser ch(&probe.stack, cfg);
       Execution ex(p, o.exec);
       ex.Run(ch);
+      split_cut |= ch.bound_cut();
       size_t b = probe.min_depth;
       while (b < probe.stack.size() && __builtin_popcountll(Candidates(probe.stack[b], cfg)) < 2) ++b;
       if (b >= probe.stack.size()) {
@@ -414,6 +420,7 @@ ExploreResult ExploreExhaustive(const Program& p, const ExploreOptions& o) {
       DfsChooser ch(&t.stack, cfg);
       Execution ex(p, o.exec);
       ExecResult e = ex.Run(ch);
+      out.preemption_cut |= ch.bound_cut();
       if (cfg.reduction == Reduction::kDpor) {
         AddDporBacktracks(&t.stack, t.min_depth, static_cast<int>(p.threads.size()), e.final_pending);
         // A schedule stops at its first violation, which makes "the first
@@ -441,14 +448,7 @@ ExploreResult ExploreExhaustive(const Program& p, const ExploreOptions& o) {
       if (!Backtrack(&t.stack, t.min_depth, cfg)) return;
     }
   };
-  if (o.jobs <= 1) {
-    for (size_t k = 0; k < mine.size(); ++k) run_task(k);
-  } else {
-    tbb::task_arena arena(o.jobs);
-    arena.execute([&] {
-      tbb::parallel_for(size_t{0}, mine.size(), [&](size_t k) { run_task(k); }, tbb::simple_partitioner());
-    });
-  }
+  ParallelFor(o.jobs, mine.size(), run_task);
   Partial all;
   bool stopped = false;
   if (limit) {
@@ -480,7 +480,10 @@ ExploreResult ExploreExhaustive(const Program& p, const ExploreOptions& o) {
     }
   }
   CrossScheduleLockOrder(&all);
-  all.r.exhaustive_complete = !stopped && !all.r.timed_out && all.r.step_limited == 0;
+  bool cut = split_cut;
+  for (const Partial& pt : parts) cut |= pt.preemption_cut;
+  all.r.preemption_bounded = cut;
+  all.r.exhaustive_complete = !stopped && !all.r.timed_out && all.r.step_limited == 0 && !cut;
   return std::move(all.r);
 }
 
@@ -551,38 +554,40 @@ ExploreResult ExploreSampled(const Program& p, const ExploreOptions& o) {
       o.timeout_seconds > 0 ? Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(o.timeout_seconds * 1000))
                             : Clock::time_point::max();
   // Chunks of schedule indices; this shard takes i % shard_count == shard_index.
+  // Chunks run in windows, each merged in index order before the next starts,
+  // so that memory does not grow with --schedules.
   const uint64_t chunk = 64;
   const uint64_t nchunks = (n + chunk - 1) / chunk;
-  std::vector<Partial> parts(nchunks);
+  const uint64_t window = 1024;
   Progress progress(o.progress, n);
   std::atomic<uint64_t> counted{0};
   std::atomic<bool> timed_out{false};
-  auto run_chunk = [&](size_t c) {
-    for (uint64_t i = c * chunk; i < std::min(n, (c + 1) * chunk); ++i) {
-      if (static_cast<int>(i % static_cast<uint64_t>(o.shard_count)) != o.shard_index) continue;
-      if (timed_out.load(std::memory_order_relaxed)) {
-        parts[c].r.timed_out = true;
-        return;
-      }
-      std::unique_ptr<Chooser> ch;
-      if (o.strategy == Strategy::kRandom)
-        ch = std::make_unique<RandomChooser>(ScheduleSeed(o.seed, i));
-      else
-        ch = std::make_unique<PctChooser>(ScheduleSeed(o.seed, i), threads, k, std::max(1, o.pct_depth));
-      Execution ex(p, o.exec);
-      Record(p, ex.Run(*ch), &parts[c]);
-      progress.done = ++counted;
-      if (Clock::now() > deadline) timed_out = true;
-    }
-  };
-  if (o.jobs <= 1) {
-    for (size_t c = 0; c < nchunks; ++c) run_chunk(c);
-  } else {
-    tbb::task_arena arena(o.jobs);
-    arena.execute([&] { tbb::parallel_for(size_t{0}, static_cast<size_t>(nchunks), run_chunk); });
-  }
   Partial all;
-  for (Partial& pt : parts) Merge(&all, std::move(pt));
+  for (uint64_t w0 = 0; w0 < nchunks && !timed_out.load(); w0 += window) {
+    std::vector<Partial> parts(static_cast<size_t>(std::min(window, nchunks - w0)));
+    auto run_chunk = [&](size_t j) {
+      const uint64_t c = w0 + j;
+      for (uint64_t i = c * chunk; i < std::min(n, (c + 1) * chunk); ++i) {
+        if (static_cast<int>(i % static_cast<uint64_t>(o.shard_count)) != o.shard_index) continue;
+        if (timed_out.load(std::memory_order_relaxed)) {
+          parts[j].r.timed_out = true;
+          return;
+        }
+        std::unique_ptr<Chooser> ch;
+        if (o.strategy == Strategy::kRandom)
+          ch = std::make_unique<RandomChooser>(ScheduleSeed(o.seed, i));
+        else
+          ch = std::make_unique<PctChooser>(ScheduleSeed(o.seed, i), threads, k, std::max(1, o.pct_depth));
+        Execution ex(p, o.exec);
+        Record(p, ex.Run(*ch), &parts[j]);
+        progress.done = ++counted;
+        if (Clock::now() > deadline) timed_out = true;
+      }
+    };
+    ParallelFor(o.jobs, parts.size(), run_chunk);
+    for (Partial& pt : parts) Merge(&all, std::move(pt));
+  }
+  all.r.timed_out |= timed_out.load();
   CrossScheduleLockOrder(&all);
   return std::move(all.r);
 }

@@ -62,6 +62,7 @@ struct ExploreResult {
   uint64_t steps = 0;               // total steps executed
   bool exhaustive_complete = false; // the whole space was explored
   bool timed_out = false;
+  bool preemption_bounded = false;  // --max-preemptions kept some schedules out
   std::map<std::string, uint64_t> outcomes;
   std::vector<uint64_t> expect_true;  // per expectation: complete schedules where the cond holds
   std::map<Invariant, Failure> failures;  // per invariant: count and the shortest example

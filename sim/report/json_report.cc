@@ -66,6 +66,7 @@ json::Value ReportToJson(const Program& p, const ExploreResult& r, const Verdict
   o.set("steps", r.steps);
   o.set("complete", r.exhaustive_complete);
   o.set("timed_out", r.timed_out);
+  o.set("preemption_bounded", r.preemption_bounded);
   json::Value outs = json::Value::Array();
   for (const auto& [k, n] : r.outcomes) {
     json::Value e = json::Value::Object();
@@ -117,6 +118,7 @@ absl::StatusOr<ShardReport> ReportFromJson(const json::Value& v) {
   r.steps = static_cast<uint64_t>(v["steps"].as_int());
   r.exhaustive_complete = v["complete"].as_bool();
   r.timed_out = v["timed_out"].as_bool();
+  r.preemption_bounded = v["preemption_bounded"].as_bool();  // false when absent (older reports)
   for (const json::Value& o : v["outcomes"].items())
     r.outcomes[o["outcome"].as_string()] += static_cast<uint64_t>(o["count"].as_int());
   sr.expectations.name = sr.scenario;

@@ -42,6 +42,7 @@ std::string RenderSummary(const Program& p, const ExploreResult& r, const Verdic
   if (r.pruned) extra += absl::StrFormat(", %d redundant pruned by sleep sets", r.pruned);
   if (r.step_limited) extra += absl::StrFormat(", %d cut by --max-steps", r.step_limited);
   if (r.timed_out) extra += ", stopped by --timeout";
+  if (r.preemption_bounded) extra += ", bounded by --max-preemptions";
   absl::StrAppendFormat(&out, "Explored %s (%s), %s%s\n", Plural(r.schedules, "schedule", "schedules"), o.strategy,
                         v.complete ? "complete" : "bounded", extra);
   absl::StrAppendFormat(&out, "Outcomes (%d, over %s without a violation):\n", r.outcomes.size(),
