@@ -14,7 +14,9 @@
 #       (e.g. --explore=pct --schedules=2000 --seed=1) are passed to vfiosim.
 #   check_scenario.sh bug-replay  VFIOSIM SCN_ROOT REL
 #       replaying the failing schedule id printed for --bug=<name> exits 1 with
-#       the same violation ("=> <invariant>: <message>") line.
+#       the same trace table and violation ("=> <invariant>: <message>") line;
+#       every other reported id (each Violation line's shortest schedule)
+#       replays to a violation of that line's invariant.
 #   check_scenario.sh coverage    VFIOSIM SCN_ROOT BUGS_TXT
 #       every mutant of `vfiosim list bugs` has SCN_ROOT/bugs/<name>.scn and a
 #       line in BUGS_TXT.
@@ -174,6 +176,23 @@ bug-replay)
     cat "$tmp/replay"
     die "$rel: --replay=$id: exit $rc (want 1), violation '$got' (want '$want')"
   fi
+  # The same trace, step for step: the table after the header line.
+  sed -n '/^Failing schedule: /,/^=> /p' "$tmp/out" | tail -n +2 >"$tmp/trace.want"
+  sed -n '/^Replay of schedule=/,/^=> /p' "$tmp/replay" | tail -n +2 >"$tmp/trace.got"
+  [ -s "$tmp/trace.want" ] || { cat "$tmp/out"; die "$rel: no trace table after 'Failing schedule:'"; }
+  if ! cmp -s "$tmp/trace.want" "$tmp/trace.got"; then
+    diff "$tmp/trace.want" "$tmp/trace.got" >&2
+    die "$rel: --replay=$id gives a different trace from the one reported"
+  fi
+  # Every other id the report names: "Violation <inv> in N schedules: ... (shortest: schedule=<id>, ...)".
+  while read -r inv sid; do
+    run "$tmp/replay2" --jobs=1 "--bug=$bug" "${topts[@]}" "--replay=$sid"
+    got2=$(grep '^=> ' "$tmp/replay2" | tail -1)
+    if [ $rc -ne 1 ] || [ "${got2#=> }" = "$got2" ] || [ "${got2#=> $inv:}" = "$got2" ]; then
+      cat "$tmp/replay2"
+      die "$rel: --replay=$sid (shortest $inv): exit $rc, '$got2' (want exit 1, '=> $inv: ...')"
+    fi
+  done < <(sed -n 's/^Violation \([^ ]*\) in .*(shortest: schedule=\([^,) ]*\).*/\1 \2/p' "$tmp/out")
   echo "ok: schedule=$id replays to: $got"
   ;;
 

@@ -9,8 +9,10 @@
 //  - CliLimits.*    --max_steps, --schedules, --timeout, and sizes that would need
 //                   unbounded memory (huge BARs, the page-table budget);
 //  - Determinism.AllScenarios: for every scenarios/**/*.scn (globbed when the
-//                   test runs), stdout is byte-identical across two runs and
-//                   across --jobs=1 / --jobs=2.
+//                   test runs; bug scenarios also with their mutant), stdout is
+//                   byte-identical across two runs and across --jobs=1 / --jobs=2,
+//                   and a reported failing schedule replays to the same trace;
+//  - Reduction.*    sleep sets and DPOR find what --reduction=none finds.
 //
 // The binary is found through VFIOSIM_BIN (environment), else the VFIOSIM_BINARY
 // compile definition (CMakeLists.txt), else ../vfiosim next to this test binary.
@@ -616,14 +618,22 @@ TEST(Determinism, AllScenarios) {
     if (e.is_regular_file() && e.path().extension() == ".scn") files.push_back(e.path());
   std::sort(files.begin(), files.end());
   ASSERT_FALSE(files.empty()) << "no scenario under " << Scenarios();
-  int compared = 0;
+  int compared = 0, replayed = 0;
+  // Every scenario, and every bug scenario once more with its mutant (so that
+  // there are failing schedules to replay).
+  std::vector<std::pair<fs::path, std::string>> runs;
   for (const fs::path& f : files) {
-    SCOPED_TRACE(f.string());
+    runs.push_back({f, ""});
+    if (f.parent_path().filename() == "bugs") runs.push_back({f, "--bug=" + f.stem().string()});
+  }
+  for (const auto& [f, bug] : runs) {
+    SCOPED_TRACE(f.string() + " " + bug);
     // --schedules=2000 keeps the big ones fast (the first 2000 schedules in DFS
     // order are themselves deterministic); a scenario's own test-options first.
     std::vector<std::string> base{"run"};
     for (const std::string& o : TestOptions(f)) base.push_back(o);
     base.push_back("--schedules=2000");
+    if (!bug.empty()) base.push_back(bug);
     auto run = [&](const char* jobs) {
       std::vector<std::string> a = base;
       a.push_back(jobs);
@@ -637,8 +647,30 @@ TEST(Determinism, AllScenarios) {
     EXPECT_TRUE(a.out == b.out) << "stdout differs between two runs with --jobs=2:\n" << a << "\n" << b;
     EXPECT_TRUE(a.out == c.out) << "stdout differs between --jobs=2 and --jobs=1:\n" << a << "\n" << c;
     ++compared;
+    // A reported failing schedule replays to the same trace, step for step.
+    const size_t fs_at = a.out.find("\nFailing schedule: ");
+    if (fs_at == std::string::npos) continue;
+    const size_t id_at = a.out.find("--replay=", fs_at);
+    ASSERT_NE(id_at, std::string::npos) << a;
+    const std::string id = a.out.substr(id_at + 9, a.out.find_first_of(";) \n", id_at) - id_at - 9);
+    std::vector<std::string> r = base;
+    r.push_back("--replay=" + id);
+    r.push_back(f.string());
+    const Result rp = RunTool(r);
+    auto table = [](const std::string& out, const char* header) {
+      const size_t h = out.find(header);
+      if (h == std::string::npos) return std::string();
+      const size_t start = out.find('\n', h + 1) + 1;
+      const size_t end = out.find("\n=> ", start);
+      return out.substr(start, end == std::string::npos ? std::string::npos : out.find('\n', end + 1) - start);
+    };
+    const std::string want = table(a.out, "\nFailing schedule: "), got = table(rp.out, "Replay of schedule=");
+    EXPECT_FALSE(want.empty()) << a;
+    EXPECT_TRUE(want == got) << "--replay=" << id << " gives another trace:\n" << rp;
+    ++replayed;
   }
-  std::printf("compared %d scenarios\n", compared);
+  std::printf("compared %d scenarios, replayed %d reported schedules\n", compared, replayed);
+  EXPECT_GT(replayed, 0);
 }
 
 // What a run found, independent of how many schedules it took: the distinct

@@ -1,5 +1,6 @@
 #include "sim/explore/parallel_for.h"
 
+#include <tbb/info.h>
 #include <tbb/task_arena.h>
 
 #include <algorithm>
@@ -46,7 +47,10 @@ void RunPendingJob() {
 }  // namespace
 
 void ParallelFor(int jobs, size_t n, absl::FunctionRef<void(size_t)> fn) {
-  const int workers = static_cast<int>(std::min<size_t>(n, static_cast<size_t>(std::max(jobs, 1)))) - 1;
+  // No more workers than TBB has threads for (it warns on stderr otherwise);
+  // at least one, which TBB provides for enqueued tasks even on one core.
+  const int cap = std::max(tbb::info::default_concurrency(), 2);
+  const int workers = static_cast<int>(std::min<size_t>(n, static_cast<size_t>(std::clamp(jobs, 1, cap)))) - 1;
   if (workers <= 0) {
     for (size_t i = 0; i < n; ++i) fn(i);
     return;
