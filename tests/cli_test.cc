@@ -389,6 +389,68 @@ TEST(CliUsage, MergeRejectsBadReports) {
   EXPECT_LE(r.status, 2) << r;
 }
 
+// Shard reports merge into the unsharded answer; anything that is not one
+// exploration's shards is refused (exit 2), a missing shard makes it bounded.
+TEST(CliUsage, MergeOfShards) {
+  TempDir d;
+  const std::string scn = Scn("three-thread-fault-mem-pm.scn");
+  auto shard = [&](const std::string& kn, const std::string& file, const std::string& scenario) {
+    const Result r = RunTool({"run", "--jobs=1", "--format=json", "--shard=" + kn, scenario});
+    EXPECT_EQ(r.status, 0) << r;
+    return d.Write(file, r.out);
+  };
+  const fs::path s0 = shard("0/2", "s0.json", scn), s1 = shard("1/2", "s1.json", scn);
+  const Result whole = RunTool({"run", "--jobs=1", scn});
+  ASSERT_EQ(whole.status, 0) << whole;
+  const Result merged = RunTool({"merge", s0.string(), s1.string()});
+  EXPECT_EQ(merged.status, 0) << merged;
+  EXPECT_EQ(merged.LastLine(), whole.LastLine()) << merged << "\n" << whole;
+
+  const Result twice = RunTool({"merge", s0.string(), s0.string()});
+  EXPECT_EQ(twice.status, 2) << twice;
+  EXPECT_NE(twice.err.find("given twice"), std::string::npos) << twice;
+
+  const Result half = RunTool({"merge", s0.string()});
+  EXPECT_EQ(half.status, 0) << half;
+  EXPECT_NE(half.out.find("missing: 1"), std::string::npos) << half;
+  EXPECT_NE(half.LastLine().find(" bounded"), std::string::npos) << half;
+
+  const fs::path other = shard("1/2", "other.json", Scn("fault-vs-revoke.scn"));
+  const Result mixed = RunTool({"merge", s0.string(), other.string()});
+  EXPECT_EQ(mixed.status, 2) << mixed;
+  EXPECT_NE(mixed.err.find("not shards of one exploration"), std::string::npos) << mixed;
+
+  // A shard count no run can produce (it would size the merge's bookkeeping).
+  std::string text;
+  {
+    std::ifstream in(s0);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    text = ss.str();
+  }
+  const size_t at = text.find("\"0/2\"");
+  ASSERT_NE(at, std::string::npos) << text;
+  for (const char* bad : {"\"0/2000000000\"", "\"0/0\"", "\"0/-5\""}) {
+    std::string t = text;
+    t.replace(at, 5, bad);
+    const Result r = RunTool({"merge", d.Write("bad-n.json", t).string()});
+    EXPECT_EQ(r.status, 2) << bad << "\n" << r;
+  }
+}
+
+TEST(CliUsage, HelpExitsZero) {
+  for (const char* h : {"--help", "-h", "help"}) {
+    const Result r = RunTool({h});
+    EXPECT_EQ(r.status, 0) << h << "\n" << r;
+    EXPECT_NE(r.out.find("vfiosim run [options] FILE"), std::string::npos) << r;
+    EXPECT_NE(r.out.find("--max_steps"), std::string::npos) << r;  // the flags, too
+  }
+  const Result r = RunTool({"run", "--help", Scn("fault-vs-revoke.scn")});
+  EXPECT_EQ(r.status, 0) << r;
+  EXPECT_EQ(r.out.find("\nverdict: PASS fault-vs-revoke"), std::string::npos) << r;  // help, not a run
+  EXPECT_NE(r.out.find("Usage:"), std::string::npos) << r;
+}
+
 // ---------------------------------------------------------------- verdicts
 
 TEST(CliRun, GoodScenarioPasses) {

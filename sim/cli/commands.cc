@@ -11,12 +11,15 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
+#include "absl/flags/internal/program_name.h"
+#include "absl/flags/internal/usage.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/flags/usage_config.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "model/bugs.h"
 #include "model/fixes.h"
 #include "sim/check/invariant.h"
@@ -298,6 +301,20 @@ int Main(int argc, char** argv) {
   uc.normalize_filename = [](absl::string_view f) { return std::string(f); };
   absl::SetFlagsUsageConfig(uc);
   absl::SetProgramUsageMessage(kUsage);
+  // `vfiosim help`, --help, -h: usage on stdout and exit 0 (absl's own handling
+  // of --help exits 1, which would read as a FAIL verdict).
+  for (int i = 1; i < argc; ++i) {
+    const absl::string_view a = argv[i];
+    if (a == "--") break;
+    if ((i == 1 && a == "help") || a == "-h" || a == "--help" || a == "-help" || a == "--helpshort" ||
+        a == "--helpfull") {
+      absl::flags_internal::SetProgramInvocationName("vfiosim");
+      absl::flags_internal::FlagsHelp(std::cout, a == "--helpfull" ? "" : "sim/cli/",
+                                      absl::flags_internal::HelpFormat::kHumanReadable,
+                                      absl::StripPrefix(kUsage, "vfiosim: "));
+      return kExitPass;
+    }
+  }
   // Accept --max-steps as well as --max_steps (absl flags spell names with '_').
   std::vector<std::string> storage;
   storage.reserve(static_cast<size_t>(argc));
@@ -313,7 +330,7 @@ int Main(int argc, char** argv) {
   std::vector<char*> fixed_argv;
   for (std::string& a : storage) fixed_argv.push_back(a.data());
   std::vector<char*> pos = absl::ParseCommandLine(argc, fixed_argv.data());
-  if (pos.size() < 2) return Usage("missing command (run, check or list)");
+  if (pos.size() < 2) return Usage("missing command (run, check, list, stress, kconfig, merge or help)");
   const std::string cmd = pos[1];
   std::vector<std::string> args(pos.begin() + 2, pos.end());
   if (cmd == "list") return List(args);
@@ -321,7 +338,7 @@ int Main(int argc, char** argv) {
   if (cmd == "stress") return StressMain(args);
   if (cmd == "kconfig") return KconfigMain(args);
   if (cmd == "merge") return MergeMain(args);
-  if (cmd != "run") return Usage("unknown command '" + cmd + "' (run, check or list)");
+  if (cmd != "run") return Usage("unknown command '" + cmd + "' (run, check, list, stress, kconfig, merge or help)");
   if (args.empty()) return Usage("run needs at least one scenario file");
   absl::StatusOr<RunConfig> rc = ParseRunFlags();
   if (!rc.ok()) return Usage(std::string(rc.status().message()));

@@ -24,7 +24,7 @@ bool SpecialFlag(absl::string_view name) {
 
 // absl's usage flags, handled by ParseCommandLine() (not all are in the registry).
 bool UsageFlag(absl::string_view name) {
-  return name == "help" || name == "helpfull" || name == "helpshort" || name == "helppackage" ||
+  return name == "help" || name == "h" || name == "helpfull" || name == "helpshort" || name == "helppackage" ||
          name == "version" || name == "only_check_args" || name == "helpon" || name == "helpmatch";
 }
 

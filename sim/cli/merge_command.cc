@@ -43,6 +43,10 @@ int MergeMain(const std::vector<std::string>& args) {
   }
   const sim::ShardReport& first = shards[0];
   const int n = first.meta.shard_count;
+  if (n < 1 || n > 100000) {  // as --shard=K/N accepts
+    std::cerr << "vfiosim: bad shard count " << n << " in a report (1 to 100000)\n";
+    return kExitUsage;
+  }
   std::vector<int> seen(static_cast<size_t>(std::max(n, 1)), 0);
   sim::ExploreResult all;
   bool complete = true;

@@ -605,12 +605,25 @@ int ReplayChooser::Choose(int, std::span<const int> enabled, std::span<Thread* c
   return t;
 }
 
-absl::StatusOr<ExecResult> Replay(const Program& p, const std::string& schedule, ExecOptions o) {
-  std::string id = schedule == "-" ? "" : schedule;
+// A schedule id as error messages show it: at most 64 characters, bytes that
+// are not printable escaped.
+std::string ShownId(const std::string& id) {
+  std::string out;
+  for (size_t i = 0; i < id.size() && i < 64; ++i) {
+    const unsigned char c = static_cast<unsigned char>(id[i]);
+    out += c >= 0x20 && c < 0x7f ? std::string(1, static_cast<char>(c)) : absl::StrFormat("\\x%02x", c);
+  }
+  if (id.size() > 64) absl::StrAppendFormat(&out, "...(%d characters)", id.size());
+  return out;
+}
+
+absl::StatusOr<ExecResult> Replay(const Program& p, const std::string& given, ExecOptions o) {
+  const std::string schedule = ShownId(given);
+  const std::string id = given == "-" ? "" : given;
   for (char c : id)
     if (ScheduleThread(c) < 0 || ScheduleThread(c) >= static_cast<int>(p.threads.size()))
-      return absl::InvalidArgumentError(
-          absl::StrFormat("bad schedule id '%s': '%c' names no thread of this scenario", schedule, c));
+      return absl::InvalidArgumentError(absl::StrFormat("bad schedule id '%s': '%s' names no thread of this scenario",
+                                                        schedule, ShownId(std::string(1, c))));
   ReplayChooser ch(id);
   Execution ex(p, o);
   ExecResult r = ex.Run(ch);
