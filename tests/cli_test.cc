@@ -438,6 +438,16 @@ TEST(CliUsage, MergeOfShards) {
   }
 }
 
+TEST(CliUsage, MaxSchedulesIsAnAliasOfSchedules) {
+  const std::string f = Scn("three-thread-fault-mem-pm.scn");
+  const Result a = RunTool({"run", "--jobs=1", "--schedules=7", f});
+  const Result b = RunTool({"run", "--jobs=1", "--max-schedules=7", f});
+  EXPECT_EQ(a.status, b.status) << b;
+  EXPECT_EQ(a.out, b.out) << b;
+  EXPECT_NE(b.LastLine().find("schedules=7 bounded"), std::string::npos) << b;
+  ExpectUsage({"run", "--schedules=7", "--max_schedules=8", f}, "disagree");
+}
+
 TEST(CliUsage, HelpExitsZero) {
   for (const char* h : {"--help", "-h", "help"}) {
     const Result r = RunTool({h});

@@ -35,6 +35,7 @@ ABSL_FLAG(std::string, explore, "exhaustive", "exploration strategy: exhaustive 
 ABSL_FLAG(uint64_t, schedules, 0,
           "bound on schedules (exhaustive: stop after N, verdict says 'bounded'; random/pct: how many to run, "
           "default 1000)");
+ABSL_FLAG(uint64_t, max_schedules, 0, "the same as --schedules (the two must agree when both are given)");
 ABSL_FLAG(uint64_t, seed, 1, "seed of the random and pct strategies");
 ABSL_FLAG(int, jobs, 0, "worker threads (TBB); 0 = all cores. Output does not depend on it");
 ABSL_FLAG(std::vector<std::string>, bug, {}, "inject a catalogued bug (repeatable, comma-separated); see `list bugs`");
@@ -150,6 +151,11 @@ absl::StatusOr<RunConfig> ParseRunFlags() {
   else return absl::InvalidArgumentError("--explore must be exhaustive, random or pct (got '" + ex + "')");
   rc.strategy_name = ex;
   rc.explore.max_schedules = absl::GetFlag(FLAGS_schedules);
+  if (const uint64_t m = absl::GetFlag(FLAGS_max_schedules); m != 0) {
+    if (rc.explore.max_schedules != 0 && rc.explore.max_schedules != m)
+      return absl::InvalidArgumentError("--schedules and --max_schedules disagree");
+    rc.explore.max_schedules = m;
+  }
   rc.explore.seed = absl::GetFlag(FLAGS_seed);
   int jobs = absl::GetFlag(FLAGS_jobs);
   if (jobs < 0 || jobs > 1024) return absl::InvalidArgumentError("--jobs must be between 0 and 1024");
