@@ -39,7 +39,9 @@ static sim::Task<void> vfio_pci_core_enable(VfioPciCoreDevice& vdev) {
   }
 }
 
-// vfio_pci_core_disable(): stop the device (memory decode off, idle in D3hot).
+// models vfio_pci_core_disable(), drivers/vfio/pci/vfio_pci_core.c: stop the
+// device and let it idle in D3hot. Simplified to one step with memory decode
+// off; the kernel's pci_restore_state() may turn decode back on (fidelity.md).
 static sim::Task<void> vfio_pci_core_disable(VfioPciCoreDevice& vdev) {
   sim::FuncScope f("vfio_pci_core_disable");
   pci::PciDevice& pdev = vdev.pdev();
