@@ -7,6 +7,7 @@
 #include <atomic>
 #include <fstream>
 #include <memory>
+#include <new>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -46,6 +47,20 @@ TEST(ParallelFor, UsesMoreThanOneThread) {
     while (arrived.load() < 2) std::this_thread::yield();
   });
   EXPECT_EQ(arrived.load(), 2);
+}
+
+TEST(ParallelFor, AnExceptionReachesTheCaller) {
+  for (int jobs : {1, 2, 4}) {
+    std::atomic<int> ran{0};
+    EXPECT_THROW(ParallelFor(jobs, 10000,
+                             [&](size_t i) {
+                               ran.fetch_add(1);
+                               if (i == 17) throw std::bad_alloc();
+                             }),
+                 std::bad_alloc)
+        << "jobs=" << jobs;
+    EXPECT_LT(ran.load(), 10000) << "items after the exception should be skipped";
+  }
 }
 
 TEST(ParallelFor, ConcurrentCallersKeepTheirOwnWork) {

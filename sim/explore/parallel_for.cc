@@ -7,6 +7,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <exception>
 #include <mutex>
 
 namespace vfiosim::sim {
@@ -19,10 +20,22 @@ struct Job {
   std::atomic<size_t> next{0};
   std::mutex mu;
   std::condition_variable cv;
-  int workers = 0;  // enqueued workers that have not finished; guarded by mu
+  int workers = 0;              // enqueued workers that have not finished; guarded by mu
+  std::exception_ptr error;     // the first exception an item threw; guarded by mu
 
+  // Runs items until none is left. An exception (std::bad_alloc from a huge
+  // scenario, say) must not escape a TBB worker (std::terminate): it is kept
+  // for the caller, and the remaining items are skipped.
   void Work() {
-    for (size_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < n;) fn(i);
+    for (size_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < n;) {
+      try {
+        fn(i);
+      } catch (...) {
+        std::lock_guard<std::mutex> l(mu);
+        if (!error) error = std::current_exception();
+        next.store(n, std::memory_order_relaxed);
+      }
+    }
   }
 };
 
@@ -67,6 +80,7 @@ void ParallelFor(int jobs, size_t n, absl::FunctionRef<void(size_t)> fn) {
   job.Work();
   std::unique_lock<std::mutex> l(job.mu);
   job.cv.wait(l, [&] { return job.workers == 0; });
+  if (job.error) std::rethrow_exception(job.error);
 }
 
 }  // namespace vfiosim::sim

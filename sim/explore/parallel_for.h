@@ -11,7 +11,9 @@ namespace vfiosim::sim {
 // Calls fn(i) once for every i in [0, n), on the calling thread and up to
 // jobs-1 TBB workers; returns when every call has returned. Items are claimed
 // dynamically (one at a time, in index order), so callers that need a
-// deterministic result store it per index and merge afterwards.
+// deterministic result store it per index and merge afterwards. If a call
+// throws, the items not yet started are skipped and the first exception is
+// rethrown here once every thread has stopped.
 //
 // Why not tbb::parallel_for: the hand-off of the body to a worker (task spawn
 // and steal) happens inside libtbb, which TSan does not see, so every access
