@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/hash/hash.h"
 #include "absl/strings/str_format.h"
 #include "sim/explore/parallel_for.h"
@@ -23,8 +24,9 @@ using Clock = std::chrono::steady_clock;
 // ---------------------------------------------------------------- DFS tree
 
 struct Node {
-  std::vector<int> enabled;
-  std::vector<PendingOp> pending;  // by thread id
+  uint64_t enabled = 0;  // thread-id bitmask
+  // By thread id; inline for up to 4 threads (no allocation per node).
+  absl::InlinedVector<PendingOp, 4> pending;
   uint64_t sleep = 0;              // thread-id bitmask
   uint64_t done = 0;               // choices explored before `chosen`
   int chosen = -1;
@@ -43,15 +45,11 @@ uint64_t Bit(int t) { return uint64_t{1} << t; }
 // The choices allowed at a node (enabled, not asleep, within the preemption bound).
 uint64_t Candidates(const Node& n, const DfsConfig& cfg) {
   const int max_preemptions = cfg.maxp;
-  uint64_t c = 0;
-  for (int t : n.enabled) c |= Bit(t);
-  c &= ~n.sleep;
+  uint64_t c = n.enabled & ~n.sleep;
   if (cfg.reduction == Reduction::kDpor) c &= n.backtrack;
-  if (max_preemptions >= 0 && n.preemptions >= max_preemptions && n.last >= 0 && (c & Bit(n.last))) {
-    bool last_enabled = false;
-    for (int t : n.enabled) last_enabled |= t == n.last;
-    if (last_enabled) c &= Bit(n.last);
-  }
+  if (max_preemptions >= 0 && n.preemptions >= max_preemptions && n.last >= 0 && (c & Bit(n.last)) &&
+      (n.enabled & Bit(n.last)))
+    c &= Bit(n.last);
   return c;
 }
 
@@ -63,7 +61,7 @@ class DfsChooser : public Chooser {
     std::vector<Node>& st = *stack_;
     if (depth_ >= st.size()) {
       Node n;
-      n.enabled.assign(enabled.begin(), enabled.end());
+      for (int t : enabled) n.enabled |= Bit(t);
       n.pending.resize(threads.size());
       for (size_t i = 0; i < threads.size(); ++i) n.pending[i] = threads[i]->pending;
       n.sleep = cfg_.reduction == Reduction::kNone ? 0 : next_sleep_;
@@ -91,9 +89,7 @@ class DfsChooser : public Chooser {
       if (!n.pending[u].Conflicts(n.pending[n.chosen])) child |= Bit(u);
     }
     next_sleep_ = child;
-    bool last_enabled = false;
-    for (int t : n.enabled) last_enabled |= t == last_;
-    if (last_ >= 0 && last_enabled && n.chosen != last_) preemptions_ = n.preemptions + 1;
+    if (last_ >= 0 && (n.enabled & Bit(last_)) && n.chosen != last_) preemptions_ = n.preemptions + 1;
     else preemptions_ = n.preemptions;
     last_ = n.chosen;
     ++depth_;
@@ -140,15 +136,7 @@ void AddDporBacktracks(std::vector<Node>* stack, size_t min_depth, int nthreads,
       if (q == p) continue;
       if (!st[i].pending[static_cast<size_t>(q)].Conflicts(op)) continue;
       if (vc[i][static_cast<size_t>(q)] <= pre[static_cast<size_t>(q)]) continue;  // ordered
-      if (i >= min_depth) {
-        bool enabled = false;
-        uint64_t all = 0;
-        for (int t : st[i].enabled) {
-          enabled |= t == p;
-          all |= Bit(t);
-        }
-        st[i].backtrack |= enabled ? Bit(p) : all;
-      }
+      if (i >= min_depth) st[i].backtrack |= (st[i].enabled & Bit(p)) ? Bit(p) : st[i].enabled;
       break;
     }
   };
@@ -428,7 +416,7 @@ ExploreResult ExploreExhaustive(const Program& p, const ExploreOptions& o) {
         // runnable where the violating step ran must also get to run there.
         if (e.violation && !t.stack.empty() && t.stack.size() > t.min_depth) {
           Node& last = t.stack.back();
-          for (int th : last.enabled) last.backtrack |= Bit(th);
+          last.backtrack |= last.enabled;
         }
       }
       if (e.end != ExecResult::End::kAbandoned) {
