@@ -1,14 +1,11 @@
-// vfiosim stress (sim/stress/): short free-running runs on real threads, and
-// parallel exploration giving the same answer as a single job. The TSan ctest
+// vfiosim stress (sim/stress/): short free-running runs on real threads
+// (parallel exploration: tests/parallel_explore_test.cc). The TSan ctest
 // (tests/tsan.sh) runs the Stress* ones under -fsanitize=thread, except StressBug.*,
 // whose injected race TSan reports by design.
 #include <gtest/gtest.h>
 
 #include <string>
 
-#include "sim/explore/explorer.h"
-#include "sim/run/program.h"
-#include "sim/scenario/parser.h"
 #include "sim/stress/histogram.h"
 #include "sim/stress/stress.h"
 
@@ -189,51 +186,5 @@ TEST(LatencyHistogramTest, Quantiles) {
 
 // Parallel exploration: the same tree, cut into subtrees for TBB workers,
 // merges into the same result as one job.
-constexpr const char* kThreeThreads = R"(scenario parallel-three
-variant dmabuf
-device gpu
-  bar 0 size=2M mem64 prefetch
-end
-setup
-  p  = process
-  fd = open gpu in p
-  va = mmap p fd bar=0
-end
-thread cpu
-  r = read p va
-  s = read p va+0x1000
-end
-thread admin
-  c0 = command fd mem=0
-  c1 = command fd mem=1
-end
-thread pm
-  d3 = power fd d3
-  d0 = power fd d0
-end
-expect always cpu.r in {0, SIGBUS}
-)";
-
-TEST(ExploreParallel, TwoJobsGiveTheSameResultAsOne) {
-  absl::StatusOr<scn::Scenario> s = scn::LoadScenario(kThreeThreads, "parallel-three.scn");
-  ASSERT_TRUE(s.ok()) << s.status();
-  absl::StatusOr<sim::Program> p = sim::Compile(*s, sim::CompileOptions{});
-  ASSERT_TRUE(p.ok()) << p.status();
-  sim::ExploreOptions one;
-  one.jobs = 1;
-  sim::ExploreOptions two = one;
-  two.jobs = 2;
-  const sim::ExploreResult a = sim::Explore(*p, one);
-  const sim::ExploreResult b = sim::Explore(*p, two);
-  EXPECT_TRUE(a.exhaustive_complete);
-  EXPECT_GT(a.schedules, 10u);
-  EXPECT_EQ(a.schedules, b.schedules);
-  EXPECT_EQ(a.pruned, b.pruned);
-  EXPECT_EQ(a.steps, b.steps);
-  EXPECT_EQ(a.outcomes, b.outcomes);
-  EXPECT_EQ(a.expect_true, b.expect_true);
-  EXPECT_EQ(a.failures.size(), b.failures.size());
-}
-
 }  // namespace
 }  // namespace vfiosim::stress
