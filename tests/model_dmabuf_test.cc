@@ -9,15 +9,7 @@
 namespace vfiosim::testing_model {
 namespace {
 
-class DmabufTest : public ::testing::TestWithParam<Variant> {
- protected:
-  HarnessOptions Opts(std::vector<BarDef> bars = {{0, 2 * kMiB}}) {
-    HarnessOptions o;
-    o.variant = GetParam();
-    o.bars = std::move(bars);
-    return o;
-  }
-};
+class DmabufTest : public VariantTest {};
 
 TEST_P(DmabufTest, ExportOfBar0CoversTheWholeBar) {
   Harness h(Opts());

@@ -9,16 +9,7 @@
 namespace vfiosim::testing_model {
 namespace {
 
-class FaultTest : public ::testing::TestWithParam<Variant> {
- protected:
-  HarnessOptions Opts(std::vector<BarDef> bars, Arch arch = Arch::kX86_64) {
-    HarnessOptions o;
-    o.arch = arch;
-    o.variant = GetParam();
-    o.bars = std::move(bars);
-    return o;
-  }
-};
+class FaultTest : public VariantTest {};
 
 TEST_P(FaultTest, MmapPopulatesNothing) {
   Harness h(Opts({{0, 2 * kMiB}}));

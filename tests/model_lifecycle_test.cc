@@ -9,15 +9,7 @@
 namespace vfiosim::testing_model {
 namespace {
 
-class LifecycleTest : public ::testing::TestWithParam<Variant> {
- protected:
-  HarnessOptions Opts(std::vector<BarDef> bars = {{0, 2 * kMiB}}) {
-    HarnessOptions o;
-    o.variant = GetParam();
-    o.bars = std::move(bars);
-    return o;
-  }
-};
+class LifecycleTest : public VariantTest {};
 
 TEST_P(LifecycleTest, FirstOpenEnablesAndLastCloseDisables) {
   Harness h(Opts());

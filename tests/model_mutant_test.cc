@@ -11,12 +11,10 @@ namespace {
 
 using sim::LockClass;
 
-class MutantTest : public ::testing::TestWithParam<Variant> {
+class MutantTest : public VariantTest {
  protected:
-  HarnessOptions Opts(std::vector<Bug> bugs, std::vector<BarDef> bars = {{0, 2 * kMiB}}) {
-    HarnessOptions o;
-    o.variant = GetParam();
-    o.bars = std::move(bars);
+  HarnessOptions Opts(std::vector<Bug> bugs, std::vector<BarDef> bars = {{0, 2 * kMiB}}) const {
+    HarnessOptions o = VariantTest::Opts(std::move(bars));
     o.bugs = std::move(bugs);
     return o;
   }
@@ -247,7 +245,7 @@ TEST(MutantDmabufTest, CloseBeforeCleanupShowsAStalePteBetweenTheSteps) {
 
 // ---- races, replayed by hand ----
 
-class RaceTest : public ::testing::TestWithParam<Variant> {};
+class RaceTest : public VariantTest {};
 
 TEST_P(RaceTest, CloseBeforeCleanupLetsAnImporterDmaIntoADisabledDevice) {
   for (const bool bug : {false, true}) {

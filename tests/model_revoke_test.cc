@@ -8,14 +8,9 @@
 namespace vfiosim::testing_model {
 namespace {
 
-class RevokeTest : public ::testing::TestWithParam<Variant> {
+class RevokeTest : public VariantTest {
  protected:
-  HarnessOptions Opts(std::vector<BarDef> bars = {{0, 4 * kMiB}}) {
-    HarnessOptions o;
-    o.variant = GetParam();
-    o.bars = std::move(bars);
-    return o;
-  }
+  RevokeTest() { default_bars = {{0, 4 * kMiB}}; }
 };
 
 TEST_P(RevokeTest, MemClearZapsEveryLeafAndTheNextReadSigbuses) {

@@ -337,5 +337,21 @@ class Harness {
   StepRunner stepper_;
 };
 
+// Fixture of the model tests that run in both variants (instantiate with
+// VariantParamName): Opts() is HarnessOptions for GetParam(), with `bars`
+// (default_bars when not given) and `arch`.
+class VariantTest : public ::testing::TestWithParam<Variant> {
+ protected:
+  HarnessOptions Opts() const { return Opts(default_bars); }
+  HarnessOptions Opts(std::vector<BarDef> bars, Arch arch = Arch::kX86_64) const {
+    HarnessOptions o;
+    o.arch = arch;
+    o.variant = GetParam();
+    o.bars = std::move(bars);
+    return o;
+  }
+  std::vector<BarDef> default_bars = {{0, 2 * kMiB}};
+};
+
 }  // namespace testing_model
 }  // namespace vfiosim
