@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <exception>
 #include <optional>
+#include <type_traits>
 #include <utility>
 
 namespace vfiosim::sim {
@@ -51,51 +52,27 @@ struct PromiseBase {
 };
 
 template <class T>
-class [[nodiscard]] Task {
- public:
-  struct promise_type : PromiseBase {
-    std::optional<T> value;
-    Task get_return_object() { return Task(Handle::from_promise(*this)); }
-    template <class U>
-    void return_value(U&& v) { value.emplace(std::forward<U>(v)); }
-  };
-  using Handle = std::coroutine_handle<promise_type>;
+class Task;
 
-  Task(Task&& o) noexcept : h_(std::exchange(o.h_, {})) {}
-  Task& operator=(Task&& o) noexcept {
-    if (this != &o) {
-      if (h_) h_.destroy();
-      h_ = std::exchange(o.h_, {});
-    }
-    return *this;
-  }
-  ~Task() {
-    if (h_) h_.destroy();
-  }
-
-  bool await_ready() const noexcept { return false; }
-  template <class P>
-  std::coroutine_handle<> await_suspend(std::coroutine_handle<P> caller) noexcept {
-    h_.promise().thread = caller.promise().thread;
-    h_.promise().continuation = caller;
-    return h_;
-  }
-  T await_resume() { return std::move(*h_.promise().value); }
-
-  Handle handle() const { return h_; }
-
- private:
-  explicit Task(Handle h) : h_(h) {}
-  Handle h_;
+// The promise of Task<T>: PromiseBase plus where the result goes.
+template <class T>
+struct TaskPromise : PromiseBase {
+  std::optional<T> value;
+  Task<T> get_return_object();
+  template <class U>
+  void return_value(U&& v) { value.emplace(std::forward<U>(v)); }
 };
 
 template <>
-class [[nodiscard]] Task<void> {
+struct TaskPromise<void> : PromiseBase {
+  Task<void> get_return_object();
+  void return_void() {}
+};
+
+template <class T>
+class [[nodiscard]] Task {
  public:
-  struct promise_type : PromiseBase {
-    Task get_return_object() { return Task(Handle::from_promise(*this)); }
-    void return_void() {}
-  };
+  using promise_type = TaskPromise<T>;
   using Handle = std::coroutine_handle<promise_type>;
 
   Task(Task&& o) noexcept : h_(std::exchange(o.h_, {})) {}
@@ -117,13 +94,23 @@ class [[nodiscard]] Task<void> {
     h_.promise().continuation = caller;
     return h_;
   }
-  void await_resume() {}
+  T await_resume() {
+    if constexpr (!std::is_void_v<T>) return std::move(*h_.promise().value);
+  }
 
   Handle handle() const { return h_; }
 
  private:
+  friend struct TaskPromise<T>;
   explicit Task(Handle h) : h_(h) {}
   Handle h_;
 };
+
+template <class T>
+Task<T> TaskPromise<T>::get_return_object() {
+  return Task<T>(Task<T>::Handle::from_promise(*this));
+}
+
+inline Task<void> TaskPromise<void>::get_return_object() { return Task<void>(Task<void>::Handle::from_promise(*this)); }
 
 }  // namespace vfiosim::sim
