@@ -1,6 +1,6 @@
+#include <cstdint>
 #include <cstdlib>
 #include <new>
-#include <vector>
 
 #include "sim/core/task.h"
 
@@ -9,12 +9,21 @@ namespace {
 
 constexpr std::size_t kGranule = 16;
 constexpr std::size_t kClasses = 256;  // frames up to 4 KiB are pooled
+constexpr std::uint32_t kMaxPooled = 4096;  // per class
+
+// Intrusive free lists: a free frame holds the link to the next one, so Free()
+// never allocates (it runs in coroutine destruction, which must not throw, and
+// must work when memory has run out).
+struct FreeFrame {
+  FreeFrame* next;
+};
 
 struct FreeLists {
-  std::vector<void*> lists[kClasses];
+  FreeFrame* head[kClasses] = {};
+  std::uint32_t count[kClasses] = {};
   ~FreeLists() {
-    for (auto& l : lists)
-      for (void* p : l) ::operator delete(p);
+    for (FreeFrame* f : head)
+      while (f) ::operator delete(std::exchange(f, f->next));
   }
 };
 thread_local FreeLists free_lists;
@@ -23,12 +32,11 @@ thread_local FreeLists free_lists;
 
 void* FrameArena::Allocate(std::size_t n) {
   const std::size_t c = (n + kGranule - 1) / kGranule;
-  if (c < kClasses) {
-    auto& l = free_lists.lists[c];
-    if (!l.empty()) {
-      void* p = l.back();
-      l.pop_back();
-      return p;
+  if (c > 0 && c < kClasses) {
+    if (FreeFrame* f = free_lists.head[c]) {
+      free_lists.head[c] = f->next;
+      --free_lists.count[c];
+      return f;
     }
     return ::operator new(c * kGranule);
   }
@@ -37,12 +45,10 @@ void* FrameArena::Allocate(std::size_t n) {
 
 void FrameArena::Free(void* p, std::size_t n) noexcept {
   const std::size_t c = (n + kGranule - 1) / kGranule;
-  if (c < kClasses) {
-    auto& l = free_lists.lists[c];
-    if (l.size() < 4096) {
-      l.push_back(p);
-      return;
-    }
+  if (c > 0 && c < kClasses && free_lists.count[c] < kMaxPooled) {
+    free_lists.head[c] = new (p) FreeFrame{free_lists.head[c]};
+    ++free_lists.count[c];
+    return;
   }
   ::operator delete(p);
 }

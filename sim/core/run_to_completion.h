@@ -27,7 +27,7 @@ class FreeRunner : public Driver {
   T Run(Task<T> task) {
     task.handle().promise().thread = &thread_;
     Start(task.handle());
-    if constexpr (!std::is_void_v<T>) return task.await_resume();
+    return task.await_resume();  // rethrows what the task threw
   }
 
   Thread& thread() { return thread_; }

@@ -48,7 +48,11 @@ struct PromiseBase {
     void await_resume() noexcept {}
   };
   FinalAwaiter final_suspend() noexcept { return {}; }
-  void unhandled_exception() noexcept { std::terminate(); }
+  // An exception (std::bad_alloc, say) ends the coroutine and is rethrown where
+  // it is awaited, up to the driver, which rethrows it from the root task
+  // (RethrowIfFailed): out of memory in the model is a clean error, not a crash.
+  void unhandled_exception() noexcept { error = std::current_exception(); }
+  std::exception_ptr error;
 };
 
 template <class T>
@@ -95,7 +99,13 @@ class [[nodiscard]] Task {
     return h_;
   }
   T await_resume() {
+    RethrowIfFailed();
     if constexpr (!std::is_void_v<T>) return std::move(*h_.promise().value);
+  }
+
+  // For drivers, on a finished root task: rethrows what it threw.
+  void RethrowIfFailed() const {
+    if (h_ && h_.done() && h_.promise().error) std::rethrow_exception(h_.promise().error);
   }
 
   Handle handle() const { return h_; }

@@ -300,6 +300,7 @@ struct Execution::Impl : public Driver {
         return false;
       }
     }
+    root.RethrowIfFailed();
     return true;
   }
 
@@ -327,7 +328,10 @@ struct Execution::Impl : public Driver {
       std::coroutine_handle<> h = tptrs[i]->resume_point;
       h.resume();
       Thread::current = nullptr;
-      if (roots[i].handle().done()) tptrs[i]->done = true;
+      if (roots[i].handle().done()) {
+        tptrs[i]->done = true;
+        roots[i].RethrowIfFailed();
+      }
       FlushEvents(tptrs[i]);
       checker.AfterStep();
       if (checker.violation()) return Finish();
@@ -385,7 +389,10 @@ struct Execution::Impl : public Driver {
       t.pending = PendingOp{};
       h.resume();
       Thread::current = nullptr;
-      if (roots[choice].handle().done()) t.done = true;
+      if (roots[choice].handle().done()) {
+        t.done = true;
+        roots[choice].RethrowIfFailed();
+      }
       FlushEvents(&t);
       result.steps = step + 1;
       checker.AfterStep();
