@@ -618,19 +618,26 @@ TEST(CliLimits, HugeBarsAreHandled) {
   EXPECT_EQ(r.status, 0) << r;
 }
 
+// A scenario whose setup (left open) builds ~64 MiB of page tables: 4K leaves
+// only, one read every 2M of a 1G BAR (a last-level table each, ~2 MiB in all),
+// then 48 forks that copy them.
+std::string PageTableHeavySetup(const std::string& name) {
+  std::string t = "scenario " + name +
+                  "\nkconfig TRANSPARENT_HUGEPAGE=n\n"
+                  "device gpu\n  bar 0 size=1G\nend\n"
+                  "setup\n  p = process\n  fd = open gpu in p\n  va = mmap p fd bar=0\n";
+  for (int i = 0; i < 512; ++i) t += "  r" + std::to_string(i) + " = read p va+" + std::to_string(i * 2) + "M\n";
+  for (int i = 0; i < 48; ++i) t += "  f" + std::to_string(i) + " = fork p\n";
+  return t;
+}
+
 TEST(CliLimits, PageTableBudget) {
   // 4K leaves only. Reading one page every 2M of a 1G BAR costs a last-level
   // table per read (512 tables, ~2 MiB); each fork copies all of them. The
   // Machine's page-table budget (64 MiB) runs out after ~30 forks: fork() and
   // a fault needing a new table then fail with ENOMEM, and nothing crashes or
   // grows without bound.
-  std::string t =
-      "scenario pt-budget\n"
-      "kconfig TRANSPARENT_HUGEPAGE=n\n"
-      "device gpu\n  bar 0 size=1G\nend\n"
-      "setup\n  p = process\n  fd = open gpu in p\n  va = mmap p fd bar=0\n";
-  for (int i = 0; i < 512; ++i) t += "  r" + std::to_string(i) + " = read p va+" + std::to_string(i * 2) + "M\n";
-  for (int i = 0; i < 48; ++i) t += "  f" + std::to_string(i) + " = fork p\n";
+  std::string t = PageTableHeavySetup("pt-budget");
   t += "  q = process\n  vq = mmap q fd bar=0\n  last = read q vq+6M\nend\n";
   t += "expect always r511 == 0 && f0 != ENOMEM && f47 == ENOMEM && last == ENOMEM\n";
   TempDir d;
@@ -652,14 +659,7 @@ constexpr bool kSanitized = false;
 TEST(CliLimits, OutOfMemoryInTheModelExitsCleanly) {
   if (kSanitized) GTEST_SKIP() << "RLIMIT_AS cannot be used under ASan/TSan";
   // ~64 MiB of page tables (as in PageTableBudget) in 80 MB of address space.
-  std::string t =
-      "scenario pt-oom\n"
-      "kconfig TRANSPARENT_HUGEPAGE=n\n"
-      "device gpu\n  bar 0 size=1G\nend\n"
-      "setup\n  p = process\n  fd = open gpu in p\n  va = mmap p fd bar=0\n";
-  for (int i = 0; i < 512; ++i) t += "  r" + std::to_string(i) + " = read p va+" + std::to_string(i * 2) + "M\n";
-  for (int i = 0; i < 48; ++i) t += "  f" + std::to_string(i) + " = fork p\n";
-  t += "end\n";
+  const std::string t = PageTableHeavySetup("pt-oom") + "end\n";
   TempDir d;
   const fs::path f = d.Write("oom.scn", t);
   const Result ok = RunTool({"run", "--jobs=1", f.string()});
