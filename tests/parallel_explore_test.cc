@@ -162,5 +162,39 @@ TEST(ExploreParallel, FourJobsGiveWhatOneGives) {
   }
 }
 
+// Lockdep across schedules (also what `merge` runs across shards).
+TEST(LockOrderAcrossSchedules, FindsTheFirstClosingScheduleAndKeepsOnlyNewEdges) {
+  const int mem = static_cast<int>(LockClass::kMemoryLock), mmap = static_cast<int>(LockClass::kMmapLock);
+  auto step = [](std::vector<std::pair<int, int>> edges, std::string sched) {
+    LockStep ls;
+    for (auto [a, b] : edges) ls.graph.Add(a, b);
+    ls.schedule = std::move(sched);
+    ls.steps = static_cast<int>(ls.schedule.size());
+    return ls;
+  };
+  ExploreResult r;
+  r.lock_steps = {step({{mmap, mem}}, "00"), step({{mmap, mem}}, "01"), step({{mem, mmap}}, "011"),
+                  step({{mem, mmap}}, "0111")};
+  CheckLockOrderAcrossSchedules(&r);
+  ASSERT_EQ(r.failures.count(Invariant::kLockOrder), 1u);
+  const Failure& f = r.failures.at(Invariant::kLockOrder);
+  EXPECT_EQ(f.schedule, "011");  // the first that closes the cycle
+  EXPECT_NE(f.message.find("earlier schedule"), std::string::npos) << f.message;
+  ASSERT_EQ(r.lock_steps.size(), 2u);  // "01" and "0111" add no edge
+  EXPECT_EQ(r.lock_steps[0].schedule, "00");
+  EXPECT_EQ(r.lock_steps[1].schedule, "011");
+
+  // One order only: no failure. A lock-order failure found within a schedule stays.
+  ExploreResult clean;
+  clean.lock_steps = {step({{mmap, mem}}, "0"), step({{mmap, mem}}, "1")};
+  CheckLockOrderAcrossSchedules(&clean);
+  EXPECT_TRUE(clean.failures.empty());
+  ExploreResult within;
+  within.failures[Invariant::kLockOrder] = Failure{Invariant::kLockOrder, "within one schedule", "1", 1, 1};
+  within.lock_steps = r.lock_steps;
+  CheckLockOrderAcrossSchedules(&within);
+  EXPECT_EQ(within.failures.at(Invariant::kLockOrder).message, "within one schedule");
+}
+
 }  // namespace
 }  // namespace vfiosim::sim

@@ -4,6 +4,7 @@
 // the lowest shard); `complete` needs every shard 0..N-1 exactly once, each
 // complete. Lock-order cycles whose two halves fall in different shards are not
 // seen (each shard checks lockdep over its own schedules).
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -90,6 +91,16 @@ int MergeMain(const std::vector<std::string>& args) {
     if (!seen[static_cast<size_t>(i)]) missing += " " + std::to_string(i);
   }
   all.exhaustive_complete = complete && missing.empty();
+  // Lockdep across shards: a lock-order cycle whose edges come from schedules
+  // of different shards, checked over the shards' lock steps in shard order.
+  std::vector<const sim::ShardReport*> by_index;
+  for (const sim::ShardReport& s : shards) by_index.push_back(&s);
+  std::sort(by_index.begin(), by_index.end(), [](const sim::ShardReport* a, const sim::ShardReport* b) {
+    return a->meta.shard_index < b->meta.shard_index;
+  });
+  for (const sim::ShardReport* s : by_index)
+    all.lock_steps.insert(all.lock_steps.end(), s->result.lock_steps.begin(), s->result.lock_steps.end());
+  sim::CheckLockOrderAcrossSchedules(&all);
   const scn::Scenario& s = first.expectations;
   sim::Verdict v = sim::ComputeVerdict(s, all);
   std::cout << "Merged " << shards.size() << " of " << n << " shards of " << first.scenario;

@@ -193,14 +193,7 @@ bool Backtrack(std::vector<Node>* stack, size_t min_depth, const DfsConfig& cfg)
 
 struct Partial {
   ExploreResult r;
-  // Executions that added lock-order edges, in order (for the cross-schedule check).
-  struct LockStep {
-    LockGraph graph;
-    std::string schedule;
-    int steps;
-  };
-  std::vector<LockStep> lock_steps;
-  LockGraph local_graph;
+  LockGraph local_graph;  // edges of r.lock_steps
   bool stop = false;
   bool preemption_cut = false;  // --max-preemptions pruned a choice
   // Bounded exhaustive runs keep every execution, so that the first N in DFS
@@ -223,7 +216,7 @@ void Record(const Program& p, const ExecResult& e, Partial* out) {
   LockGraph merged = out->local_graph;
   merged.Merge(e.locks);
   if (merged.Edges() != out->local_graph.Edges()) {
-    out->lock_steps.push_back({e.locks, e.schedule, e.steps});
+    out->r.lock_steps.push_back({e.locks, e.schedule, e.steps});
     out->local_graph = merged;
   }
   if (e.violation) {
@@ -268,30 +261,7 @@ void Merge(Partial* a, Partial&& b) {
     g.count += f.count;
   }
   if (s.shortest && (!r.shortest || s.shortest->steps < r.shortest->steps)) r.shortest = s.shortest;
-  for (auto& ls : b.lock_steps) a->lock_steps.push_back(std::move(ls));
-}
-
-// Lockdep across the whole exploration: in canonical order, the first schedule
-// whose lock-class edges close a cycle with edges of earlier schedules.
-void CrossScheduleLockOrder(Partial* all) {
-  LockGraph g;
-  for (const Partial::LockStep& ls : all->lock_steps) {
-    for (auto [a, b] : ls.graph.Edges()) {
-      if (!g.Has(a, b) && g.Reaches(b, a)) {
-        ExploreResult& r = all->r;
-        if (r.failures.count(Invariant::kLockOrder)) return;
-        Failure f{Invariant::kLockOrder,
-                  absl::StrFormat("%s is taken before %s here, but after it in an earlier schedule",
-                                  std::string(LockClassName(static_cast<LockClass>(a))),
-                                  std::string(LockClassName(static_cast<LockClass>(b)))),
-                  ls.schedule, ls.steps, 1};
-        r.failures[Invariant::kLockOrder] = f;
-        if (!r.shortest) r.shortest = f;
-        return;
-      }
-    }
-    g.Merge(ls.graph);
-  }
+  for (LockStep& ls : b.r.lock_steps) r.lock_steps.push_back(std::move(ls));
 }
 
 // ---------------------------------------------------------------- progress
@@ -467,7 +437,7 @@ ExploreResult ExploreExhaustive(const Program& p, const ExploreOptions& o) {
       Merge(&all, std::move(pt));
     }
   }
-  CrossScheduleLockOrder(&all);
+  CheckLockOrderAcrossSchedules(&all.r);
   bool cut = split_cut;
   for (const Partial& pt : parts) cut |= pt.preemption_cut;
   all.r.preemption_bounded = cut;
@@ -574,9 +544,10 @@ ExploreResult ExploreSampled(const Program& p, const ExploreOptions& o) {
     };
     ParallelFor(o.jobs, parts.size(), run_chunk);
     for (Partial& pt : parts) Merge(&all, std::move(pt));
+    CheckLockOrderAcrossSchedules(&all.r);  // also drops the chunks' redundant lock steps
   }
   all.r.timed_out |= timed_out.load();
-  CrossScheduleLockOrder(&all);
+  CheckLockOrderAcrossSchedules(&all.r);
   return std::move(all.r);
 }
 
@@ -622,6 +593,32 @@ absl::StatusOr<ExecResult> Replay(const Program& p, const std::string& given, Ex
     return absl::InvalidArgumentError(
         absl::StrFormat("schedule id '%s' is longer than the schedule it describes", schedule));
   return r;
+}
+
+void CheckLockOrderAcrossSchedules(ExploreResult* r) {
+  LockGraph g;
+  std::vector<LockStep> kept;
+  bool reported = r->failures.count(Invariant::kLockOrder) > 0;
+  for (LockStep& ls : r->lock_steps) {
+    bool adds = false;
+    for (auto [a, b] : ls.graph.Edges()) {
+      if (g.Has(a, b)) continue;
+      adds = true;
+      if (!reported && g.Reaches(b, a)) {
+        Failure f{Invariant::kLockOrder,
+                  absl::StrFormat("%s is taken before %s here, but after it in an earlier schedule",
+                                  std::string(LockClassName(static_cast<LockClass>(a))),
+                                  std::string(LockClassName(static_cast<LockClass>(b)))),
+                  ls.schedule, ls.steps, 1};
+        r->failures[Invariant::kLockOrder] = f;
+        if (!r->shortest) r->shortest = f;
+        reported = true;
+      }
+    }
+    g.Merge(ls.graph);
+    if (adds) kept.push_back(std::move(ls));
+  }
+  r->lock_steps = std::move(kept);
 }
 
 ExploreResult Explore(const Program& p, const ExploreOptions& o) {

@@ -54,6 +54,14 @@ struct Failure {
   uint64_t count = 0;  // schedules that failed this way
 };
 
+// An execution that brought lock-class edges not seen before it (in canonical
+// order): its whole lock graph, for lockdep across schedules (and shards).
+struct LockStep {
+  LockGraph graph;
+  std::string schedule;
+  int steps = 0;
+};
+
 struct ExploreResult {
   uint64_t schedules = 0;           // executions counted (complete or failing)
   uint64_t complete_schedules = 0;  // without a violation
@@ -67,9 +75,16 @@ struct ExploreResult {
   std::vector<uint64_t> expect_true;  // per expectation: complete schedules where the cond holds
   std::map<Invariant, Failure> failures;  // per invariant: count and the shortest example
   std::optional<Failure> shortest;        // the shortest failing schedule overall
+  std::vector<LockStep> lock_steps;       // in canonical order; only those that add edges
 };
 
 ExploreResult Explore(const Program& p, const ExploreOptions& o);
+
+// Lockdep across schedules: in the order of r->lock_steps, the first execution
+// whose lock-class edges close a cycle with those of earlier executions becomes
+// r's lock-order failure (unless it has one). Keeps only the lock steps that
+// add edges. Explore() calls it; `vfiosim merge` calls it on the shards' steps.
+void CheckLockOrderAcrossSchedules(ExploreResult* r);
 
 // Replays one schedule id; past its end the lowest enabled thread runs. Returns
 // an error for an id that does not fit the scenario.

@@ -91,6 +91,24 @@ json::Value ReportToJson(const Program& p, const ExploreResult& r, const Verdict
   for (const auto& [inv, f] : r.failures) viol.push(FailureJson(f));
   o.set("violations", std::move(viol));
   if (r.shortest) o.set("shortest", FailureJson(*r.shortest));
+  // For lockdep across shards (`vfiosim merge`): the executions that brought
+  // new lock-class edges, with all their edges.
+  json::Value locks = json::Value::Array();
+  for (const LockStep& ls : r.lock_steps) {
+    json::Value x = json::Value::Object();
+    x.set("schedule", ls.schedule.empty() ? "-" : ls.schedule);
+    x.set("steps", ls.steps);
+    json::Value edges = json::Value::Array();
+    for (auto [a, b] : ls.graph.Edges()) {
+      json::Value e = json::Value::Array();
+      e.push(std::string(LockClassName(static_cast<LockClass>(a))));
+      e.push(std::string(LockClassName(static_cast<LockClass>(b))));
+      edges.push(std::move(e));
+    }
+    x.set("edges", std::move(edges));
+    locks.push(std::move(x));
+  }
+  o.set("lock_steps", std::move(locks));
   if (cex) {
     json::Value c = json::Value::Object();
     c.set("schedule", cex->schedule.empty() ? "-" : cex->schedule);
@@ -153,6 +171,24 @@ absl::StatusOr<ShardReport> ReportFromJson(const json::Value& v) {
     absl::StatusOr<Failure> x = failure(v["shortest"]);
     if (!x.ok()) return x.status();
     r.shortest = *x;
+  }
+  auto lock_class = [](const json::Value& name) -> std::optional<int> {
+    for (int c = 0; c < LockGraph::kN; ++c)
+      if (name.as_string() == LockClassName(static_cast<LockClass>(c))) return c;
+    return std::nullopt;
+  };
+  for (const json::Value& x : v["lock_steps"].items()) {  // absent in older reports
+    LockStep ls;
+    ls.schedule = x["schedule"].as_string();
+    if (ls.schedule == "-") ls.schedule.clear();
+    ls.steps = static_cast<int>(x["steps"].as_int());
+    for (const json::Value& e : x["edges"].items()) {
+      const std::optional<int> a = e.items().size() == 2 ? lock_class(e.items()[0]) : std::nullopt;
+      const std::optional<int> b = e.items().size() == 2 ? lock_class(e.items()[1]) : std::nullopt;
+      if (!a || !b) return absl::InvalidArgumentError("bad lock edge in report");
+      ls.graph.Add(*a, *b);
+    }
+    r.lock_steps.push_back(std::move(ls));
   }
   return sr;
 }
