@@ -128,7 +128,11 @@ TEST(StressBug, NoZapOnRevokeIsFound) {
   o.duration_seconds = 20;
   const StressResult r = RunStress(o);
   ASSERT_TRUE(r.violation.has_value());
-  EXPECT_EQ(r.violation->inv, sim::Invariant::kStalePte);
+  // The stale leaf is reported when memory_lock is released; a CPU access through
+  // it can come first (loads do not take memory_lock), while MEM is already 0 and
+  // the revoker still holds the lock: then the same bug shows as MMIO-while-disabled.
+  EXPECT_TRUE(r.violation->inv == sim::Invariant::kStalePte || r.violation->inv == sim::Invariant::kMmioWhileDisabled)
+      << sim::InvariantName(r.violation->inv);
 }
 
 TEST(StressOptionsTest, Validation) {
