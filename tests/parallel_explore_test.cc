@@ -119,7 +119,9 @@ void ExpectSame(const ExploreResult& a, const ExploreResult& b) {
     EXPECT_EQ(f.count, g.count);
   }
   ASSERT_EQ(a.shortest.has_value(), b.shortest.has_value());
-  if (a.shortest) EXPECT_EQ(a.shortest->schedule, b.shortest->schedule);
+  if (a.shortest) {
+    EXPECT_EQ(a.shortest->schedule, b.shortest->schedule);
+  }
 }
 
 struct Case {
@@ -157,7 +159,9 @@ TEST(ExploreParallel, FourJobsGiveWhatOneGives) {
     const ExploreResult a = Explore(p, one);
     const ExploreResult b = Explore(p, four);
     EXPECT_GT(a.schedules, 1u);
-    if (*c.bug) EXPECT_FALSE(a.failures.empty());
+    if (*c.bug) {
+      EXPECT_FALSE(a.failures.empty());
+    }
     ExpectSame(a, b);
   }
 }
