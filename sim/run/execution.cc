@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "sim/core/driver.h"
@@ -135,7 +136,7 @@ struct Execution::Impl : public Driver {
     const int fdarg = FdOperand(c.stmt->op);
     Value h;
     if (fdarg < 0 || !Handle(c.args[static_cast<size_t>(fdarg)], &h)) co_return co_await ExecOp(c);
-    std::vector<mm::File*> pinned;
+    absl::InlinedVector<mm::File*, 2> pinned;
     mm::File* f = co_await machine.FdGet(h, c.stmt->op == OpKind::kClose);
     if (f) pinned.push_back(f);
     // revoke <fd> <buf>: the dma-buf fd too.
