@@ -6,7 +6,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <iterator>
+#include <new>
 #include <utility>
+#include <vector>
 
 namespace vfiosim::mm {
 namespace {
@@ -20,6 +22,59 @@ namespace {
       std::abort();                                                                       \
     }                                                                                     \
   } while (0)
+
+// Table storage outlives its PageTable in a per-thread cache: exploration builds
+// and drops a Machine, page tables included, for every schedule, and a fresh 4K+
+// block each time made glibc consolidate its fastbins (malloc_consolidate, ~5% of
+// exploration). Blocks are zeroed when taken, as `new Line[n]()` would be.
+class TableStorageCache {
+ public:
+  static constexpr size_t kMaxBytes = size_t{1} << 20;  // per thread
+  static constexpr size_t kMaxSizes = 8;
+  static constexpr std::align_val_t kAlign{64};
+
+  ~TableStorageCache() {
+    alive = false;
+    for (Bin& b : bins_)
+      for (void* p : b.blocks) ::operator delete(p, kAlign);
+  }
+  void* Take(size_t bytes) {
+    for (Bin& b : bins_) {
+      if (b.bytes != bytes || b.blocks.empty()) continue;
+      void* p = b.blocks.back();
+      b.blocks.pop_back();
+      cached_bytes_ -= bytes;
+      return std::memset(p, 0, bytes);
+    }
+    return std::memset(::operator new(bytes, kAlign), 0, bytes);
+  }
+  void Give(void* p, size_t bytes) {
+    Bin* bin = nullptr;
+    for (Bin& b : bins_)
+      if (b.bytes == bytes) bin = &b;
+    if (!bin && bins_.size() < kMaxSizes) bin = &bins_.emplace_back(Bin{bytes, {}});
+    if (bin && cached_bytes_ + bytes <= kMaxBytes) {
+      bin->blocks.push_back(p);
+      cached_bytes_ += bytes;
+      return;
+    }
+    ::operator delete(p, kAlign);
+  }
+
+  // False once this thread's cache is destroyed (a PageTable may die later, in a
+  // static destructor): its blocks are then freed directly.
+  static thread_local bool alive;
+
+ private:
+  struct Bin {
+    size_t bytes;
+    std::vector<void*> blocks;
+  };
+  std::vector<Bin> bins_;
+  size_t cached_bytes_ = 0;
+};
+thread_local bool TableStorageCache::alive = true;
+thread_local TableStorageCache table_storage_cache;
 
 constexpr uint32_t BitmapWords(int bits) { return bits >= 6 ? (uint32_t{1} << bits) / 64 : 1; }
 
@@ -66,9 +121,16 @@ PageTable::PageTable(const Geometry& geometry) : geometry_(geometry) {
   VFIOSIM_PT_CHECK(root == kRoot, "root table must be pool index 0");
 }
 
-PageTable::~PageTable() = default;
+PageTable::~PageTable() { ReleaseStorage(); }
+// A moved-from std::vector is empty: the tables' storage changes owner with it.
 PageTable::PageTable(PageTable&&) noexcept = default;
-PageTable& PageTable::operator=(PageTable&&) noexcept = default;
+PageTable& PageTable::operator=(PageTable&& other) noexcept {
+  if (this != &other) {  // free our tables, then take other's (no const or reference members)
+    this->~PageTable();
+    new (this) PageTable(std::move(other));
+  }
+  return *this;
+}
 
 size_t PageTable::TableBytes(int level) const {
   const uint32_t n = index_mask_[level] + 1;
@@ -81,21 +143,37 @@ size_t PageTable::pool_bytes() const {
   return total;
 }
 
+size_t PageTable::StorageBytes(int level) const {
+  const size_t words = index_mask_[level] + 1 + BitmapWords(geometry_.levels[level].bits);
+  return (words + 7) / 8 * sizeof(Line);
+}
+
+void PageTable::ReleaseStorage() {
+  for (const Table& t : tables_) {
+    if (TableStorageCache::alive)
+      table_storage_cache.Give(t.entries, StorageBytes(t.level));
+    else
+      ::operator delete(t.entries, TableStorageCache::kAlign);
+  }
+  tables_.clear();
+}
+
 uint32_t PageTable::AllocTable(int level) {
   uint32_t ti;
   if (!free_[level].empty()) {
     ti = free_[level].back();
     free_[level].pop_back();
   } else {
-    const uint32_t n = index_mask_[level] + 1;
-    const uint32_t bitmap_words = BitmapWords(geometry_.levels[level].bits);
-    const size_t words = n + bitmap_words;
     VFIOSIM_PT_CHECK(tables_.size() < (uint64_t{1} << 32) - 1, "table pool exhausted");
     ti = static_cast<uint32_t>(tables_.size());
     Table& t = tables_.emplace_back();
-    t.storage.reset(new Line[(words + 7) / 8]());
-    t.entries = t.storage[0].w;
-    t.bitmap = t.entries + n;
+    try {
+      t.entries = static_cast<uint64_t*>(table_storage_cache.Take(StorageBytes(level)));
+    } catch (...) {  // std::bad_alloc: every table in tables_ owns storage
+      tables_.pop_back();
+      throw;
+    }
+    t.bitmap = t.entries + index_mask_[level] + 1;
     t.level = static_cast<uint8_t>(level);
   }
   Table& t = tables_[ti];

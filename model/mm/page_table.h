@@ -150,13 +150,13 @@ class PageTable {
   };
 
   struct Table {
-    uint64_t* entries = nullptr;  // 1 << bits words
+    uint64_t* entries = nullptr;  // 1 << bits words; the start of the table's storage
+                                  // (StorageBytes(level), 64-byte aligned, owned)
     uint64_t* bitmap = nullptr;   // bit i set <=> entries[i] != 0
     uint64_t summary = 0;         // bit w set <=> bitmap[w] != 0
     uint32_t present = 0;         // popcount of bitmap
     uint8_t level = 0;
     bool in_use = false;
-    std::unique_ptr<Line[]> storage;
   };
 
   uint32_t AllocTable(int level);
@@ -167,6 +167,8 @@ class PageTable {
   void SetEntry(uint32_t ti, uint32_t idx, uint64_t word);
   void ClearEntry(uint32_t ti, uint32_t idx);
   size_t TableBytes(int level) const;
+  size_t StorageBytes(int level) const;
+  void ReleaseStorage();
   // Index range [first, last] of level `level` entries of a table based at
   // `base` that intersect [start, end); false when none.
   bool IndexRange(int level, uint64_t base, uint64_t start, uint64_t end, uint32_t* first,
