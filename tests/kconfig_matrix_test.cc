@@ -159,7 +159,9 @@ TEST(KconfigMatrixTest, PatchWithAProviderMapsThroughTheDmaBuf) {
 TEST(KconfigMatrixTest, NoKernelKeepsALeafAfterMemoryDisable) {
   for (const KconfigMatrixRow& r : Matrix().rows) {
     EXPECT_NE(r.probe.zap, KconfigProbe::Zap::kStale) << Where(r);
-    if (!r.probe.flag_lies) EXPECT_EQ(r.probe.violation, "") << Where(r) << ": " << r.probe.violation_message;
+    if (!r.probe.flag_lies) {
+      EXPECT_EQ(r.probe.violation, "") << Where(r) << ": " << r.probe.violation_message;
+    }
   }
 }
 
