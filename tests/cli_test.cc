@@ -514,6 +514,18 @@ TEST(CliUsage, HelpExitsZero) {
   EXPECT_NE(r.out.find("Usage:"), std::string::npos) << r;
 }
 
+TEST(CliUsage, HelpSubstringListsMatchingFlagsAndExitsZero) {
+  for (const char* h : {"--help=max_steps", "--helpmatch=max_steps"}) {
+    const Result r = RunTool({h});
+    EXPECT_EQ(r.status, 0) << h << "\n" << r;
+    EXPECT_NE(r.out.find("--max_steps"), std::string::npos) << r;
+    EXPECT_EQ(r.out.find("--pct_depth"), std::string::npos) << r;  // only the matching flags
+  }
+  const Result none = RunTool({"--help=no_such_flag_anywhere"});
+  EXPECT_EQ(none.status, 0) << none;
+  EXPECT_NE(none.out.find("No flags matched"), std::string::npos) << none;
+}
+
 // ---------------------------------------------------------------- verdicts
 
 TEST(CliRun, GoodScenarioPasses) {

@@ -16,6 +16,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/flags/usage_config.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
@@ -318,6 +319,16 @@ int Main(int argc, char** argv) {
       absl::flags_internal::FlagsHelp(std::cout, a == "--helpfull" ? "" : "sim/cli/",
                                       absl::flags_internal::HelpFormat::kHumanReadable,
                                       absl::StripPrefix(kUsage, "vfiosim: "));
+      return kExitPass;
+    }
+    // --help=SUBSTRING / --helpmatch=SUBSTRING: the flags whose name, description
+    // or file contains it, as absl prints them, but on stdout and with exit 0.
+    for (const absl::string_view prefix : {"--help=", "--helpmatch="}) {
+      if (!absl::StartsWith(a, prefix)) continue;
+      absl::flags_internal::SetProgramInvocationName("vfiosim");
+      absl::flags_internal::SetFlagsHelpMatchSubstr(a.substr(prefix.size()));
+      absl::flags_internal::SetFlagsHelpMode(absl::flags_internal::HelpMode::kMatch);
+      absl::flags_internal::HandleUsageFlags(std::cout, absl::StripPrefix(kUsage, "vfiosim: "));
       return kExitPass;
     }
   }
