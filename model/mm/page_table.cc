@@ -132,10 +132,11 @@ PageTable& PageTable::operator=(PageTable&& other) noexcept {
   return *this;
 }
 
-size_t PageTable::TableBytes(int level) const {
-  const uint32_t n = index_mask_[level] + 1;
-  return (n + BitmapWords(geometry_.levels[level].bits)) * sizeof(uint64_t) + sizeof(Table);
+size_t PageTable::TableWords(int level) const {
+  return index_mask_[level] + 1 + BitmapWords(geometry_.levels[level].bits);
 }
+
+size_t PageTable::TableBytes(int level) const { return TableWords(level) * sizeof(uint64_t) + sizeof(Table); }
 
 size_t PageTable::pool_bytes() const {
   size_t total = 0;
@@ -143,10 +144,7 @@ size_t PageTable::pool_bytes() const {
   return total;
 }
 
-size_t PageTable::StorageBytes(int level) const {
-  const size_t words = index_mask_[level] + 1 + BitmapWords(geometry_.levels[level].bits);
-  return (words + 7) / 8 * sizeof(Line);
-}
+size_t PageTable::StorageBytes(int level) const { return (TableWords(level) + 7) / 8 * sizeof(Line); }
 
 void PageTable::ReleaseStorage() {
   for (const Table& t : tables_) {

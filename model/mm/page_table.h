@@ -166,8 +166,9 @@ class PageTable {
   void ReleaseTable(uint32_t ti);
   void SetEntry(uint32_t ti, uint32_t idx, uint64_t word);
   void ClearEntry(uint32_t ti, uint32_t idx);
-  size_t TableBytes(int level) const;
-  size_t StorageBytes(int level) const;
+  size_t TableWords(int level) const;    // entries + occupancy bitmap
+  size_t TableBytes(int level) const;    // what a table costs, bookkeeping included
+  size_t StorageBytes(int level) const;  // its storage block, whole cache lines
   void ReleaseStorage();
   // Index range [first, last] of level `level` entries of a table based at
   // `base` that intersect [start, end); false when none.
