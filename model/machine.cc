@@ -113,9 +113,12 @@ Process& Machine::NewProcess(bool implicit) {
 
 Value Machine::OpProcess() { return Value::Handle(static_cast<uint64_t>(NewProcess(false).id)); }
 
+void Machine::TouchFds(const Process& p, bool write) const { sim::Touch(&p.fds, write, "fdtable"); }
+
 int Machine::InstallFd(int proc, mm::File* f) {
   std::lock_guard<std::mutex> l(fd_lock_);
   Process& p = procs_[proc];
+  TouchFds(p, true);
   p.fds.push_back(f);
   fdrefs_.push_back(FdRef{proc, static_cast<int>(p.fds.size()) - 1});
   return static_cast<int>(fdrefs_.size()) - 1;
@@ -125,6 +128,7 @@ mm::File* Machine::ResolveFd(Value h) const {
   std::lock_guard<std::mutex> l(fd_lock_);
   if (h.kind != Value::Kind::kHandle || h.v >= fdrefs_.size()) return nullptr;
   const FdRef& r = fdrefs_[h.v];
+  TouchFds(procs_[r.proc], false);
   return procs_[r.proc].fds[r.fd];
 }
 
@@ -143,7 +147,32 @@ sim::Task<mm::File*> Machine::FdGet(Value h, bool write_table) {
   co_return f;
 }
 
-sim::Task<void> Machine::FdPut(mm::File* f) { co_await f->fput(); }
+sim::Task<std::pair<mm::File*, mm::File*>> Machine::FdGet2(Value h1, Value h2) {
+  const void* t1 = FdTable(h1);
+  const void* t2 = FdTable(h2);
+  if (!t1 && !t2) co_return std::pair<mm::File*, mm::File*>{nullptr, nullptr};
+  co_await sim::Access2(t1 ? t1 : t2, false, t1 && t2 ? t2 : nullptr, false, "fdtable");
+  mm::File* f1 = t1 ? ResolveFd(h1) : nullptr;
+  mm::File* f2 = t2 ? ResolveFd(h2) : nullptr;
+  if (f1) f1->get_file();
+  if (f2) f2->get_file();
+  co_return std::pair{f1, f2};
+}
+
+sim::Task<void> Machine::FdPut(Value h, mm::File* f) {
+  // A step that reads the table: while the slot still holds the file, the
+  // table's reference keeps the count above zero, so dropping the pin
+  // commutes with every other get and put of the file (only close and exit,
+  // which write the table, conflict). Once the slot is gone it is a real
+  // fput(), a point of its own, which may run ->release.
+  const void* table = FdTable(h);
+  co_await sim::Access(table, false, "fdtable");
+  if (ResolveFd(h) == f) {
+    f->put_pinned();
+    co_return;
+  }
+  co_await f->fput();
+}
 
 vfio::VfioPciCoreDevice* Machine::ResolveDevice(Value fd) const {
   mm::File* f = ResolveFd(fd);
@@ -165,9 +194,24 @@ dmabuf::Attachment* Machine::ResolveAtt(Value att) const {
 sim::Task<Value> Machine::OpOpen(int device, std::optional<int> proc) {
   sim::FuncScope f("vfio_device_fops_open");
   int owner = proc ? *proc : NewProcess(true).id;
-  if (procs_[owner].exited) co_return Value::Err(kEBADF);
+  if (proc) {  // a process that has exited opens nothing
+    co_await sim::Access(&procs_[owner].fds, false, "fdtable");
+    TouchFds(procs_[owner], false);
+    if (procs_[owner].exited) co_return Value::Err(kEBADF);
+  }
   vfio::VfioDeviceFile* file = co_await vfio::vfio_device_open(vdevs_[device]);
   co_await sim::Access(&procs_[owner].fds, true, "fdtable");  // fd_install()
+  co_return co_await InstallFdOrPut(owner, file);
+}
+
+sim::Task<Value> Machine::InstallFdOrPut(int owner, mm::File* file) {
+  // In the step that declared the table: an exit that emptied it meanwhile
+  // gets no new fd (it would never be closed); the file is put instead.
+  TouchFds(procs_[owner], false);
+  if (procs_[owner].exited) {
+    co_await file->fput();
+    co_return Value::Err(kEBADF);
+  }
   co_return Value::Handle(static_cast<uint64_t>(InstallFd(owner, file)));
 }
 
@@ -177,7 +221,6 @@ sim::Task<Value> Machine::OpMmap(int proc, Value fd_handle, std::optional<int> b
   Process& p = procs_[proc];
   mm::File* file = ResolveFd(fd_handle);
   if (!file) co_return Value::Err(kEBADF);
-  if (p.exited) co_return Value::Err(kEINVAL);
   if (offset & 4095) co_return Value::Err(kEINVAL);
   mm::MmapRequest req;
   req.writable = writable;
@@ -209,16 +252,19 @@ sim::Task<Value> Machine::OpMmap(int proc, Value fd_handle, std::optional<int> b
 
 sim::Task<Value> Machine::OpMunmap(int proc, uint64_t addr, std::optional<uint64_t> len) {
   Process& p = procs_[proc];
-  if (p.exited) co_return Value::Err(kEINVAL);
   uint64_t l = 0;
   if (len) {
     l = *len;
   } else {
-    mm::Vma* v = p.mm->VmaLookup(addr);  // the whole mapping at addr
+    // The whole mapping at addr (the language's shorthand): looked up under
+    // mmap_lock, which munmap then takes again.
+    co_await p.mm->mmap_lock.LockRead();
+    mm::Vma* v = p.mm->VmaLookup(addr);
+    l = v ? v->vm_end - addr : 0;
+    p.mm->mmap_lock.UnlockRead();
     if (!v) co_return Value::Err(kEINVAL);
-    l = v->vm_end - addr;
   }
-  const int r = co_await mm::do_munmap(*p.mm, addr, l, ctx_.bug(Bug::kLeakOnMunmap));
+  const int r = co_await mm::do_munmap(*p.mm, addr, l, ctx_.bug(Bug::kLeakOnMunmap), /*user=*/true);
   co_return Value::FromRet(r);
 }
 
@@ -229,8 +275,9 @@ std::optional<Machine::Decoded> Machine::DecodePhys(uint64_t paddr) {
 }
 
 sim::Task<Value> Machine::CpuAccess(int proc, uint64_t va, bool write, uint32_t value, const char* who) {
+  // No `exited` check: an exited process's mm has no VMAs and an empty page
+  // table, so the access faults and gets SIGSEGV like any unmapped address.
   Process& p = procs_[proc];
-  if (p.exited) co_return Value::Sig(kSIGSEGV);
   mm::Mm& mm = *p.mm;
   for (;;) {
     {
@@ -340,7 +387,7 @@ sim::Task<Value> Machine::OpExport(Value fd, int bar, std::vector<vfio::ExportRa
     owner = fdrefs_[fd.v].proc;
   }
   co_await sim::Access(&procs_[owner].fds, true, "fdtable");  // fd_install()
-  co_return Value::Handle(static_cast<uint64_t>(InstallFd(owner, buf)));  // dma_buf_fd()
+  co_return co_await InstallFdOrPut(owner, buf);  // dma_buf_fd()
 }
 
 sim::Task<Value> Machine::OpAttach(Value bufh, bool dynamic) {
@@ -356,20 +403,21 @@ sim::Task<Value> Machine::OpAttach(Value bufh, bool dynamic) {
 
 sim::Task<Value> Machine::OpMap(Value atth) {
   dmabuf::Attachment* att = ResolveAtt(atth);
-  if (!att || !att->attached) {
-    if (att && obs_) obs_->OnUseAfterFree("attachment");
-    co_return Value::Err(kEBADF);
-  }
-  co_return Value::FromRet(co_await dmabuf::dma_buf_map_attachment(*att));
+  if (!att) co_return Value::Err(kEBADF);
+  co_return AttachmentResult(co_await dmabuf::dma_buf_map_attachment(*att));
+}
+
+Value Machine::AttachmentResult(int r) {
+  // -EBADF: the attachment was detached already (the importer uses it after
+  // dma_buf_detach() freed it).
+  if (r == -kEBADF && obs_) obs_->OnUseAfterFree("attachment");
+  return Value::FromRet(r);
 }
 
 sim::Task<Value> Machine::OpUnmap(Value atth) {
   dmabuf::Attachment* att = ResolveAtt(atth);
-  if (!att || !att->attached) {
-    if (att && obs_) obs_->OnUseAfterFree("attachment");
-    co_return Value::Err(kEBADF);
-  }
-  co_return Value::FromRet(co_await dmabuf::dma_buf_unmap_attachment(*att));
+  if (!att) co_return Value::Err(kEBADF);
+  co_return AttachmentResult(co_await dmabuf::dma_buf_unmap_attachment(*att));
 }
 
 sim::Task<Value> Machine::AccessThroughSg(const std::vector<dmabuf::PhysRange>& sg, uint64_t offset,
@@ -397,6 +445,7 @@ sim::Task<Value> Machine::OpDma(Value atth, uint64_t offset) {
   const pci::PciDevice& dev = priv->orig_vdev->pdev();
   // One indivisible step: the importer's mapping and the device's MMIO.
   co_await sim::Access2(att, false, dev.mmio(), false, "dma");
+  att->Touch(false);
   if (!att->attached) {
     if (obs_) obs_->OnUseAfterFree("attachment");
     co_return Value::Err(kEIO);
@@ -408,11 +457,8 @@ sim::Task<Value> Machine::OpDma(Value atth, uint64_t offset) {
 
 sim::Task<Value> Machine::OpDetach(Value atth) {
   dmabuf::Attachment* att = ResolveAtt(atth);
-  if (!att || !att->attached) {
-    if (att && obs_) obs_->OnUseAfterFree("attachment");
-    co_return Value::Err(kEBADF);
-  }
-  co_return Value::FromRet(co_await dmabuf::dma_buf_detach(*att));
+  if (!att) co_return Value::Err(kEBADF);
+  co_return AttachmentResult(co_await dmabuf::dma_buf_detach(*att));
 }
 
 sim::Task<Value> Machine::OpRevoke(Value fd, Value bufh) {
@@ -423,19 +469,29 @@ sim::Task<Value> Machine::OpRevoke(Value fd, Value bufh) {
 }
 
 sim::Task<Value> Machine::OpFork(int proc) {
-  if (procs_[proc].exited) co_return Value::Err(kEINVAL);
-  Process& child = NewProcess(false);
+  sim::FuncScope f("copy_process");
+  Process& child = NewProcess(false);  // not visible to any other thread yet
   Process& parent = procs_[proc];
-  if (co_await mm::dup_mmap(*parent.mm, *child.mm) != 0) {
-    // copy_mm() failed: the half-built child mm is torn down (mmput()), the
-    // child never runs, fork() returns -ENOMEM.
-    co_await mm::exit_mmap(*child.mm);
+  // copy_files() -> dup_fd(), before copy_mm() as in copy_process(): one step
+  // that reads the parent's table and fills the child's.
+  co_await sim::Access2(&parent.fds, false, &child.fds, true, "fdtable");
+  TouchFds(parent, false);
+  TouchFds(child, true);
+  if (parent.exited) {
     child.exited = true;
-    co_return Value::Err(kENOMEM);
+    co_return Value::Err(kEINVAL);
   }
-  for (mm::File* f : parent.fds) {  // dup_fd()
-    if (f) f->get_file();
-    child.fds.push_back(f);
+  for (mm::File* fl : parent.fds) {
+    if (fl) fl->get_file();
+    child.fds.push_back(fl);
+  }
+  if (const int r = co_await mm::dup_mmap(*parent.mm, *child.mm); r != 0) {
+    // copy_mm() failed (the parent is exiting, or -ENOMEM): the half-built
+    // child is torn down (mmput(), exit_files()), never runs, and fork()
+    // returns the error.
+    co_await mm::exit_mmap(*child.mm);
+    co_await ExitFiles(child);
+    co_return Value::Err(-r);
   }
   co_return Value::Handle(static_cast<uint64_t>(child.id));
 }
@@ -447,6 +503,7 @@ sim::Task<Value> Machine::OpClose(Value h) {
     std::lock_guard<std::mutex> l(fd_lock_);
     if (h.kind != Value::Kind::kHandle || h.v >= fdrefs_.size()) co_return Value::Err(kEBADF);
     const FdRef r = fdrefs_[h.v];
+    TouchFds(procs_[r.proc], true);
     file = procs_[r.proc].fds[r.fd];
     if (!file) co_return Value::Err(kEBADF);
     procs_[r.proc].fds[r.fd] = nullptr;
@@ -455,25 +512,36 @@ sim::Task<Value> Machine::OpClose(Value h) {
   co_return Value::Ok();
 }
 
+// exit_files() -> close_files(): the table is emptied in one step (the
+// process is marked exited with it), then each file is put.
+sim::Task<void> Machine::ExitFiles(Process& p) {
+  sim::FuncScope f("exit_files");
+  co_await sim::Access(&p.fds, true, "fdtable");
+  std::vector<mm::File*> files;
+  {
+    std::lock_guard<std::mutex> l(fd_lock_);
+    TouchFds(p, true);
+    for (mm::File*& fl : p.fds) {
+      if (fl) files.push_back(fl);
+      fl = nullptr;
+    }
+    p.exited = true;
+  }
+  for (mm::File* fl : files) co_await fl->fput();
+}
+
 sim::Task<Value> Machine::OpExit(int proc) {
   sim::FuncScope f("do_exit");
   Process& p = procs_[proc];
-  if (p.exited) co_return Value::Ok();
-  co_await mm::exit_mmap(*p.mm, ctx_.bug(Bug::kLeakOnMunmap));
-  for (mm::File*& file : p.fds) {  // exit_files()
-    if (!file) continue;
-    mm::File* fl = file;
-    file = nullptr;
-    co_await fl->fput();
-  }
-  p.exited = true;
+  co_await mm::exit_mmap(*p.mm, ctx_.bug(Bug::kLeakOnMunmap));  // exit_mm(); nothing if exiting already
+  co_await ExitFiles(p);
   co_return Value::Ok();
 }
 
 sim::Task<Value> Machine::OpIommuMap(int proc, uint64_t addr, uint64_t len) {
   sim::FuncScope f("vfio_iommu_type1_map_dma");
   Process& p = procs_[proc];
-  if (p.exited || len == 0 || (addr & 4095) || (len & 4095)) co_return Value::Err(kEINVAL);
+  if (len == 0 || (addr & 4095) || (len & 4095)) co_return Value::Err(kEINVAL);
   // vfio_dma_do_map(): `if (vaddr + size - 1 < vaddr) return -EINVAL;` (a range
   // that wraps past the top of the address space).
   if (addr + len - 1 < addr) co_return Value::Err(kEINVAL);
@@ -481,6 +549,11 @@ sim::Task<Value> Machine::OpIommuMap(int proc, uint64_t addr, uint64_t len) {
   IovaMapping m;
   m.type1 = true;
   co_await mm.mmap_lock.LockRead();
+  mm.TouchVmas(false);
+  if (mm.exited) {
+    mm.mmap_lock.UnlockRead();
+    co_return Value::Err(kEINVAL);
+  }
   for (uint64_t cur = addr; cur < addr + len;) {
     // vaddr_get_pfns() -> follow_fault_pfn(): follow_pfnmap_start(), faulting in
     // with fixup_user_fault() when nothing is mapped.
@@ -543,6 +616,7 @@ sim::Task<Value> Machine::OpP2p(Value ioh, uint64_t offset) {
   IovaMapping& m = iovas_[ioh.v];
   if (m.att) {
     co_await sim::Access2(m.att, false, m.target->mmio(), false, "p2p");
+    m.att->Touch(false);
     if (!m.att->mapped) co_return Value::Err(kEIO);
     if (m.att->invalidated && obs_) obs_->OnImporterAfterMove(*m.att);
     co_return co_await AccessThroughSg(m.att->sgt, offset, m.att, "p2p");

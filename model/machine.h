@@ -75,7 +75,7 @@ class MachineObserver : public mm::MmObserver, public vfio::VfioObserver {
 struct Process {
   int id = 0;
   bool implicit = false;  // the owner of fds opened without `in`
-  bool exited = false;
+  bool exited = false;    // exit_files() ran: part of the fd table's state
   std::unique_ptr<mm::Mm> mm;
   std::vector<mm::File*> fds;  // nullptr once closed
 };
@@ -159,10 +159,13 @@ class Machine {
 
   // fdget(): the fd-table lookup — a scheduling point, since close() writes
   // the table — that pins the file for the syscall (a shared fd table makes
-  // the kernel take a reference); FdPut() is fdput(), which may be the last
+  // the kernel take a reference); FdPut() is fdput() of what FdGet(h) pinned,
+  // which may be the last
   // reference. The scenario layer brackets every op on an fd with them.
   sim::Task<mm::File*> FdGet(Value h, bool write_table);
-  sim::Task<void> FdPut(mm::File* f);
+  // Two fds looked up in one step (an op on a device fd and a dma-buf fd).
+  sim::Task<std::pair<mm::File*, mm::File*>> FdGet2(Value h1, Value h2);
+  sim::Task<void> FdPut(Value h, mm::File* f);
 
  private:
   const void* FdTable(Value h) const;
@@ -171,6 +174,12 @@ class Machine {
   dmabuf::DmaBuf* ResolveBuf(Value buf) const;
   dmabuf::Attachment* ResolveAtt(Value att) const;
   int InstallFd(int proc, mm::File* f);
+  sim::Task<Value> InstallFdOrPut(int owner, mm::File* file);
+  sim::Task<void> ExitFiles(Process& p);
+  // A process's fd table (and `exited`, which changes with it) is touched only
+  // in steps that declare it (sim/core/discipline.h).
+  void TouchFds(const Process& p, bool write) const;
+  Value AttachmentResult(int r);
   Process& NewProcess(bool implicit);
   sim::Task<Value> CpuAccess(int proc, uint64_t addr, bool write, uint32_t value, const char* who);
   sim::Task<Value> AccessThroughSg(const std::vector<dmabuf::PhysRange>& sg, uint64_t offset, const void* obj,

@@ -19,7 +19,7 @@ TEST_P(DmabufTest, ExportOfBar0CoversTheWholeBar) {
   ASSERT_EQ(buf.kind, Value::Kind::kHandle);
   vfio::VfioPciDmaBuf* priv = h.Priv();
   ASSERT_NE(priv, nullptr);
-  EXPECT_EQ(priv->status, vfio::RevokeStatus::kOk);
+  EXPECT_EQ(priv->status(), vfio::RevokeStatus::kOk);
   EXPECT_EQ(priv->size, 2 * kMiB);
   ASSERT_EQ(priv->phys_vec.size(), 1u);
   EXPECT_EQ(priv->phys_vec[0].paddr, h.pdev().bars[0].start);
@@ -75,7 +75,7 @@ TEST_P(DmabufTest, ExportWithMemoryDisabledStartsRevoked) {
   const Value buf = h.Export(fd, 0);
   ASSERT_EQ(buf.kind, Value::Kind::kHandle);
   EXPECT_TRUE(h.m().Revoked(buf));
-  EXPECT_EQ(h.Priv()->status, vfio::RevokeStatus::kTempRevoked);
+  EXPECT_EQ(h.Priv()->status(), vfio::RevokeStatus::kTempRevoked);
   // vfio_pci_dma_buf_attach(): revoked -> -ENODEV.
   EXPECT_EQ(h.Attach(buf), Value::Err(kENODEV));
   ASSERT_EQ(h.Command(fd, true), Value::Ok());
@@ -221,7 +221,7 @@ TEST_P(DmabufTest, DeviceCloseRevokesPermanentlyAndNotifiesImporters) {
   vfio::VfioPciDmaBuf* priv = h.Priv();
   ASSERT_EQ(h.Close(fd), Value::Ok());
   EXPECT_EQ(h.vdev().open_count, 0);
-  EXPECT_EQ(priv->status, vfio::RevokeStatus::kPermRevoked);
+  EXPECT_EQ(priv->status(), vfio::RevokeStatus::kPermRevoked);
   EXPECT_EQ(priv->vdev, nullptr);
   EXPECT_FALSE(priv->on_list);
   EXPECT_EQ(h.vdev().registrations, 1);
@@ -357,7 +357,7 @@ TEST(DmabufMmapTest, DeviceCloseZapsAnMmappedExportAndItFaultsSigbus) {
   // The export does not hold the device file: this close is the last one.
   EXPECT_EQ(h.Close(fd), Value::Ok());
   EXPECT_EQ(h.vdev().open_count, 0);
-  EXPECT_EQ(priv->status, vfio::RevokeStatus::kPermRevoked);
+  EXPECT_EQ(priv->status(), vfio::RevokeStatus::kPermRevoked);
   EXPECT_EQ(h.PresentLeaves(p), 0u);
   EXPECT_EQ(h.Read(p, va.v), Value::Sig(kSIGBUS));
   EXPECT_EQ(h.PresentLeaves(p), 0u);

@@ -34,7 +34,7 @@ TEST_P(RevokeTest, MemClearZapsEveryLeafAndTheNextReadSigbuses) {
   EXPECT_EQ(h.PresentLeaves(p), 0u);
   if (GetParam() == Variant::kDmabuf) {
     ASSERT_NE(h.VmaPriv(p, va), nullptr);
-    EXPECT_EQ(h.VmaPriv(p, va)->status, vfio::RevokeStatus::kTempRevoked);
+    EXPECT_EQ(h.VmaPriv(p, va)->status(), vfio::RevokeStatus::kTempRevoked);
   }
   EXPECT_FALSE(h.violation()) << h.violation()->message;
 }
@@ -51,7 +51,7 @@ TEST_P(RevokeTest, MemSetAgainLetsTheNextReadFaultIn) {
   EXPECT_TRUE(h.vdev().memory_enabled());
   EXPECT_EQ(h.PresentLeaves(p), 0u);  // re-enable populates nothing
   if (GetParam() == Variant::kDmabuf) {
-    EXPECT_EQ(h.VmaPriv(p, va)->status, vfio::RevokeStatus::kOk);
+    EXPECT_EQ(h.VmaPriv(p, va)->status(), vfio::RevokeStatus::kOk);
   }
   EXPECT_EQ(h.Read(p, va + 16), Value::Int(7));  // BAR memory survives MEM toggling
   ASSERT_EQ(h.PresentLeaves(p), 1u);
@@ -297,7 +297,7 @@ TEST(RevokeDmabufTest, PermanentRevokeZapsTheBufsMmapAndIsSticky) {
   ASSERT_EQ(h.Command(fd, false), Value::Ok());
   ASSERT_EQ(h.Command(fd, true), Value::Ok());
   EXPECT_TRUE(h.m().Revoked(buf));
-  EXPECT_EQ(h.VmaPriv(p, bva.v)->status, vfio::RevokeStatus::kPermRevoked);
+  EXPECT_EQ(h.VmaPriv(p, bva.v)->status(), vfio::RevokeStatus::kPermRevoked);
   EXPECT_EQ(h.Read(p, bva.v), Value::Sig(kSIGBUS));
   EXPECT_EQ(h.Read(p, va), Value::Int(0));
   // Reset does not undo it either; revoking again is a no-op.
@@ -320,7 +320,7 @@ TEST(RevokeDmabufTest, PermanentRevokeOfTempRevokedBufUpgradesWithoutNotifyingAg
   a.invalidated = false;  // mark: would move_notify run again?
   EXPECT_EQ(h.Revoke(fd, buf), Value::Ok());
   EXPECT_FALSE(a.invalidated);
-  EXPECT_EQ(h.Priv()->status, vfio::RevokeStatus::kPermRevoked);
+  EXPECT_EQ(h.Priv()->status(), vfio::RevokeStatus::kPermRevoked);
   ASSERT_EQ(h.Command(fd, true), Value::Ok());
   EXPECT_EQ(h.Map(att), Value::Err(kENODEV));
   EXPECT_FALSE(h.violation());

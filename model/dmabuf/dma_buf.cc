@@ -7,7 +7,7 @@
 
 namespace vfiosim::dmabuf {
 namespace {
-constexpr int kEINVAL = 22, kEOPNOTSUPP = 95, kEOVERFLOW = 75;
+constexpr int kEBADF = 9, kEINVAL = 22, kEOPNOTSUPP = 95, kEOVERFLOW = 75;
 }
 
 DmaBuf::DmaBuf(int id, DmaBufOps* ops, void* priv, uint64_t size)
@@ -39,6 +39,10 @@ sim::Task<int> dma_buf_attach(DmaBuf& buf, Attachment& att, bool dynamic) {
   att.dmabuf = &buf;
   att.dynamic = dynamic;
   att.peer2peer = dynamic;  // the simulated dynamic importer allows peer2peer
+  // ->attach runs without the resv lock and may read the exporter's state
+  // (vfio_pci_dma_buf_attach(): `if (priv->revoked) return -ENODEV;`): a
+  // lock-free read, declared as a read of the resv lock that guards it.
+  co_await sim::Access(&buf.resv, false, "revoked");
   if (int r = buf.ops()->Attach(buf, att)) co_return r;
   // A static importer of a dynamic exporter gets its buffer pinned.
   if (!dynamic && buf.ops()->HasPin()) {
@@ -48,6 +52,9 @@ sim::Task<int> dma_buf_attach(DmaBuf& buf, Attachment& att, bool dynamic) {
     if (r) co_return r == -kEOPNOTSUPP ? -kEOPNOTSUPP : r;
   }
   co_await buf.resv.Lock();
+  co_await sim::Access(&att, true, "attachment");  // published on the list
+  buf.TouchAttachments(true);
+  att.Touch(true);
   buf.attachments.push_back(&att);
   att.attached = true;
   buf.resv.Unlock();
@@ -60,6 +67,11 @@ sim::Task<int> dma_buf_map_attachment(Attachment& att) {
   DmaBuf& buf = *att.dmabuf;
   co_await buf.resv.Lock();
   co_await sim::Access(&att, true, "attachment");
+  att.Touch(true);
+  if (!att.attached) {
+    buf.resv.Unlock();
+    co_return -kEBADF;
+  }
   const int r = buf.ops()->MapDmaBuf(att);
   if (r == 0) {
     att.mapped = true;
@@ -74,6 +86,11 @@ sim::Task<int> dma_buf_unmap_attachment(Attachment& att) {
   DmaBuf& buf = *att.dmabuf;
   co_await buf.resv.Lock();
   co_await sim::Access(&att, true, "attachment");
+  att.Touch(true);
+  if (!att.attached) {
+    buf.resv.Unlock();
+    co_return -kEBADF;
+  }
   if (att.mapped) buf.ops()->UnmapDmaBuf(att);
   att.mapped = false;
   att.sgt.clear();
@@ -86,9 +103,15 @@ sim::Task<int> dma_buf_detach(Attachment& att) {
   DmaBuf& buf = *att.dmabuf;
   co_await buf.resv.Lock();
   co_await sim::Access(&att, true, "attachment");
+  att.Touch(true);
+  if (!att.attached) {
+    buf.resv.Unlock();
+    co_return -kEBADF;
+  }
   if (att.mapped) buf.ops()->UnmapDmaBuf(att);
   att.mapped = false;
   att.sgt.clear();
+  buf.TouchAttachments(true);
   buf.attachments.erase(std::remove(buf.attachments.begin(), buf.attachments.end(), &att),
                         buf.attachments.end());
   att.attached = false;
@@ -99,11 +122,13 @@ sim::Task<int> dma_buf_detach(Attachment& att) {
 
 sim::Task<void> dma_buf_move_notify(DmaBuf& buf) {
   sim::FuncScope f("dma_buf_move_notify");
+  buf.TouchAttachments(false);
   for (Attachment* att : buf.attachments) {
     if (!att->dynamic) continue;
     // The simulated importer's move_notify: unmap at once, under the resv lock.
     sim::FuncScope m("importer_move_notify");
     co_await sim::Access(att, true, "attachment");
+    att->Touch(true);
     att->invalidated = true;
     if (!att->ignores_move && att->mapped) {
       buf.ops()->UnmapDmaBuf(*att);

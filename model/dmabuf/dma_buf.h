@@ -13,6 +13,7 @@
 #include "model/dmabuf/find_pfn.h"
 #include "model/mm/file.h"
 #include "model/mm/vma.h"
+#include "sim/core/discipline.h"
 #include "sim/core/sync.h"
 #include "sim/core/task.h"
 
@@ -33,6 +34,9 @@ struct Attachment {
   std::vector<PhysRange> sgt;     // what it DMAs through
   bool invalidated = false;       // move_notify seen and not re-mapped since
   bool ignores_move = false;      // importer-ignores-move mutant
+  // Every field but id/dmabuf/dynamic/peer2peer/ignores_move (set before the
+  // attachment is published) is touched only in steps that declare it.
+  void Touch(bool write) const { sim::Touch(this, write, "attachment"); }
 };
 
 // struct dma_buf_ops, as far as the model needs.
@@ -66,7 +70,8 @@ class DmaBuf : public mm::File {
 
   sim::Mutex resv;  // dmabuf->resv->lock
   mm::AddressSpace mapping;  // the dma-buf inode's i_mmap
-  std::vector<Attachment*> attachments;
+  std::vector<Attachment*> attachments;  // under resv
+  void TouchAttachments(bool write) const { sim::TouchLocked(&attachments, write, "attachments", resv); }
 
   // dma_buf_mmap_internal(): size check, then ->mmap.
   sim::Task<int> Mmap(mm::Vma& vma) override;
@@ -84,6 +89,8 @@ class DmaBuf : public mm::File {
 // Takes the importer's reference on the buffer (dma_buf_get()). 0 or -errno.
 sim::Task<int> dma_buf_attach(DmaBuf& buf, Attachment& att, bool dynamic);
 // dma_buf_map_attachment_unlocked() / dma_buf_unmap_attachment_unlocked().
+// These and dma_buf_detach() return -EBADF for an attachment detached already
+// (a use after free: the caller reports it).
 sim::Task<int> dma_buf_map_attachment(Attachment& att);
 sim::Task<int> dma_buf_unmap_attachment(Attachment& att);
 // dma_buf_detach(), then the importer's dma_buf_put().

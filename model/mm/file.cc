@@ -3,9 +3,13 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "sim/core/sync.h"
+
 namespace vfiosim::mm {
 
 sim::Task<void> File::fput() {
+  co_await sim::Access(this, true, "f_count");
+  sim::Touch(this, true, "f_count");
   if (refcount_ <= 0) {
     std::fprintf(stderr, "vfiosim: internal error: fput() of a released file\n");
     std::abort();
@@ -16,7 +20,16 @@ sim::Task<void> File::fput() {
   }
 }
 
+void File::put_pinned() {
+  if (refcount_ <= 1) {
+    std::fprintf(stderr, "vfiosim: internal error: put_pinned() of the last reference\n");
+    std::abort();
+  }
+  --refcount_;
+}
+
 bool File::fput_deferring_release() {
+  sim::Touch(this, true, "f_count");
   if (refcount_ <= 0) {
     std::fprintf(stderr, "vfiosim: internal error: fput() of a released file\n");
     std::abort();

@@ -3,6 +3,7 @@
 // inode's address_space whose i_mmap lists every VMA mapping the file.
 #pragma once
 
+#include "sim/core/discipline.h"
 #include "sim/core/task.h"
 
 namespace vfiosim::mm {
@@ -21,17 +22,29 @@ class File {
   Kind kind() const { return kind_; }
   AddressSpace* f_mapping() const { return mapping_; }
 
+  // get_file(): only by a holder of a reference (an fd-table slot the step
+  // declared, a VMA, a pinned file), so the count stays above zero and the
+  // increment commutes with every other get and put: not a scheduling point,
+  // and not checked (sim/core/discipline.h).
   void get_file() { ++refcount_; }
   // get_file_active(): a reference only while the file is not being released.
+  // It reads the count: the step must declare the file (an access to it).
   bool get_file_active() {
+    sim::Touch(this, true, "f_count");
     if (refcount_ == 0) return false;
     ++refcount_;
     return true;
   }
+  // Drops a reference that is not the last: the caller knows another holder
+  // (an fd-table slot its step read) keeps the count above zero. Like
+  // get_file(), it commutes with every other get and put.
+  void put_pinned();
   int refcount() const { return refcount_; }
   bool released() const { return released_; }
 
   // fput(): the last reference runs f_op->release(), which may sleep on locks.
+  // A scheduling point (a write of the file's count): which of two racing puts
+  // is the last decides which thread runs ->release.
   sim::Task<void> fput();
   // fput() where the caller holds locks ->release takes: the reference is
   // dropped now, but when it was the last one (returns true) the caller must

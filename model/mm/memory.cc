@@ -15,16 +15,16 @@ sim::Task<VmFaultResult> handle_mm_fault(Mm& mm, Vma& vma, uint64_t address, boo
   const VmFault vmf{&vma, address, write};
   if (vma.vm_ops->has_huge_fault()) {
     // pud_none()/pmd_none(): the kernel peeks with READ_ONCE() and no lock.
-    // Under the controlled driver nothing runs in between; under the
-    // free-running driver (vfiosim stress) another thread may be inserting into
-    // or zapping this page table, and C++ has no benign data race over the
-    // model's plain entry words, so there the peek takes the page-table lock.
-    const bool free_running = !sim::Thread::current->driver()->controlled();
+    // Another thread's fault may be inserting into this table at the same
+    // moment (both hold mmap_lock for read), so the peek is a step of its own
+    // that reads the table: the model takes the page-table lock for it, which
+    // also keeps the free-running driver (vfiosim stress) free of data races
+    // over the model's plain entry words.
     for (const int shift : kHugeShifts) {
       if (!(shift == kPudShift ? mm.huge.pud : mm.huge.pmd) || !mm.pt.geometry().CanPlaceLeaf(shift)) continue;
-      if (free_running) co_await mm.ptl.Lock();
+      co_await mm.ptl.Lock();
       const bool none = mm.pt.SlotEmpty(address, shift);
-      if (free_running) mm.ptl.Unlock();
+      mm.ptl.Unlock();
       if (!none) continue;
       // create_huge_pud() / create_huge_pmd().
       const VmFaultResult r = co_await vma.vm_ops->HugeFault(vmf, shift - kPageShift);
@@ -73,6 +73,7 @@ sim::Task<void> unmap_mapping_range(AddressSpace& mapping, uint64_t holebegin, u
   const uint64_t first = holebegin >> kPageShift;
   const uint64_t last = holelen == 0 ? UINT64_MAX : first + ((holelen + kPageSize - 1) >> kPageShift) - 1;
   co_await mapping.i_mmap_rwsem.LockRead();
+  mapping.TouchIMmap(false);
   for (Vma& vma : mapping.i_mmap) {
     if (filter && !filter(vma)) continue;
     const uint64_t vfirst = vma.vm_pgoff;

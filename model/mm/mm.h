@@ -12,6 +12,7 @@
 
 #include "model/mm/page_table.h"
 #include "model/mm/vma.h"
+#include "sim/core/discipline.h"
 #include "sim/core/sync.h"
 
 namespace vfiosim::mm {
@@ -39,7 +40,9 @@ struct Mm {
         ptl(sim::LockClass::kPtl, name),
         pt(g),
         huge(huge),
-        observer(obs) {}
+        observer(obs) {
+    pt.set_guard(&ptl);
+  }
   ~Mm() {
     // The vmas still mapped are on their files' i_mmap lists, and the files
     // (owned by the Machine's devices) outlive this mm: unlink them before the
@@ -65,6 +68,8 @@ struct Mm {
   std::vector<Vma*> free_vmas;
   int next_vma_id = 1;
 
+  // The VMA tree and `exited` are mmap_lock's (sim/core/discipline.h).
+  void TouchVmas(bool write) const { sim::TouchLocked(&vmas, write, "vma tree", mmap_lock); }
   // vm_area_alloc() / vm_area_free(): VMA storage owned by the mm (stable
   // addresses, reused, no allocation per op once warm).
   Vma* AllocVma() {
@@ -84,6 +89,7 @@ struct Mm {
 
   // find_vma() restricted to a VMA that contains va (vma_lookup()).
   Vma* VmaLookup(uint64_t va) {
+    TouchVmas(false);
     auto it = vmas.upper_bound(va);
     if (it == vmas.begin()) return nullptr;
     --it;

@@ -12,6 +12,7 @@ constexpr int kErrEINVAL = 22, kErrENOMEM = 12;
 
 // get_unmapped_area(): first gap at or above the base, aligned to `align`.
 uint64_t FindGap(Mm& mm, uint64_t len, uint64_t align, uint64_t pgoff) {
+  mm.TouchVmas(false);
   const uint64_t limit = mm.pt.geometry().va_limit();
   const uint64_t base = limit > (uint64_t{1} << 32) ? uint64_t{64} << 30 : uint64_t{1} << 30;
   // Align so that (addr % align) == (offset % align), as QEMU does for BARs.
@@ -27,6 +28,7 @@ uint64_t FindGap(Mm& mm, uint64_t len, uint64_t align, uint64_t pgoff) {
 }
 
 void LinkFile(Vma& vma, Vma* after) {
+  vma.vm_file->f_mapping()->TouchIMmap(true);
   VmaList& l = vma.vm_file->f_mapping()->i_mmap;
   if (after && after->mapping_hook.is_linked())
     l.insert(std::next(l.iterator_to(*after)), vma);
@@ -47,6 +49,11 @@ sim::Task<int64_t> do_mmap(Mm& mm, File& file, MmapRequest req) {
     co_await do_munmap(mm, req.addr, req.len);
   }
   co_await mm.mmap_lock.LockWrite();
+  mm.TouchVmas(false);
+  if (mm.exited) {  // the process is exiting: nothing may be mapped any more
+    mm.mmap_lock.UnlockWrite();
+    co_return -kErrEINVAL;
+  }
   uint64_t addr = req.addr;
   if (!req.fixed) {
     uint64_t align = kPageSize;
@@ -77,6 +84,7 @@ sim::Task<int64_t> do_mmap(Mm& mm, File& file, MmapRequest req) {
     co_await fl->fput();
     co_return err;
   }
+  mm.TouchVmas(true);
   mm.vmas.insert(*vma);
   // vma_link_file(): after ->mmap, so PTEs must not be installed in ->mmap.
   AddressSpace& mapping = *vma->vm_file->f_mapping();
@@ -87,7 +95,7 @@ sim::Task<int64_t> do_mmap(Mm& mm, File& file, MmapRequest req) {
   co_return static_cast<int64_t>(addr);
 }
 
-sim::Task<int> do_munmap(Mm& mm, uint64_t addr, uint64_t len, bool leak_file_ref) {
+sim::Task<int> do_munmap(Mm& mm, uint64_t addr, uint64_t len, bool leak_file_ref, bool user) {
   sim::FuncScope f("do_munmap");
   if ((addr & (kPageSize - 1)) || len == 0) co_return -kErrEINVAL;
   len = (len + kPageSize - 1) & ~(kPageSize - 1);
@@ -95,6 +103,11 @@ sim::Task<int> do_munmap(Mm& mm, uint64_t addr, uint64_t len, bool leak_file_ref
   const uint64_t end = addr + len;
   if (end < addr || end > mm.pt.geometry().va_limit()) co_return -kErrEINVAL;
   co_await mm.mmap_lock.LockWrite();
+  mm.TouchVmas(true);
+  if (user && mm.exited) {
+    mm.mmap_lock.UnlockWrite();
+    co_return -kErrEINVAL;
+  }
   std::vector<File*> to_put;
   // Collect the overlapping vmas first; the tree changes below.
   std::vector<Vma*> hit;
@@ -106,6 +119,7 @@ sim::Task<int> do_munmap(Mm& mm, uint64_t addr, uint64_t len, bool leak_file_ref
     const uint64_t cut_start = std::max(v->vm_start, addr), cut_end = std::min(v->vm_end, end);
     co_await zap_vma_range(*v, cut_start, cut_end);
     co_await mapping.i_mmap_rwsem.LockWrite();
+    mapping.TouchIMmap(true);
     if (cut_end < v->vm_end) {
       Vma* tail = mm.AllocVma();
       const int id = tail->id;
@@ -128,8 +142,12 @@ sim::Task<int> do_munmap(Mm& mm, uint64_t addr, uint64_t len, bool leak_file_ref
     }
     mapping.i_mmap_rwsem.UnlockWrite();
   }
-  // free_pgtables()
+  // free_pgtables(). The kernel frees the tables under mmap_lock alone and
+  // keeps hardware walks safe with the TLB flush and RCU; here a CPU access
+  // walks the tables under the page-table lock, so that lock is taken.
+  co_await mm.ptl.Lock();
   mm.pt.FreeEmptyTables(addr, end);
+  mm.ptl.Unlock();
   mm.mmap_lock.UnlockWrite();
   for (File* fl : to_put) co_await fl->fput();
   co_return 0;
@@ -138,6 +156,12 @@ sim::Task<int> do_munmap(Mm& mm, uint64_t addr, uint64_t len, bool leak_file_ref
 sim::Task<int> dup_mmap(Mm& parent, Mm& child) {
   sim::FuncScope f("dup_mmap");
   co_await parent.mmap_lock.LockWrite();
+  parent.TouchVmas(false);
+  if (parent.exited) {
+    parent.mmap_lock.UnlockWrite();
+    co_return -kErrEINVAL;
+  }
+  co_await child.mmap_lock.LockWrite();  // mmap_write_lock_nested()
   for (Vma& mpnt : parent.vmas) {
     Vma* tmp = child.AllocVma();
     const int id = tmp->id;
@@ -146,6 +170,7 @@ sim::Task<int> dup_mmap(Mm& parent, Mm& child) {
     tmp->mm = &child;
     tmp->on_vma_list = false;  // vm_ops->open() (5.8..6.9) never listed the child
     tmp->vm_file->get_file();
+    child.TouchVmas(true);
     child.vmas.insert(*tmp);
     AddressSpace& mapping = *tmp->vm_file->f_mapping();
     co_await mapping.i_mmap_rwsem.LockWrite();
@@ -168,24 +193,36 @@ sim::Task<int> dup_mmap(Mm& parent, Mm& child) {
       parent.ptl.Unlock();
       child.ptl.Unlock();
       if (oom) {  // copy_page_range() -> -ENOMEM: dup_mmap() fails, fork() too
+        child.mmap_lock.UnlockWrite();
         parent.mmap_lock.UnlockWrite();
         co_return -kErrENOMEM;
       }
     }
   }
+  child.mmap_lock.UnlockWrite();
   parent.mmap_lock.UnlockWrite();
   co_return 0;
 }
 
-sim::Task<void> exit_mmap(Mm& mm, bool leak_file_ref) {
+sim::Task<bool> exit_mmap(Mm& mm, bool leak_file_ref) {
   sim::FuncScope f("exit_mmap");
-  std::vector<Vma*> all;
-  for (Vma& v : mm.vmas) all.push_back(&v);
-  for (Vma* v : all) co_await do_munmap(mm, v->vm_start, v->size(), leak_file_ref);
+  // The VMAs' ranges, not pointers: each do_munmap() drops mmap_lock, and a
+  // racing munmap may split or free a vma meanwhile.
+  std::vector<std::pair<uint64_t, uint64_t>> ranges;
+  co_await mm.mmap_lock.LockWrite();
+  mm.TouchVmas(true);
+  if (mm.exited) {
+    mm.mmap_lock.UnlockWrite();
+    co_return false;
+  }
+  mm.exited = true;
+  for (const Vma& v : mm.vmas) ranges.emplace_back(v.vm_start, v.size());
+  mm.mmap_lock.UnlockWrite();
+  for (auto [start, len] : ranges) co_await do_munmap(mm, start, len, leak_file_ref);
   co_await mm.ptl.Lock();
   mm.pt.Clear();
   mm.ptl.Unlock();
-  mm.exited = true;
+  co_return true;
 }
 
 }  // namespace vfiosim::mm

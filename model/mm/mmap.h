@@ -26,15 +26,20 @@ sim::Task<int64_t> do_mmap(Mm& mm, File& file, MmapRequest req);
 // do_munmap(): split partially covered vmas, zap, unlink, free page tables; the
 // files are fput() after mmap_lock is dropped (as the kernel defers __fput()).
 // `leak_file_ref` is the leak-on-munmap mutant: the vma's file is not put.
-sim::Task<int> do_munmap(Mm& mm, uint64_t addr, uint64_t len, bool leak_file_ref = false);
+// `user`: the munmap() syscall, refused (-EINVAL) once the mm is exiting.
+sim::Task<int> do_munmap(Mm& mm, uint64_t addr, uint64_t len, bool leak_file_ref = false, bool user = false);
 
 // dup_mmap(): copy every vma into `child` (get_file, i_mmap insertion right
 // after the parent's vma, then copy_page_range()).
-// Returns 0, or -ENOMEM when copy_page_range() could not get a page table (the
-// page-table budget is spent); the caller then tears the child down (exit_mmap).
+// Both mmap_locks are held for write, as dup_mmap() does (the child's nested).
+// Returns 0, -EINVAL when the parent's mm is exiting, or -ENOMEM when
+// copy_page_range() could not get a page table (the page-table budget is
+// spent); the caller then tears the child down (exit_mmap).
 sim::Task<int> dup_mmap(Mm& parent, Mm& child);
 
-// exit_mmap(): unmap everything.
-sim::Task<void> exit_mmap(Mm& mm, bool leak_file_ref = false);
+// exit_mmap(): mark the mm exiting under mmap_lock (mmap, fork and IOMMU maps
+// of it fail from then on), then unmap everything. Returns false when the mm
+// was exiting already (nothing done).
+sim::Task<bool> exit_mmap(Mm& mm, bool leak_file_ref = false);
 
 }  // namespace vfiosim::mm

@@ -232,6 +232,7 @@ bool PageTable::IndexRange(int level, uint64_t base, uint64_t start, uint64_t en
 }
 
 InsertResult PageTable::Insert(uint64_t va, int shift, uint64_t pfn, bool writable) {
+  TouchTables(true);
   VFIOSIM_PT_CHECK(shift >= 0 && shift < 64 && geometry_.CanPlaceLeaf(shift),
                    "Insert: no leaf level of that size in this geometry");
   const uint64_t size = uint64_t{1} << shift;
@@ -268,6 +269,7 @@ InsertResult PageTable::Insert(uint64_t va, int shift, uint64_t pfn, bool writab
 }
 
 bool PageTable::SlotEmpty(uint64_t va, int shift) const {
+  TouchTables(false);
   VFIOSIM_PT_CHECK(shift >= 0 && shift < 64 && level_of_shift_[shift] >= 0,
                    "SlotEmpty: no level of that size in this geometry");
   VFIOSIM_PT_CHECK(va < va_limit_, "SlotEmpty: va beyond the geometry's VA limit");
@@ -284,6 +286,7 @@ bool PageTable::SlotEmpty(uint64_t va, int shift) const {
 
 size_t PageTable::Zap(uint64_t start, uint64_t end,
                       absl::FunctionRef<void(const Leaf&)> on_zap) {
+  TouchTables(true);
   last_walk_entries_visited_ = 0;
   if (end > va_limit_) end = va_limit_;
   if (start >= end) return 0;
@@ -315,6 +318,7 @@ size_t PageTable::ZapTable(uint32_t ti, uint64_t base, uint64_t start, uint64_t 
 }
 
 void PageTable::FreeEmptyTables(uint64_t start, uint64_t end) {
+  TouchTables(true);
   last_walk_entries_visited_ = 0;
   if (end > va_limit_) end = va_limit_;
   if (start >= end) return;
@@ -342,6 +346,7 @@ void PageTable::FreeEmptyIn(uint32_t ti, uint64_t base, uint64_t start, uint64_t
 
 void PageTable::ForEachLeaf(uint64_t start, uint64_t end,
                             absl::FunctionRef<void(const Leaf&)> fn) const {
+  TouchTables(false);
   last_walk_entries_visited_ = 0;
   if (end > va_limit_) end = va_limit_;
   if (start >= end) return;
@@ -367,6 +372,7 @@ void PageTable::ForEachIn(uint32_t ti, uint64_t base, uint64_t start, uint64_t e
 }
 
 void PageTable::CopyRange(const PageTable& src, uint64_t start, uint64_t end) {
+  TouchTables(true);
   VFIOSIM_PT_CHECK(&src != this, "CopyRange: source and destination are the same table");
   VFIOSIM_PT_CHECK(src.geometry_ == geometry_, "CopyRange: geometries differ");
   src.last_walk_entries_visited_ = 0;
@@ -407,6 +413,7 @@ void PageTable::CopyTable(const PageTable& src, uint32_t src_ti, uint32_t dst_ti
 }
 
 void PageTable::Clear() {
+  TouchTables(true);
   for (uint32_t ti = 0; ti < tables_.size(); ++ti) {
     Table& t = tables_[ti];
     if (!t.in_use) continue;

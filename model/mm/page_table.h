@@ -22,6 +22,7 @@
 
 #include "absl/functional/function_ref.h"
 #include "model/mm/geometry.h"
+#include "sim/core/discipline.h"
 
 namespace vfiosim::mm {
 
@@ -79,6 +80,9 @@ class PageTable {
   // Charges every table allocated from now on to `budget` (not owned; may be
   // null: no limit). Insert() then refuses with kNoMemory rather than exceed it.
   void set_budget(PageTableBudget* budget) { budget_ = budget; }
+  // The lock every access must hold (the mm's page-table lock), reported to
+  // the access-discipline check (sim/core/discipline.h); null: unchecked.
+  void set_guard(const sim::LockBase* ptl) { guard_ = ptl; }
 
   // Installs a leaf of size 1 << shift mapping va -> pfn, allocating
   // intermediate tables as needed (kNoMemory, with nothing installed, when a
@@ -137,6 +141,8 @@ class PageTable {
   size_t last_walk_entries_visited() const { return last_walk_entries_visited_; }
 
  private:
+  void TouchTables(bool write) const;
+  const sim::LockBase* guard_ = nullptr;
   // Entry word: bit 0 present, bit 1 leaf, bit 2 writable; bits 12..63 hold
   // the pfn (leaf) or the child table's pool index (table).
   static constexpr uint64_t kPresent = 1;
@@ -203,7 +209,12 @@ class PageTable {
   PageTableBudget* budget_ = nullptr;
 };
 
+inline void PageTable::TouchTables(bool write) const {
+  if (guard_) sim::TouchLocked(this, write, "page table", *guard_);
+}
+
 inline std::optional<Leaf> PageTable::Lookup(uint64_t va) const {
+  TouchTables(false);
   if (va >= va_limit_) return std::nullopt;
   const Table* tables = tables_.data();
   const uint64_t* entries = tables[kRoot].entries;

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "model/mm/file.h"
+#include "sim/core/discipline.h"
 #include "sim/core/sync.h"
 #include "sim/core/task.h"
 
@@ -85,6 +86,8 @@ struct AddressSpace {
   std::string name;
   sim::RwSem i_mmap_rwsem;
   VmaList i_mmap;
+  // i_mmap (and the VMAs' positions on it) are i_mmap_rwsem's.
+  void TouchIMmap(bool write) const { sim::TouchLocked(&i_mmap, write, "i_mmap", i_mmap_rwsem); }
 };
 
 }  // namespace vfiosim::mm

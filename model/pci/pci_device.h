@@ -11,6 +11,7 @@
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
+#include "sim/core/discipline.h"
 
 namespace vfiosim::pci {
 
@@ -27,7 +28,6 @@ struct PciBar {
   bool mem64 = false;
   bool prefetch = false;
   bool io = false;     // IORESOURCE_IO: never mmap-able
-  bool requested = false;  // pci_request_selected_regions() by vfio ("vfio-pci")
   // Sparse contents: 4-byte words written so far; everything else reads 0.
   absl::flat_hash_map<uint64_t, uint32_t> mem;
   bool contains(uint64_t paddr) const { return present && paddr >= start && paddr - start < size; }
@@ -56,12 +56,17 @@ class PciDevice {
 
   // Memory decode as the hardware sees it: MEM set, in D0, not mid-reset.
   bool decode_enabled() const {
+    TouchMmio(false);
     return (command & kCommandMemory) && power == PowerState::kD0 && !in_reset;
   }
 
   // pci_save_state() / pci_restore_state() around a function reset.
-  void SaveState() { saved_command_ = command.load(); }
+  void SaveState() {
+    TouchMmio(true);
+    saved_command_ = command.load();
+  }
   void RestoreState() {
+    TouchMmio(true);
     if (saved_command_) command = *saved_command_;
   }
 
@@ -72,14 +77,29 @@ class PciDevice {
     return std::nullopt;
   }
   uint32_t ReadBar(int bar, uint64_t off) const {
+    TouchMmio(false);
     auto it = bars[bar].mem.find(off & ~uint64_t{3});
     return it == bars[bar].mem.end() ? 0 : it->second;
   }
-  void WriteBar(int bar, uint64_t off, uint32_t v) { bars[bar].mem[off & ~uint64_t{3}] = v; }
+  void WriteBar(int bar, uint64_t off, uint32_t v) {
+    TouchMmio(true);
+    bars[bar].mem[off & ~uint64_t{3}] = v;
+  }
 
   // Identity of the device's MMIO for scheduling points: hardware state (decode,
   // power, reset) and BAR contents are one shared object.
   const void* mmio() const { return &mmio_tag_; }
+  // Every read and write of that state (command, power, in_reset, BAR
+  // contents) reports here: the step must have declared an access to mmio()
+  // (sim/core/discipline.h). With `kernel_lock`: the power state, which the
+  // kernel also reads under that lock (memory_lock), so its writers must both
+  // declare mmio() and hold the lock.
+  void TouchMmio(bool write, const sim::LockBase* kernel_lock = nullptr) const {
+    if (kernel_lock)
+      sim::Touch(&power, write, "power state", sim::Guard{kernel_lock, nullptr, &mmio_tag_});
+    else
+      sim::Touch(&mmio_tag_, write, "device registers");
+  }
 
  private:
   int id_;

@@ -33,6 +33,7 @@ class DmabufVmOpsImpl final : public mm::VmOps {
 
     // vdev = READ_ONCE(priv->vdev) under the resv lock; SIGBUS if revoked/gone.
     co_await buf.resv.Lock();
+    priv.TouchStatus(false);
     VfioPciCoreDevice* vdev = priv.vdev;
     if (!vdev || (check_revoked && priv.revoked())) {
       buf.resv.Unlock();
@@ -98,7 +99,8 @@ class DmabufBarMapping final : public BarMapping {
     dmabuf::DmaBuf* buf = priv->dmabuf;
     co_await vdev.memory_lock.LockWrite();
     co_await buf->resv.Lock();
-    priv->status = vdev.memory_enabled() ? RevokeStatus::kOk : RevokeStatus::kTempRevoked;
+    priv->set_status(vdev.memory_enabled() ? RevokeStatus::kOk : RevokeStatus::kTempRevoked);
+    vdev.TouchMemoryLocked(true, "dmabufs");
     vdev.dmabufs.push_back(priv);
     priv->on_list = true;
     buf->resv.Unlock();
@@ -121,8 +123,12 @@ class DmabufBarMapping final : public BarMapping {
     if (ctx.bug(Bug::kZapBeforeLock)) {
       // The dma-buf zap moved out of vfio_pci_dma_buf_move() to before
       // down_write, and so did the fallback mappings' zap.
-      for (VfioPciDmaBuf* priv : std::vector<VfioPciDmaBuf*>(vdev.dmabufs.begin(), vdev.dmabufs.end()))
-        co_await ZapDmaBuf(*priv);
+      // The list is read under memory_lock (read), dropped before the zaps.
+      co_await vdev.memory_lock.LockRead();
+      vdev.TouchMemoryLocked(false, "dmabufs");
+      const std::vector<VfioPciDmaBuf*> list(vdev.dmabufs.begin(), vdev.dmabufs.end());
+      vdev.memory_lock.UnlockRead();
+      for (VfioPciDmaBuf* priv : list) co_await ZapDmaBuf(*priv);
       if (fallback_mappings) co_await vfio_pci_zap_bars(vdev);
       co_await vdev.memory_lock.LockWrite();
       co_return;

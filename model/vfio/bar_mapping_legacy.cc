@@ -113,6 +113,7 @@ sim::Task<mm::VmFaultResult> vfio_pci_vmf_insert_pfn(VfioPciCoreDevice& vdev, co
   // The legacy fault handler's mutant: also the dmabuf variant's BAR mmaps that
   // the legacy-fallback fix maps with the legacy vm_ops.
   const bool skip_check = vmf.vma->vm_ops == &LegacyVmOps() && ctx.bug(Bug::kLegacyNoMemoryCheck);
+  if (!skip_check) vdev.TouchConfig(false);
   if (!skip_check && (vdev.pm_runtime_engaged || !vdev.memory_enabled())) co_return VmFaultResult::kSigbus;
   // Order 0 / PMD_ORDER / PUD_ORDER, each only where the arch supports it.
   if (order == 9 && !ctx.config.pmd_pfnmap) co_return VmFaultResult::kFallback;

@@ -24,6 +24,8 @@ sim::Task<int> vfio_pci_write_command_mem(VfioPciCoreDevice& vdev, bool mem) {
   {
     sim::FuncScope w("pci_user_write_config_word");
     co_await sim::Access(pdev.mmio(), true, "mmio");
+    pdev.TouchMmio(true);
+    vdev.TouchConfig(true);
     const uint16_t bit = pci::kCommandMemory;
     pdev.command = mem ? (pdev.command | bit) : (pdev.command & static_cast<uint16_t>(~bit));
     vdev.vconfig_command = mem ? (vdev.vconfig_command | bit) : (vdev.vconfig_command & static_cast<uint16_t>(~bit));
@@ -39,6 +41,7 @@ sim::Task<int> vfio_pci_runtime_pm_entry(VfioPciCoreDevice& vdev) {
   sim::FuncScope f("vfio_pci_runtime_pm_entry");
   co_await vdev.bar_mapping().ZapAndDownWriteMemoryLock(vdev);
   co_await vfio_pci_dma_buf_move(vdev, true);
+  vdev.TouchConfig(false);
   if (vdev.pm_runtime_engaged) {
     co_await vfio_pci_memory_up_write(vdev);
     co_return -kEINVAL;
@@ -46,6 +49,8 @@ sim::Task<int> vfio_pci_runtime_pm_entry(VfioPciCoreDevice& vdev) {
   {
     sim::FuncScope s("vfio_pci_core_runtime_suspend");
     co_await sim::Access(vdev.pdev().mmio(), true, "mmio");
+    vdev.pdev().TouchMmio(true, &vdev.memory_lock);
+    vdev.TouchConfig(true);
     vdev.pm_runtime_engaged = true;
     vdev.pdev().power = pci::PowerState::kD3hot;
   }
@@ -58,9 +63,12 @@ sim::Task<int> vfio_pci_runtime_pm_entry(VfioPciCoreDevice& vdev) {
 sim::Task<int> vfio_pci_runtime_pm_exit(VfioPciCoreDevice& vdev) {
   sim::FuncScope f("vfio_pci_runtime_pm_exit");
   co_await vdev.memory_lock.LockWrite();
+  vdev.TouchConfig(false);
   if (vdev.pm_runtime_engaged) {
     sim::FuncScope s("__vfio_pci_runtime_pm_exit");
     co_await sim::Access(vdev.pdev().mmio(), true, "mmio");
+    vdev.pdev().TouchMmio(true, &vdev.memory_lock);
+    vdev.TouchConfig(true);
     vdev.pm_runtime_engaged = false;
     vdev.pdev().power = pci::PowerState::kD0;
   }

@@ -24,11 +24,17 @@ VfioPciCoreDevice::~VfioPciCoreDevice() = default;
 VfioDeviceFile* VfioPciCoreDevice::NewDeviceFile() { return &files.emplace_back(this, &inode_mapping); }
 
 // vfio_pci_core_enable(): pci_enable_device() turns memory decode on, D0;
-// vfio_pci_probe_mmaps() decides which BARs may be mmapped.
+// vfio_pci_probe_mmaps() decides which BARs may be mmapped (a function of the
+// configuration alone: bar_mmap_supported is not shared state that changes).
+// The model changes the device state under memory_lock (write), as every other
+// writer of vconfig and the power state does (docs/fidelity.md).
 static sim::Task<void> vfio_pci_core_enable(VfioPciCoreDevice& vdev) {
   sim::FuncScope f("vfio_pci_core_enable");
   pci::PciDevice& pdev = vdev.pdev();
+  co_await vdev.memory_lock.LockWrite();
   co_await sim::Access(pdev.mmio(), true, "mmio");
+  pdev.TouchMmio(true, &vdev.memory_lock);
+  vdev.TouchConfig(true);
   pdev.power = pci::PowerState::kD0;
   pdev.command |= pci::kCommandMemory;
   vdev.vconfig_command = pdev.command;
@@ -37,6 +43,7 @@ static sim::Task<void> vfio_pci_core_enable(VfioPciCoreDevice& vdev) {
     const pci::PciBar& b = pdev.bars[i];
     vdev.bar_mmap_supported[i] = vdev.ctx().config.vfio_pci_mmap && b.present && !b.io && b.size >= 4096;
   }
+  vdev.memory_lock.UnlockWrite();
 }
 
 // models vfio_pci_core_disable(), drivers/vfio/pci/vfio_pci_core.c: stop the
@@ -45,17 +52,21 @@ static sim::Task<void> vfio_pci_core_enable(VfioPciCoreDevice& vdev) {
 static sim::Task<void> vfio_pci_core_disable(VfioPciCoreDevice& vdev) {
   sim::FuncScope f("vfio_pci_core_disable");
   pci::PciDevice& pdev = vdev.pdev();
+  co_await vdev.memory_lock.LockWrite();
   co_await sim::Access(pdev.mmio(), true, "mmio");
+  pdev.TouchMmio(true, &vdev.memory_lock);
+  vdev.TouchConfig(true);
   pdev.command &= static_cast<uint16_t>(~(pci::kCommandMemory | pci::kCommandMaster));
   pdev.power = pci::PowerState::kD3hot;
   vdev.vconfig_command = pdev.command;
   vdev.pm_runtime_engaged = false;
-  for (pci::PciBar& b : pdev.bars) b.requested = false;  // pci_release_selected_regions()
+  vdev.memory_lock.UnlockWrite();
 }
 
 sim::Task<VfioDeviceFile*> vfio_device_open(VfioPciCoreDevice& vdev) {
   sim::FuncScope f("vfio_df_open");
   co_await vdev.dev_set_lock.Lock();
+  vdev.TouchOpenCount(true);
   if (vdev.open_count++ == 0) co_await vfio_pci_core_enable(vdev);
   // Allocated under dev_set->lock (no scheduling point in between, so the
   // explorer sees no difference): the device's file table is not shared by
@@ -79,6 +90,7 @@ sim::Task<void> vfio_pci_core_close_device(VfioPciCoreDevice& vdev) {
 sim::Task<void> VfioDeviceFile::Release() {
   sim::FuncScope f("vfio_device_fops_release");
   co_await vdev_->dev_set_lock.Lock();
+  vdev_->TouchOpenCount(true);
   if (--vdev_->open_count == 0) co_await vfio_pci_core_close_device(*vdev_);
   vdev_->dev_set_lock.Unlock();
 }
@@ -111,7 +123,6 @@ sim::Task<int> VfioDeviceFile::Mmap(mm::Vma& vma) {
   const uint64_t pgoff = vma.vm_pgoff & kPgoffMask;
   const uint64_t req_start = pgoff << 12;
   if (req_start + req_len > phys_len || req_start + req_len < req_start) co_return -kEINVAL;
-  vdev.pdev().bars[index].requested = true;  // vfio_pci_core_setup_barmap()
   co_return co_await vdev.bar_mapping().MmapBar(vdev, vma, static_cast<int>(index), pgoff, req_len);
 }
 
@@ -125,6 +136,7 @@ sim::Task<int> vfio_pci_ioctl_reset(VfioPciCoreDevice& vdev) {
   {
     sim::FuncScope s("vfio_pci_set_power_state");
     co_await sim::Access(pdev.mmio(), true, "mmio");
+    pdev.TouchMmio(true, &vdev.memory_lock);
     pdev.power = pci::PowerState::kD0;
   }
   co_await vfio_pci_dma_buf_move(vdev, true);
@@ -137,6 +149,7 @@ sim::Task<int> vfio_pci_ioctl_reset(VfioPciCoreDevice& vdev) {
     co_await sim::Access(pdev.mmio(), true, "mmio");
     pdev.RestoreState();
     pdev.in_reset = false;
+    pdev.TouchMmio(true);
     for (pci::PciBar& b : pdev.bars) b.mem.clear();  // device state is lost
   }
   if (vdev.memory_enabled()) co_await vfio_pci_dma_buf_move(vdev, false);

@@ -20,6 +20,7 @@
 #include "model/mm/vma.h"
 #include "model/pci/pci_device.h"
 #include "model/vfio/vfio_context.h"
+#include "sim/core/discipline.h"
 #include "sim/core/sync.h"
 #include "sim/core/task.h"
 
@@ -46,19 +47,33 @@ struct VfioPciDmaBuf {
   int bar = 0;
   std::vector<dmabuf::PhysRange> phys_vec;
   uint64_t size = 0;
-  RevokeStatus status = RevokeStatus::kOk;
-  bool on_list = false;      // on vdev->dmabufs
+  bool on_list = false;      // on vdev->dmabufs (memory_lock)
   bool from_mmap = false;    // created by vfio_pci_core_mmap_prep_dmabuf()
   mm::File* device_file = nullptr;  // BAR-mmap dma-bufs hold the device file
   bool freed = false;
   std::unique_ptr<dmabuf::LinearPfnFinder> linear;
   std::unique_ptr<dmabuf::IndexedPfnFinder> indexed;
 
-  bool revoked() const { return status != RevokeStatus::kOk; }
+  // The revoke status (and `vdev`): changed with memory_lock held for write
+  // and the resv lock taken in the same step; read under either lock, or in a
+  // step that declares the resv lock (a lock-free READ_ONCE, e.g. ->attach).
+  RevokeStatus status() const {
+    TouchStatus(false);
+    return status_;
+  }
+  void set_status(RevokeStatus s) {
+    TouchStatus(true);
+    status_ = s;
+  }
+  bool revoked() const { return status() != RevokeStatus::kOk; }
+  void TouchStatus(bool write) const;
   // Sets phys_vec and size, builds both PFN finders and sizes the dma-buf.
   void SetRanges(std::vector<dmabuf::PhysRange> ranges);
   absl::StatusOr<uint64_t> FindPfn(const VfioContext& ctx, const dmabuf::VmaWindow& w, uint64_t address,
                                    unsigned order) const;
+
+ private:
+  RevokeStatus status_ = RevokeStatus::kOk;
 };
 
 // What the checker learns from the VFIO layer.
@@ -107,7 +122,20 @@ class VfioPciCoreDevice {
   sim::RwSem memory_lock;    // vdev->memory_lock
   mm::AddressSpace inode_mapping;  // the per-device vfio_fs inode's i_mmap
 
-  int open_count = 0;
+  int open_count = 0;  // dev_set_lock
+  void TouchOpenCount(bool write) const { sim::TouchLocked(&open_count, write, "open_count", dev_set_lock); }
+  // Under memory_lock (write to change): dmabufs, deferred_release.
+  void TouchMemoryLocked(bool write, const char* what) const {
+    sim::TouchLocked(&memory_lock, write, what, memory_lock);
+  }
+  // vconfig_command and pm_runtime_engaged: changed under memory_lock (write)
+  // in a step that declares the device registers (they change with them), so
+  // a fault may read them under memory_lock, or a mutant's racy read in a step
+  // that declares the registers.
+  void TouchConfig(bool write) const {
+    sim::Touch(&vconfig_command, write, "vconfig_command/pm_runtime_engaged",
+               sim::Guard{&memory_lock, nullptr, pdev_->mmio()});
+  }
   uint16_t vconfig_command = pci::kCommandMemory;  // the virtualised PCI_COMMAND
   bool pm_runtime_engaged = false;
   std::array<bool, pci::kNumBars> bar_mmap_supported{};
@@ -122,6 +150,8 @@ class VfioPciCoreDevice {
 
   // __vfio_pci_memory_enabled(): vconfig MEM set and below D3hot.
   bool memory_enabled() const {
+    TouchConfig(false);
+    pdev_->TouchMmio(false, &memory_lock);  // the kernel's view of the power state
     return pdev_->power < pci::PowerState::kD3hot && (vconfig_command & pci::kCommandMemory);
   }
   bool memory_lock_write_held() const { return memory_lock.write_held(); }

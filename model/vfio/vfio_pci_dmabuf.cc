@@ -37,16 +37,23 @@ class VfioDmaBufOps final : public dmabuf::DmaBufOps {
   sim::Task<void> Release(dmabuf::DmaBuf& buf) override {
     sim::FuncScope f("vfio_pci_dma_buf_release");
     auto& priv = *static_cast<VfioPciDmaBuf*>(buf.priv());
-    if (VfioPciCoreDevice* vdev = priv.vdev) {
-      co_await vdev->memory_lock.LockWrite();
+    // `if (priv->vdev) { down_write(&priv->vdev->memory_lock); ... }`: the
+    // kernel reads priv->vdev lock-free, ordered after cleanup's write by the
+    // file count; the model reads it under the (original) device's memory_lock,
+    // which it therefore takes also when cleanup already cleared it.
+    VfioPciCoreDevice& odev = *priv.orig_vdev;
+    co_await odev.memory_lock.LockWrite();
+    priv.TouchStatus(false);
+    VfioPciCoreDevice* vdev = priv.vdev;
+    if (vdev) {
+      odev.TouchMemoryLocked(true, "dmabufs");
       if (priv.on_list) {
         vdev->dmabufs.remove(&priv);
         priv.on_list = false;
       }
-      vdev->memory_lock.UnlockWrite();
-      vdev->registrations--;  // vfio_device_put_registration()
-      priv.vdev = nullptr;
     }
+    odev.memory_lock.UnlockWrite();
+    if (vdev) vdev->registrations--;  // vfio_device_put_registration()
     priv.freed = true;
     if (mm::File* df = priv.device_file) {
       priv.device_file = nullptr;
@@ -59,6 +66,8 @@ class VfioDmaBufOps final : public dmabuf::DmaBufOps {
   sim::Task<int> Mmap(dmabuf::DmaBuf& buf, mm::Vma& vma) override {
     sim::FuncScope f("vfio_pci_dma_buf_mmap");
     auto& priv = *static_cast<VfioPciDmaBuf*>(buf.priv());
+    // `if (priv->revoked) return -ENODEV;`: a lock-free read of the status.
+    co_await sim::Access(&buf.resv, false, "revoked");
     if (priv.revoked()) co_return -kENODEV;
     if (!vma.shared) co_return -kEINVAL;
     vfio_pci_setup_vma(vma, DmabufVmOps(), &priv);
@@ -123,6 +132,10 @@ void VfioPciDmaBuf::SetRanges(std::vector<dmabuf::PhysRange> ranges) {
   phys_vec = std::move(ranges);
 }
 
+void VfioPciDmaBuf::TouchStatus(bool write) const {
+  sim::Touch(this, write, "dma-buf revoke status", sim::Guard{&dmabuf->resv, &orig_vdev->memory_lock, &dmabuf->resv});
+}
+
 VfioPciDmaBuf* VfioPciCoreDevice::NewDmaBufPriv() {
   VfioPciDmaBuf* priv = &privs.emplace_back();
   priv->id = (*next_dmabuf_id)++;
@@ -135,12 +148,14 @@ VfioPciDmaBuf* VfioPciCoreDevice::NewDmaBufPriv() {
 sim::Task<void> vfio_pci_dma_buf_move(VfioPciCoreDevice& vdev, bool revoked, bool zap) {
   sim::FuncScope f("vfio_pci_dma_buf_move");
   const VfioContext& ctx = vdev.ctx();
+  vdev.TouchMemoryLocked(false, "dmabufs");
   const std::vector<VfioPciDmaBuf*> list(vdev.dmabufs.begin(), vdev.dmabufs.end());
   for (VfioPciDmaBuf* priv : list) {
+    co_await sim::Access(priv->dmabuf, true, "f_count");
     if (!priv->dmabuf->get_file_active()) continue;  // release is racing
-    if (priv->revoked() != revoked && priv->status != RevokeStatus::kPermRevoked) {
+    if (priv->revoked() != revoked && priv->status() != RevokeStatus::kPermRevoked) {
       co_await priv->dmabuf->resv.Lock();
-      priv->status = revoked ? RevokeStatus::kTempRevoked : RevokeStatus::kOk;
+      priv->set_status(revoked ? RevokeStatus::kTempRevoked : RevokeStatus::kOk);
       co_await dmabuf::dma_buf_move_notify(*priv->dmabuf);
       priv->dmabuf->resv.Unlock();
       if (revoked && zap && !ctx.bug(Bug::kNoZapOnRevoke) && !ctx.bug(Bug::kZapBeforeLock))
@@ -149,12 +164,17 @@ sim::Task<void> vfio_pci_dma_buf_move(VfioPciCoreDevice& vdev, bool revoked, boo
     // fput(): if the buffer's other references went away meanwhile (a close or
     // munmap racing), this is the last one, and ->release (which takes
     // memory_lock) must not run here: task_work runs it after up_write.
-    if (priv->dmabuf->fput_deferring_release()) vdev.deferred_release.push_back(priv->dmabuf);
+    co_await sim::Access(priv->dmabuf, true, "f_count");
+    if (priv->dmabuf->fput_deferring_release()) {
+      vdev.TouchMemoryLocked(true, "deferred_release");
+      vdev.deferred_release.push_back(priv->dmabuf);
+    }
   }
 }
 
 sim::Task<void> vfio_pci_memory_up_write(VfioPciCoreDevice& vdev) {
   std::vector<mm::File*> work;
+  vdev.TouchMemoryLocked(true, "deferred_release");
   work.swap(vdev.deferred_release);  // still under memory_lock
   vdev.memory_lock.UnlockWrite();
   for (mm::File* f : work) co_await f->run_deferred_release();  // ____fput()
@@ -164,14 +184,18 @@ sim::Task<void> vfio_pci_dma_buf_cleanup(VfioPciCoreDevice& vdev) {
   sim::FuncScope f("vfio_pci_dma_buf_cleanup");
   const VfioContext& ctx = vdev.ctx();
   co_await vdev.memory_lock.LockWrite();
+  vdev.TouchMemoryLocked(false, "dmabufs");
   const std::vector<VfioPciDmaBuf*> list(vdev.dmabufs.begin(), vdev.dmabufs.end());
   for (VfioPciDmaBuf* priv : list) {
+    co_await sim::Access(priv->dmabuf, true, "f_count");
     if (!priv->dmabuf->get_file_active()) continue;
     co_await priv->dmabuf->resv.Lock();
+    vdev.TouchMemoryLocked(true, "dmabufs");
     vdev.dmabufs.remove(priv);
     priv->on_list = false;
+    priv->TouchStatus(true);
     priv->vdev = nullptr;
-    priv->status = RevokeStatus::kPermRevoked;
+    priv->set_status(RevokeStatus::kPermRevoked);
     co_await dmabuf::dma_buf_move_notify(*priv->dmabuf);
     priv->dmabuf->resv.Unlock();
     vdev.registrations--;
@@ -226,17 +250,16 @@ sim::Task<dmabuf::DmaBuf*> vfio_pci_core_feature_dma_buf(VfioPciCoreDevice& vdev
     }
     phys.push_back({b.start + r.offset, r.len});
   }
-  if (vdev.open_count == 0) {  // vfio_device_try_get_registration()
-    *err = kENODEV;
-    co_return nullptr;
-  }
+  // vfio_device_try_get_registration() cannot fail here: the caller holds the
+  // device fd, and the model never unregisters a device.
   VfioPciDmaBuf* priv = vdev.NewDmaBufPriv();
   priv->bar = bar;
   priv->SetRanges(std::move(phys));
   vdev.registrations++;
   co_await vdev.memory_lock.LockWrite();
   co_await priv->dmabuf->resv.Lock();
-  priv->status = vdev.memory_enabled() ? RevokeStatus::kOk : RevokeStatus::kTempRevoked;
+  priv->set_status(vdev.memory_enabled() ? RevokeStatus::kOk : RevokeStatus::kTempRevoked);
+  vdev.TouchMemoryLocked(true, "dmabufs");
   vdev.dmabufs.push_back(priv);
   priv->on_list = true;
   priv->dmabuf->resv.Unlock();
@@ -249,6 +272,7 @@ sim::Task<int> vfio_pci_dma_buf_revoke_ioctl(VfioPciCoreDevice& vdev, dmabuf::Dm
   const VfioContext& ctx = vdev.ctx();
   if (!vdev.bar_mapping().revoke_ioctl()) co_return -kENOTTY;
   co_await vdev.memory_lock.LockWrite();
+  vdev.TouchMemoryLocked(false, "dmabufs");
   auto it = std::find_if(vdev.dmabufs.begin(), vdev.dmabufs.end(),
                          [&](VfioPciDmaBuf* p) { return p->dmabuf == &buf; });
   if (it == vdev.dmabufs.end()) {
@@ -256,10 +280,10 @@ sim::Task<int> vfio_pci_dma_buf_revoke_ioctl(VfioPciCoreDevice& vdev, dmabuf::Dm
     co_return -kEINVAL;
   }
   VfioPciDmaBuf* priv = *it;
-  if (priv->status != RevokeStatus::kPermRevoked) {
+  if (priv->status() != RevokeStatus::kPermRevoked) {
     const bool was_revoked = priv->revoked();
     co_await buf.resv.Lock();
-    priv->status = RevokeStatus::kPermRevoked;
+    priv->set_status(RevokeStatus::kPermRevoked);
     if (!was_revoked) co_await dmabuf::dma_buf_move_notify(buf);  // TEMP->PERM does not notify again
     buf.resv.Unlock();
     if (!was_revoked && !ctx.bug(Bug::kNoZapOnRevoke)) co_await vdev.bar_mapping().ZapDmaBuf(*priv);

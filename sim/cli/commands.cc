@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -174,6 +175,9 @@ absl::StatusOr<RunConfig> ParseRunFlags() {
   if (rc.explore.timeout_seconds < 0) return absl::InvalidArgumentError("--timeout must not be negative");
   rc.explore.exec.max_steps = absl::GetFlag(FLAGS_max_steps);
   if (rc.explore.exec.max_steps == 0) return absl::InvalidArgumentError("--max_steps must be positive");
+  // The test suite's access-discipline check (sim/core/discipline.h).
+  if (const char* e = std::getenv("VFIOSIM_CHECK_DISCIPLINE"); e && std::string(e) == "1")
+    rc.explore.exec.check_discipline = true;
   rc.explore.progress = absl::GetFlag(FLAGS_progress);
   const std::string shard = absl::GetFlag(FLAGS_shard);
   if (!shard.empty()) {

@@ -8,6 +8,7 @@
 
 #include "sim/cli/commands.h"
 #include "sim/cli/flag_precheck.h"
+#include "sim/core/discipline.h"
 
 int main(int argc, char** argv) {
   // Unknown flags and unparsable values exit 2 (bad usage), not absl's 1.
@@ -20,5 +21,11 @@ int main(int argc, char** argv) {
     std::cout.flush();
     std::cerr << "\nvfiosim: out of memory (are --schedules, --max_steps or a size in the scenario too large?)\n";
     return vfiosim::cli::kExitUsage;
+  } catch (const vfiosim::sim::DisciplineError& e) {
+    // A model step touched shared state its scheduling point did not declare:
+    // a simulator bug (sim/core/discipline.h), never a verdict.
+    std::cout.flush();
+    std::cerr << "\nvfiosim: internal error: " << e.what() << "\n";
+    return 70;  // EX_SOFTWARE
   }
 }

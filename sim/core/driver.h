@@ -22,6 +22,9 @@ class Driver {
   virtual ~Driver() = default;
   bool controlled() const { return controlled_; }
   LockObserver* lock_observer = nullptr;
+  // Check every touch of shared model state against the step's declared op
+  // (sim/core/discipline.h). Controlled driver only.
+  bool check_discipline = false;
 
  private:
   bool controlled_;

@@ -63,6 +63,9 @@ class Thread {
   // Where to resume and what will happen when resumed (set at each point).
   std::coroutine_handle<> resume_point;
   PendingOp pending;
+  // The op the running step performs (pending, as it was when the driver chose
+  // the thread): what the discipline check (discipline.h) allows it to touch.
+  PendingOp step_op;
   bool done = false;
 
   // Locks held, in acquisition order (lockdep, and "is memory_lock write-held").

@@ -46,6 +46,7 @@ struct Execution::Impl : public Driver {
       : Driver(true), prog(p), opts(o), checker(o.record_trace), machine(p.machine.devices.empty() ? p.machine : p.machine, &checker) {
     checker.set_machine(&machine);
     lock_observer = &checker;
+    check_discipline = o.check_discipline;
     globals.resize(p.globals.size());
     locals.resize(p.threads.size());
     for (size_t i = 0; i < p.threads.size(); ++i) locals[i].resize(p.threads[i].vars.size());
@@ -136,17 +137,19 @@ struct Execution::Impl : public Driver {
     const int fdarg = FdOperand(c.stmt->op);
     Value h;
     if (fdarg < 0 || !Handle(c.args[static_cast<size_t>(fdarg)], &h)) co_return co_await ExecOp(c);
-    absl::InlinedVector<mm::File*, 2> pinned;
-    mm::File* f = co_await machine.FdGet(h, c.stmt->op == OpKind::kClose);
-    if (f) pinned.push_back(f);
-    // revoke <fd> <buf>: the dma-buf fd too.
+    absl::InlinedVector<std::pair<Value, mm::File*>, 2> pinned;
     Value h2;
     if (c.stmt->op == OpKind::kRevoke && Handle(c.args[1], &h2)) {
-      mm::File* g = co_await machine.FdGet(h2, false);
-      if (g) pinned.push_back(g);
+      // revoke <fd> <buf>: both fds in one lookup step.
+      auto [f, g] = co_await machine.FdGet2(h, h2);
+      if (f) pinned.push_back({h, f});
+      if (g) pinned.push_back({h2, g});
+    } else {
+      mm::File* f = co_await machine.FdGet(h, c.stmt->op == OpKind::kClose);
+      if (f) pinned.push_back({h, f});
     }
     Value v = co_await ExecOp(c);
-    for (mm::File* p : pinned) co_await machine.FdPut(p);
+    for (auto [ph, pf] : pinned) co_await machine.FdPut(ph, pf);
     co_return v;
   }
 
@@ -387,6 +390,7 @@ struct Execution::Impl : public Driver {
       }
       Thread::current = &t;
       std::coroutine_handle<> h = t.resume_point;
+      t.step_op = t.pending;
       t.pending = PendingOp{};
       h.resume();
       Thread::current = nullptr;

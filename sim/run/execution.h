@@ -38,6 +38,9 @@ class FirstChooser : public Chooser {
 struct ExecOptions {
   bool record_trace = false;
   uint64_t max_steps = 100000;  // per schedule: a livelock guard
+  // Fail (DisciplineError) on a touch of shared model state that the step's
+  // scheduling point did not declare (sim/core/discipline.h).
+  bool check_discipline = false;
 };
 
 // One row of a recorded trace: a step of one thread.

@@ -1,0 +1,67 @@
+// The access discipline of model code, checked rather than trusted.
+//
+// Sleep sets and DPOR decide that two steps commute from the ops their threads
+// declared at their scheduling points (PendingOp, thread.h). That is sound only if
+// a step touches nothing else that another thread's step touches: between two
+// points, model code may touch
+//   - the object(s) its pending op named (a read-declared object only for reads),
+//   - objects protected by a lock the thread holds (write: held exclusively), or
+//   - its own locals.
+// Every read and write of shared model state reports here with the object, its
+// guard and what it is. With the check on (ExecOptions::check_discipline; the
+// test suite turns it on for every scenario, VFIOSIM_CHECK_DISCIPLINE=1 for the
+// CLI), a touch that none of these allows throws DisciplineError naming the
+// object, the kernel function and the op the step declared: a missing
+// scheduling point fails the test that exercises it.
+//
+// Under the free-running driver, in setup/finally (one thread alone) and in the
+// checker (no current thread) nothing is checked.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+#include "sim/core/driver.h"
+#include "sim/core/thread.h"
+
+namespace vfiosim::sim {
+
+class LockBase;
+
+class DisciplineError : public std::logic_error {
+ public:
+  using std::logic_error::logic_error;
+};
+
+// What protects an object besides a declaration of the object itself: up to
+// two locks and a point object. A read needs any of them, a write all of them
+// (locks held for write, the point declared as written), so that a reader
+// holding just one excludes every writer. E.g. a dma-buf's revoke status is
+// written with memory_lock held for write, in the step that takes the resv
+// lock; the fault reads it under either lock, ->attach in a step that
+// declares a read of the resv lock.
+struct Guard {
+  const LockBase* lock = nullptr;
+  const LockBase* lock2 = nullptr;
+  // An object declared by points that name another object (a dma-buf's status
+  // is declared as its resv lock: writers change it in the step that takes the
+  // lock, lock-free readers declare an access to the lock).
+  const void* point = nullptr;
+};
+
+namespace discipline_internal {
+void Check(Thread* t, const void* obj, bool write, const char* what, const Guard& g);
+}  // namespace discipline_internal
+
+// Model code reads (write=false) or writes shared object `obj` ("what" names it
+// in the error). Cheap when the check is off.
+inline void Touch(const void* obj, bool write, const char* what, const Guard& g = {}) {
+  Thread* t = Thread::current;
+  if (t == nullptr || !t->driver()->check_discipline) return;
+  discipline_internal::Check(t, obj, write, what, g);
+}
+inline void TouchLocked(const void* obj, bool write, const char* what, const LockBase& l) {
+  Touch(obj, write, what, Guard{&l});
+}
+
+}  // namespace vfiosim::sim
