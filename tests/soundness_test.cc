@@ -46,6 +46,10 @@
 #include <string>
 #include <vector>
 
+#include <sys/wait.h>
+#include <unistd.h>
+#include <functional>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -176,11 +180,11 @@ Check CompareReductions(const scn::Scenario& s, const CompileOptions& co, uint64
       if (!none.outcomes.count(o)) c.diffs.push_back(absl::StrCat(rn, " has outcome {", o, "} that none never reaches"));
     for (const auto& [inv, f] : none.failures)
       if (!r.failures.count(inv))
-        c.diffs.push_back(absl::StrCat(rn, " misses violation ", InvariantName(inv), " (none: schedule=", f.schedule,
+        c.diffs.push_back(absl::StrCat(rn, " misses violation ", std::string(InvariantName(inv)), " (none: schedule=", f.schedule,
                                        ", ", f.message, ")"));
     for (const auto& [inv, f] : r.failures)
       if (!none.failures.count(inv))
-        c.diffs.push_back(absl::StrCat(rn, " has violation ", InvariantName(inv), " (schedule=", f.schedule,
+        c.diffs.push_back(absl::StrCat(rn, " has violation ", std::string(InvariantName(inv)), " (schedule=", f.schedule,
                                        ") that none never finds"));
     const Verdict v = ComputeVerdict(s, r);
     if (v.pass != none_v.pass || v.reason != none_v.reason)
@@ -200,6 +204,98 @@ Check CompareReductions(const scn::Scenario& s, const CompileOptions& co, uint64
   return c;
 }
 
+// Runs CompareReductions in a child process, so that a simulator crash on one
+// scenario is reported as that scenario's failure (with which reductions crash)
+// instead of killing the whole shard. Sanitizer builds run in-process.
+std::string Serialize(const Check& c) {
+  std::string out = absl::StrCat(static_cast<int>(c.status), "\n", c.none_schedules, "\n");
+  std::string why = c.why;
+  std::replace(why.begin(), why.end(), '\n', ' ');
+  absl::StrAppend(&out, why, "\n");
+  for (const std::string& d : c.diffs) absl::StrAppend(&out, d, "\n");
+  return out;
+}
+
+Check Deserialize(const std::string& text) {
+  Check c;
+  std::vector<std::string> lines = absl::StrSplit(text, '\n');
+  int st = 0;
+  if (lines.size() < 3 || !absl::SimpleAtoi(lines[0], &st) || !absl::SimpleAtoi(lines[1], &c.none_schedules)) {
+    c.status = Check::kError;
+    c.why = "garbled result from the child process";
+    return c;
+  }
+  c.status = static_cast<Check::Status>(st);
+  c.why = lines[2];
+  for (size_t i = 3; i < lines.size(); ++i)
+    if (!lines[i].empty()) c.diffs.push_back(lines[i]);
+  return c;
+}
+
+// Runs `f` in a child; its output, or the signal that killed it.
+struct ChildResult {
+  bool ok = false;
+  int signal = 0;
+  std::string out;
+};
+
+ChildResult RunInChild(const std::function<std::string()>& f) {
+  ChildResult r;
+  int fds[2];
+  if (pipe(fds) != 0) {
+    r.ok = true;
+    r.out = f();
+    return r;
+  }
+  std::fflush(nullptr);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    close(fds[0]);
+    const std::string out = f();
+    size_t off = 0;
+    while (off < out.size()) {
+      const ssize_t n = write(fds[1], out.data() + off, out.size() - off);
+      if (n <= 0) break;
+      off += static_cast<size_t>(n);
+    }
+    close(fds[1]);
+    _exit(0);
+  }
+  close(fds[1]);
+  char buf[4096];
+  for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) > 0;) r.out.append(buf, static_cast<size_t>(n));
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (WIFSIGNALED(status)) r.signal = WTERMSIG(status);
+  else r.ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  return r;
+}
+
+Check CompareIsolated(const scn::Scenario& s, const CompileOptions& co, uint64_t budget) {
+  if (kSanitized || EnvIs("VFIOSIM_SOUNDNESS_FORK", "0")) return CompareReductions(s, co, budget);
+  const ChildResult whole = RunInChild([&] { return Serialize(CompareReductions(s, co, budget)); });
+  if (whole.ok) return Deserialize(whole.out);
+  // A crash: which reductions crash on their own?
+  Check c;
+  c.status = Check::kDisagree;
+  absl::StatusOr<Program> p = Compile(s, co);
+  if (!p.ok()) {
+    c.status = Check::kError;
+    c.why = "the check crashed";
+    return c;
+  }
+  for (Reduction red : {Reduction::kNone, Reduction::kSleep, Reduction::kDpor}) {
+    const ChildResult one = RunInChild([&] {
+      const ExploreResult r = ExploreWith(*p, red, red == Reduction::kNone ? budget : 0);
+      return absl::StrCat(r.schedules, r.exhaustive_complete ? " complete" : " bounded");
+    });
+    c.diffs.push_back(one.ok ? absl::StrCat(RedName(red), ": explored ", one.out, " schedules without a crash")
+                             : absl::StrCat(RedName(red), ": the simulator CRASHES (signal ", one.signal, ")"));
+  }
+  return c;
+}
+
 Check CompareText(const std::string& text, const std::string& name, const CompileOptions& co, uint64_t budget) {
   absl::StatusOr<scn::Scenario> s = scn::LoadScenario(text, name);
   if (!s.ok()) {
@@ -208,7 +304,7 @@ Check CompareText(const std::string& text, const std::string& name, const Compil
     c.why = std::string(s.status().message());
     return c;
   }
-  return CompareReductions(*s, co, budget);
+  return CompareIsolated(*s, co, budget);
 }
 
 // Greedy delta debugging over lines: drop one line (a statement, an expectation,
@@ -280,7 +376,7 @@ struct Tally {
 void CheckOne(const std::string& label, const std::string& file_stem, const std::string& text,
               const scn::Scenario& s, const CompileOptions& co, Tally* t) {
   const uint64_t budget = Budget();
-  const Check c = CompareReductions(s, co, budget);
+  const Check c = CompareIsolated(s, co, budget);
   switch (c.status) {
     case Check::kSkipped: ++t->skipped; return;
     case Check::kError: ADD_FAILURE() << label << ": " << c.why << "\n" << text; return;
@@ -349,7 +445,8 @@ TEST_P(Generated, Shard) {
   std::vector<uint64_t> seeds;
   if (const char* e = std::getenv("VFIOSIM_SOUNDNESS_SEEDS"); e && *e) {
     if (shard != 0) GTEST_SKIP() << "VFIOSIM_SOUNDNESS_SEEDS runs in shard 0";
-    for (std::string_view part : absl::StrSplit(e, ',')) {
+    const std::vector<std::string> parts = absl::StrSplit(std::string(e), ',');
+    for (const std::string& part : parts) {
       uint64_t v = 0;
       if (absl::SimpleAtoi(part, &v)) seeds.push_back(v);
     }
