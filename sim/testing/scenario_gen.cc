@@ -69,7 +69,7 @@ class Gen {
     out.push_back(legacy_ ? "variant legacy" : "variant dmabuf");
     if (r_.Chance(35)) {
       std::span<const BugInfo> bugs = AllBugs();
-      out.push_back(absl::StrCat("bug ", bugs[r_.Below(bugs.size())].name));
+      out.push_back(absl::StrCat("bug ", std::string(bugs[r_.Below(bugs.size())].name)));
     }
     out.push_back(absl::StrCat("device gpu", noreset_ ? " noreset" : ""));
     out.push_back(absl::StrCat("  bar 0 size=", Hex(bar_size_), " mem64", r_.Chance(50) ? " prefetch" : ""));
@@ -336,7 +336,7 @@ class Gen {
       case OpKind::kDetach: {
         const Var* a = need(HandleKind::kAtt);
         if (!a) return std::nullopt;
-        text = absl::StrCat(scn::OpName(op), " ", a->name);
+        text = absl::StrCat(std::string(scn::OpName(op)), " ", a->name);
         break;
       }
       case OpKind::kDma: {
