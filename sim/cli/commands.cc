@@ -1,4 +1,5 @@
 #include "sim/cli/commands.h"
+#include "sim/testing/scenario_gen.h"
 
 #include <unistd.h>
 
@@ -359,6 +360,19 @@ int Main(int argc, char** argv) {
   if (cmd == "stress") return StressMain(args);
   if (cmd == "kconfig") return KconfigMain(args);
   if (cmd == "merge") return MergeMain(args);
+  if (cmd == "gen") {
+    // Hidden: the scenario the differential soundness test generates from a seed
+    // (tests/soundness_test.cc), to rerun it or save it as a regression.
+    std::vector<uint64_t> seeds;
+    for (const std::string& a : args) {
+      uint64_t v = 0;
+      if (!absl::SimpleAtoi(a, &v)) return Usage("gen takes seeds (numbers), not '" + a + "'");
+      seeds.push_back(v);
+    }
+    if (seeds.empty()) seeds.push_back(absl::GetFlag(FLAGS_seed));
+    for (uint64_t seed : seeds) std::cout << testing::GenerateScenario(seed).text;
+    return kExitPass;
+  }
   if (cmd != "run") return Usage("unknown command '" + cmd + "' (run, check, list, stress, kconfig, merge or help)");
   if (args.empty()) return Usage("run needs at least one scenario file");
   absl::StatusOr<RunConfig> rc = ParseRunFlags();

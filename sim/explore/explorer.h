@@ -44,6 +44,7 @@ struct ExploreOptions {
   double timeout_seconds = 0;  // 0: none
   ExecOptions exec;
   bool progress = false;  // progress lines on stderr
+  bool keep_going = false;
 };
 
 struct Failure {
