@@ -33,7 +33,11 @@ foreach(rel IN LISTS VFIOSIM_SCENARIO_FILES)
                    ${VFIOSIM_SCN_GOLDEN})
   add_test(NAME scenario-determinism/${rel}
            COMMAND ${VFIOSIM_SCN_CHECK} determinism $<TARGET_FILE:vfiosim> ${VFIOSIM_SCN_ROOT} ${rel})
+  # VFIOSIM_CHECK_DISCIPLINE=1: every step's touches of shared model state are
+  # checked against its declared op (sim/core/discipline.h); a missing
+  # scheduling point exits 70 and fails the test.
   set_tests_properties(scenario/${rel} scenario-determinism/${rel} PROPERTIES
+                       ENVIRONMENT VFIOSIM_CHECK_DISCIPLINE=1
                        TIMEOUT ${VFIOSIM_SCN_TIMEOUT} LABELS "scenario")
 
   if(rel MATCHES "^bugs/([^/]+)\\.scn$")
@@ -68,7 +72,8 @@ foreach(rel IN LISTS VFIOSIM_SCENARIO_FILES)
         list(APPEND _tests bug/${bug}/${strategy})
       endif()
     endforeach()
-    set_tests_properties(${_tests} PROPERTIES TIMEOUT ${VFIOSIM_SCN_TIMEOUT} LABELS "scenario;bug")
+    set_tests_properties(${_tests} PROPERTIES TIMEOUT ${VFIOSIM_SCN_TIMEOUT} LABELS "scenario;bug"
+                         ENVIRONMENT VFIOSIM_CHECK_DISCIPLINE=1)
   endif()
 endforeach()
 

@@ -417,7 +417,10 @@ ExploreResult ExploreExhaustive(const Program& p, const ExploreOptions& o) {
       all.r.timed_out |= pt.r.timed_out;
       for (size_t i = 0; i < pt.records.size(); ++i) {
         const bool counts = pt.records[i].end != ExecResult::End::kAbandoned;
-        if (counts && n >= limit) {
+        // Past the limit nothing more is recorded, not even pruned paths: with
+        // one task the search stops right after the limit-th schedule, so the
+        // figures must not depend on how --jobs split the tree.
+        if (n >= limit) {
           stopped = true;
           break;
         }
