@@ -4,6 +4,7 @@
 // whose injected race TSan reports by design.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <string>
 
 #include "sim/stress/histogram.h"
@@ -109,10 +110,23 @@ bool IsStaleMappingSymptom(sim::Invariant inv) {
   return inv == sim::Invariant::kStalePte || inv == sim::Invariant::kMmioWhileDisabled;
 }
 
+// Whether a free-running race shows up within a bounded time depends on the
+// scheduler and the load of the machine: such searches belong to the soak stage
+// (VFIOSIM_SOAK=1, tests/run_all.sh). The default suite catches the same
+// mutants deterministically with the controlled explorer (ctest
+// bug/fault-without-lock/caught, bug/no-zap-on-revoke/caught and their
+// random/pct variants); StressBug.FaultWithoutLockIsFound once failed in 1 of
+// 590 tests on a loaded 2-core machine.
+bool Soak() {
+  const char* e = std::getenv("VFIOSIM_SOAK");
+  return e && std::string(e) == "1";
+}
+
 // The injected race of CVE-2020-12888's fix: a fault that checks and inserts
-// without memory_lock. Found by the invariants in well under a second on a
-// 2-core machine; the run is bounded by its duration.
+// without memory_lock. Found by the invariants in well under a second on an
+// idle 2-core machine; the run is bounded by its duration.
 TEST(StressBug, FaultWithoutLockIsFound) {
+  if (!Soak()) GTEST_SKIP() << "timing-dependent: runs with VFIOSIM_SOAK=1";
   for (Variant v : {Variant::kLegacy, Variant::kDmabuf}) {
     StressOptions o = Short(v, LeafLimit::k4K);
     o.bugs = {Bug::kFaultWithoutLock};
@@ -127,6 +141,7 @@ TEST(StressBug, FaultWithoutLockIsFound) {
 }
 
 TEST(StressBug, NoZapOnRevokeIsFound) {
+  if (!Soak()) GTEST_SKIP() << "timing-dependent: runs with VFIOSIM_SOAK=1";
   StressOptions o = Short(Variant::kDmabuf, LeafLimit::k2M);
   o.bugs = {Bug::kNoZapOnRevoke};
   o.ops = 0;
