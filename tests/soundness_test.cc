@@ -68,7 +68,7 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr int kShards = 8;
-constexpr int kDefaultPerShard = 40;   // 320 generated scenarios per ctest run
+constexpr int kDefaultPerShard = 80;   // 640 generated scenarios per ctest run (about half checked)
 constexpr int kSoakPerShard = 500;     // 4000 with VFIOSIM_SOAK=1
 constexpr int kSmallPerShard = 3;      // 24 under sanitizers
 constexpr uint64_t kDefaultBudget = 20000;
