@@ -1,4 +1,4 @@
-// The vfiosim subcommands: run, check, list (and the usage text).
+// The vfiosim subcommands: run, check, list (and the usage text); the others' entry points.
 #pragma once
 
 #include <string>
@@ -19,5 +19,6 @@ int Main(int argc, char** argv);
 int StressMain(const std::vector<std::string>& args);   // sim/cli/stress_command.cc
 int KconfigMain(const std::vector<std::string>& args);  // sim/cli/kconfig_command.cc
 int MergeMain(const std::vector<std::string>& args);    // sim/cli/merge_command.cc
+int DiffMain(const std::vector<std::string>& args);     // sim/cli/diff_command.cc
 
 }  // namespace vfiosim::cli
