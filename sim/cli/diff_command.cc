@@ -31,8 +31,11 @@ int DiffOne(const std::string& file, const RunConfig& rc, const sim::CompileOpti
   if (!pb) return kExitUsage;
   sim::ExploreOptions eo = rc.explore;
   eo.keep_going = true;  // every outcome and every violation, not just the first failure
-  sim::DiffSide a{KernelOptionsString(ca), &*pa, sim::Explore(*pa, eo)};
-  sim::DiffSide b{KernelOptionsString(cb), &*pb, sim::Explore(*pb, eo)};
+  // One shard covers part of the space (spec, "Running"): the comparison is bounded.
+  const std::string shard =
+      eo.shard_count > 1 ? std::to_string(eo.shard_index) + "/" + std::to_string(eo.shard_count) : "";
+  sim::DiffSide a{KernelOptionsString(ca), &*pa, sim::Explore(*pa, eo), shard};
+  sim::DiffSide b{KernelOptionsString(cb), &*pb, sim::Explore(*pb, eo), shard};
   sim::DiffResult d = sim::CompareSides(a, b);
   sim::AddWitnesses(a, b, eo.exec, &d);
   if (rc.json)

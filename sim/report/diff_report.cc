@@ -97,7 +97,8 @@ json::Value SideJson(const DiffSide& s) {
   o.set("variant", std::string(VariantName(s.program->machine.ctx.variant)));
   o.set("arch", std::string(ArchName(s.program->machine.arch)));
   o.set("schedules", r.schedules);
-  o.set("complete", r.exhaustive_complete);
+  o.set("complete", r.exhaustive_complete && s.shard.empty());
+  if (!s.shard.empty()) o.set("shard", s.shard);
   json::Value outs = json::Value::Array();
   for (const auto& [k, n] : r.outcomes) {
     json::Value e = json::Value::Object();
@@ -156,7 +157,7 @@ DiffResult CompareSides(const DiffSide& a, const DiffSide& b) {
   d.only_a = OnlyIn(a.result, b.result);
   d.only_b = OnlyIn(b.result, a.result);
   d.outcomes = a.result.outcomes.size();
-  d.bounded = !a.result.exhaustive_complete || !b.result.exhaustive_complete;
+  d.bounded = !a.result.exhaustive_complete || !b.result.exhaustive_complete || !a.shard.empty() || !b.shard.empty();
   return d;
 }
 
@@ -248,7 +249,9 @@ std::string RenderDiff(const DiffSide& a, const DiffSide& b, const DiffResult& d
     absl::StrAppendFormat(&out, "  %s: %s (%s, %s): %d schedules, %s\n", side == &a ? "A" : "B", side->options,
                           std::string(VariantName(side->program->machine.ctx.variant)),
                           std::string(ArchName(side->program->machine.arch)), r.schedules,
-                          r.exhaustive_complete ? "complete" : "bounded");
+                          !side->shard.empty() ? "bounded (shard " + side->shard + ")"
+                          : r.exhaustive_complete ? "complete"
+                                                  : "bounded");
   }
   // The two histograms as one: A's count, B's count ('-': never), the outcome.
   std::set<std::string> all;

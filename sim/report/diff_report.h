@@ -20,6 +20,7 @@ struct DiffSide {
   std::string options;  // "--variant=legacy --fix=NAME"
   const Program* program = nullptr;
   ExploreResult result;
+  std::string shard;  // "K/N" when only shard K of N was explored (--shard), else empty
 };
 
 // An outcome, or a violated invariant, that one side has and the other has not.
