@@ -305,7 +305,7 @@ json::Value DiffToJson(const std::string& file, const DiffSide& a, const DiffSid
   o.set("file", file);
   o.set("result", d.same() ? "SAME" : "DIFFERENT");
   o.set("bounded", d.bounded);
-  o.set("outcomes", static_cast<uint64_t>(d.outcomes));
+  if (d.same()) o.set("outcomes", static_cast<uint64_t>(d.outcomes));
   o.set("diff_line", DiffLine(d));
   o.set("a", SideJson(a));
   o.set("b", SideJson(b));
