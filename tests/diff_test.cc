@@ -192,6 +192,34 @@ TEST(Diff, Json) {
   EXPECT_FALSE(e["counterpart"]["trace"].items().empty());
 }
 
+TEST(Diff, ShardsMergeIntoTheWholeComparison) {
+  TempDir d;
+  const std::string f = Scn("write-vs-reset.scn");
+  std::vector<std::string> merge{"merge"};
+  for (int k = 0; k < 3; ++k) {
+    const Result r = RunTool({"diff", "--jobs=1", "--format=json", "--shard=" + std::to_string(k) + "/3", f});
+    EXPECT_EQ(r.status, 1) << r;  // one shard is bounded
+    merge.push_back(d.Write("s" + std::to_string(k) + ".json", r.out).string());
+  }
+  const Result whole = RunTool({"diff", "--jobs=2", f});
+  const Result m = RunTool(merge);
+  EXPECT_EQ(m.status, 1) << m;
+  EXPECT_EQ(m.LastLine(), whole.LastLine()) << m;
+  EXPECT_EQ(m.LastLine(), "diff: DIFFERENT write-vs-reset only-a=0 only-b=1") << m;
+  // The merged histogram is the whole one.
+  auto table = [](const std::string& out) { return out.substr(out.find("Outcomes"), out.find("only-") - out.find("Outcomes")); };
+  EXPECT_EQ(table(m.out), table(whole.out)) << m;
+  ExpectWitnessesReplay(m.out, f);
+  // A missing shard leaves the comparison bounded.
+  const Result part = RunTool({"merge", merge[1], merge[3]});
+  EXPECT_EQ(part.status, 1) << part;
+  EXPECT_NE(part.LastLine().find(" bounded"), std::string::npos) << part;
+  // Diff and run reports do not mix.
+  const Result run = RunTool({"run", "--format=json", f});
+  const Result mixed = RunTool({"merge", merge[1], d.Write("run.json", run.out).string()});
+  EXPECT_EQ(mixed.status, 2) << mixed;
+}
+
 TEST(Diff, OutputDoesNotDependOnJobs) {
   for (const char* rel : {"fault-vs-reset.scn", "write-vs-reset.scn"}) {
     const Result one = RunTool({"diff", "--jobs=1", Scn(rel)});

@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "sim/report/json.h"
+
 namespace vfiosim::cli {
 
 // Exit statuses (spec): 0 every verdict PASS, 1 some FAIL, 2 bad usage or a
@@ -20,5 +22,7 @@ int StressMain(const std::vector<std::string>& args);   // sim/cli/stress_comman
 int KconfigMain(const std::vector<std::string>& args);  // sim/cli/kconfig_command.cc
 int MergeMain(const std::vector<std::string>& args);    // sim/cli/merge_command.cc
 int DiffMain(const std::vector<std::string>& args);     // sim/cli/diff_command.cc
+// `merge` of `diff --shard=K/N --format=json` reports (sim/cli/diff_command.cc).
+int MergeDiffReports(const std::vector<json::Value>& reports);
 
 }  // namespace vfiosim::cli

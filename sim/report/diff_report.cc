@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "sim/report/json_report.h"
 #include "sim/report/text_report.h"
@@ -98,7 +99,10 @@ json::Value SideJson(const DiffSide& s) {
   o.set("arch", std::string(ArchName(s.program->machine.arch)));
   o.set("schedules", r.schedules);
   o.set("complete", r.exhaustive_complete && s.shard.empty());
-  if (!s.shard.empty()) o.set("shard", s.shard);
+  if (!s.shard.empty()) {
+    o.set("shard", s.shard);
+    o.set("part_complete", r.exhaustive_complete);  // this shard's part, for `merge`
+  }
   json::Value outs = json::Value::Array();
   for (const auto& [k, n] : r.outcomes) {
     json::Value e = json::Value::Object();
@@ -303,6 +307,7 @@ json::Value DiffToJson(const std::string& file, const DiffSide& a, const DiffSid
   o.set("vfiosim_diff", 1);
   o.set("scenario", d.scenario);
   o.set("file", file);
+  o.set("shard", a.shard.empty() ? std::string("0/1") : a.shard);
   o.set("result", d.same() ? "SAME" : "DIFFERENT");
   o.set("bounded", d.bounded);
   if (d.same()) o.set("outcomes", static_cast<uint64_t>(d.outcomes));
@@ -312,6 +317,42 @@ json::Value DiffToJson(const std::string& file, const DiffSide& a, const DiffSid
   o.set("only_a", EntriesJson(d.only_a, true, a, b));
   o.set("only_b", EntriesJson(d.only_b, false, a, b));
   return o;
+}
+
+absl::StatusOr<DiffShardReport> DiffReportFromJson(const json::Value& v) {
+  if (!v.is_object() || v["vfiosim_diff"].as_int() != 1)
+    return absl::InvalidArgumentError("not a vfiosim diff report (diff --format=json)");
+  DiffShardReport r;
+  r.scenario = v["scenario"].as_string();
+  r.file = v["file"].as_string();
+  const std::vector<std::string> kn = absl::StrSplit(v["shard"].as_string(), '/');
+  if (kn.size() != 2 || !absl::SimpleAtoi(kn[0], &r.shard_index) || !absl::SimpleAtoi(kn[1], &r.shard_count))
+    return absl::InvalidArgumentError("bad \"shard\" in a diff report");
+  for (int i = 0; i < 2; ++i) {
+    const json::Value& s = v[i == 0 ? "a" : "b"];
+    if (!s.is_object()) return absl::InvalidArgumentError("a diff report without its sides");
+    r.options[i] = s["options"].as_string();
+    ExploreResult& e = r.result[i];
+    e.schedules = static_cast<uint64_t>(s["schedules"].as_int());
+    // Of a shard: whether its own part of the space was explored completely.
+    e.exhaustive_complete =
+        s["shard"].as_string().empty() ? s["complete"].as_bool() : s["part_complete"].as_bool();
+    for (const json::Value& o : s["outcomes"].items()) {
+      const std::string id = o["schedule"].as_string();
+      e.outcomes[o["outcome"].as_string()] = static_cast<uint64_t>(o["count"].as_int());
+      e.outcome_witness[o["outcome"].as_string()] = id == "-" ? "" : id;
+    }
+    for (const json::Value& f : s["violations"].items()) {
+      std::optional<Invariant> inv = ParseInvariant(f["invariant"].as_string());
+      if (!inv) return absl::InvalidArgumentError("unknown invariant '" + f["invariant"].as_string() + "' in a diff report");
+      Failure& g = e.failures[*inv];
+      g.inv = *inv;
+      g.count = static_cast<uint64_t>(f["count"].as_int());
+      g.schedule = f["schedule"].as_string() == "-" ? "" : f["schedule"].as_string();
+      g.message = f["message"].as_string();
+    }
+  }
+  return r;
 }
 
 }  // namespace vfiosim::sim

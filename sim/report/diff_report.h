@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "sim/explore/explorer.h"
 #include "sim/report/json.h"
 #include "sim/run/program.h"
@@ -67,5 +68,16 @@ std::string RenderDiff(const DiffSide& a, const DiffSide& b, const DiffResult& d
 // marks the lines that differ.
 std::string SideBySide(const std::string& left, const std::string& right);
 json::Value DiffToJson(const std::string& file, const DiffSide& a, const DiffSide& b, const DiffResult& d);
+
+// What `vfiosim merge` needs back from a diff report of one shard: the file, the
+// shard, and per side its options and what it found (schedules, completeness,
+// outcomes and violations with counts and witnesses).
+struct DiffShardReport {
+  std::string scenario, file;
+  int shard_index = 0, shard_count = 1;
+  std::string options[2];
+  ExploreResult result[2];
+};
+absl::StatusOr<DiffShardReport> DiffReportFromJson(const json::Value& v);
 
 }  // namespace vfiosim::sim
