@@ -8,6 +8,9 @@
 #  bug/<name>/random, /pct      ... also with --explore=random|pct --schedules=2000 --seed=1
 #                               (where bugs.txt says that strategy catches it)
 #  bug/<name>/replay            --replay=<printed schedule id> fails with the same violation
+#  diff/<path>                  vfiosim diff scenarios/<path> (legacy against dmabuf): the last
+#                               line equals tests/golden/diff.txt, every witness replays on its
+#                               side, and stdout does not depend on --jobs (tests/check_diff.sh)
 #  bug-catalogue/coverage       every `vfiosim list bugs` mutant has a scenario and a bugs.txt line
 #
 # Everything under scenarios/ except scenarios/pending/ (scenarios that show a known
@@ -33,10 +36,13 @@ foreach(rel IN LISTS VFIOSIM_SCENARIO_FILES)
                    ${VFIOSIM_SCN_GOLDEN})
   add_test(NAME scenario-determinism/${rel}
            COMMAND ${VFIOSIM_SCN_CHECK} determinism $<TARGET_FILE:vfiosim> ${VFIOSIM_SCN_ROOT} ${rel})
+  add_test(NAME diff/${rel}
+           COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/check_diff.sh $<TARGET_FILE:vfiosim> ${VFIOSIM_SCN_ROOT} ${rel}
+                   ${CMAKE_CURRENT_SOURCE_DIR}/golden/diff.txt)
   # VFIOSIM_CHECK_DISCIPLINE=1: every step's touches of shared model state are
   # checked against its declared op (sim/core/discipline.h); a missing
   # scheduling point exits 70 and fails the test.
-  set_tests_properties(scenario/${rel} scenario-determinism/${rel} PROPERTIES
+  set_tests_properties(scenario/${rel} scenario-determinism/${rel} diff/${rel} PROPERTIES
                        ENVIRONMENT VFIOSIM_CHECK_DISCIPLINE=1
                        TIMEOUT ${VFIOSIM_SCN_TIMEOUT} LABELS "scenario")
 

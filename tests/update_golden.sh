@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates tests/golden/scenarios.txt: for every scenarios/**/*.scn except
+# Regenerates tests/golden/scenarios.txt (and tests/golden/diff.txt): for every scenarios/**/*.scn except
 # scenarios/pending/, the verdict line and the number of distinct outcomes of
 # `vfiosim run --jobs=2 FILE` (plus the file's `# test-options:`), as
 # tests/check_scenario.sh compares them. Review the diff before committing it:
@@ -40,6 +40,17 @@ done < <(cd scenarios && find . -name '*.scn' -not -path './pending/*' | sed 's|
 mv "$tmp" "$out"
 trap - EXIT
 echo "update_golden: wrote $out ($(grep -vc '^#' "$out") scenarios)"
+# tests/golden/diff.txt: the last line of `vfiosim diff` (legacy against dmabuf)
+# per scenario, as tests/check_diff.sh compares it.
+dout=tests/golden/diff.txt
+{
+  echo "# Golden \`vfiosim diff --jobs=2 FILE\` lines (legacy against dmabuf) of the scenario suite"
+  echo "# (tests/scenarios.cmake, tests/check_diff.sh). Regenerate with tests/update_golden.sh."
+  while IFS= read -r rel; do
+    echo "$rel  $("$vfiosim" diff --jobs=2 "scenarios/$rel" 2>/dev/null | tail -1)"
+  done < <(cd scenarios && find . -name '*.scn' -not -path './pending/*' | sed 's|^\./||' | LC_ALL=C sort)
+} >"$dout"
+echo "update_golden: wrote $dout"
 for f in scenarios/bugs/*.scn; do
   [ -e "$f" ] || continue
   b=$(basename "$f" .scn)

@@ -25,6 +25,8 @@
 #include "absl/strings/strip.h"
 #include "model/bugs.h"
 #include "model/fixes.h"
+#include "sim/cli/kernel_options.h"
+#include "sim/cli/run_config.h"
 #include "sim/check/invariant.h"
 #include "sim/explore/explorer.h"
 #include "sim/explore/shrink.h"
@@ -44,6 +46,7 @@ ABSL_FLAG(int, jobs, 0, "worker threads (TBB); 0 = all cores. Output does not de
 ABSL_FLAG(std::vector<std::string>, bug, {}, "inject a catalogued bug (repeatable, comma-separated); see `list bugs`");
 ABSL_FLAG(std::vector<std::string>, fix, {}, "apply a proposed fix: legacy-fallback | hide-mmap-flag | p2pdma-core");
 ABSL_FLAG(std::string, variant, "", "override the scenario's kernel variant: legacy | dmabuf");
+ABSL_FLAG(std::string, arch, "", "override the scenario's architecture: x86_64 | arm64 | i386");
 ABSL_FLAG(std::vector<std::string>, kconfig, {}, "override Kconfig: SYM=y|n (repeatable, comma-separated)");
 ABSL_FLAG(std::string, config, "", "evaluate Kconfig from this .config file (before the scenario's kconfig lines)");
 ABSL_FLAG(std::string, replay, "", "re-run one schedule id (as printed by a failure) and print its trace");
@@ -68,6 +71,9 @@ constexpr const char* kUsage = R"(vfiosim: a simulator of VFIO-PCI BAR mmap, dma
 Usage:
   vfiosim run [options] FILE...     explore each scenario and print its verdict
   vfiosim check FILE...             parse and validate only
+  vfiosim diff [--a='OPTS'] [--b='OPTS'] FILE...
+                                    compare two kernels (default legacy vs dmabuf):
+                                    outcomes and violations found on one side only
   vfiosim list bugs|invariants|ops|fixes
   vfiosim stress [options]          free-running stress on real threads
   vfiosim kconfig --matrix          the Kconfig x variant x fix table
@@ -75,13 +81,9 @@ Usage:
 
 Each scenario ends its report with exactly one line
   verdict: PASS|FAIL <name> schedules=<n> complete|bounded [reason=<invariant>|expect:<line>]
-Exit status: 0 all PASS, 1 some FAIL, 2 bad usage or scenario error.
+  (diff: `diff: SAME <name> outcomes=<n>` or `diff: DIFFERENT <name> only-a=<k> only-b=<m>`)
+Exit status: 0 all PASS (SAME), 1 some FAIL (DIFFERENT, or bounded), 2 bad usage or scenario error.
 Options of `run` (all also take --flag=value):)";
-
-int Usage(const std::string& msg) {
-  std::cerr << "vfiosim: " << msg << "\nTry 'vfiosim --help'.\n";
-  return kExitUsage;
-}
 
 bool ReadFile(const std::string& path, std::string* out) {
   std::ifstream f(path, std::ios::binary);
@@ -115,18 +117,8 @@ int Check(const std::vector<std::string>& files) {
   if (files.empty()) return Usage("check needs at least one scenario file");
   int rc = kExitPass;
   for (const std::string& f : files) {
-    scn::Diagnostics diags;
-    absl::StatusOr<scn::Scenario> s = scn::LoadScenarioFile(f, &diags);
-    if (!s.ok()) {
-      std::cerr << diags.ToString();
-      if (!diags.has_errors()) std::cerr << s.status().message() << "\n";
-      rc = kExitUsage;
-      continue;
-    }
-    sim::CompileOptions co;
-    absl::StatusOr<sim::Program> p = sim::Compile(*s, co);
-    if (!p.ok()) {
-      std::cerr << p.status().message() << "\n";
+    std::unique_ptr<scn::Scenario> s = LoadScenario(f);
+    if (!s || !CompileScenario(*s, sim::CompileOptions{})) {
       rc = kExitUsage;
       continue;
     }
@@ -135,15 +127,32 @@ int Check(const std::vector<std::string>& files) {
   return rc;
 }
 
-struct RunConfig {
-  sim::CompileOptions compile;
-  sim::ExploreOptions explore;
-  std::string strategy_name;
-  std::string replay;
-  std::string trace;
-  bool json = false;
-  bool shrink = true;
-};
+}  // namespace
+
+int Usage(const std::string& msg) {
+  std::cerr << "vfiosim: " << msg << "\nTry 'vfiosim --help'.\n";
+  return kExitUsage;
+}
+
+std::unique_ptr<scn::Scenario> LoadScenario(const std::string& file) {
+  scn::Diagnostics diags;
+  absl::StatusOr<scn::Scenario> s = scn::LoadScenarioFile(file, &diags);
+  if (!s.ok()) {
+    std::cerr << diags.ToString();
+    if (!diags.has_errors()) std::cerr << s.status().message() << "\n";
+    return nullptr;
+  }
+  return std::make_unique<scn::Scenario>(std::move(*s));
+}
+
+std::optional<sim::Program> CompileScenario(const scn::Scenario& s, const sim::CompileOptions& co) {
+  absl::StatusOr<sim::Program> p = sim::Compile(s, co);
+  if (!p.ok()) {
+    std::cerr << p.status().message() << "\n";
+    return std::nullopt;
+  }
+  return std::move(*p);
+}
 
 absl::StatusOr<RunConfig> ParseRunFlags() {
   RunConfig rc;
@@ -190,23 +199,18 @@ absl::StatusOr<RunConfig> ParseRunFlags() {
     rc.explore.shard_index = k;
     rc.explore.shard_count = n;
   }
-  rc.compile.extra_bugs = absl::GetFlag(FLAGS_bug);
-  for (const std::string& b : rc.compile.extra_bugs)
-    if (!ParseBug(b)) return absl::InvalidArgumentError("unknown bug '" + b + "' (see 'vfiosim list bugs')");
-  rc.compile.extra_fixes = absl::GetFlag(FLAGS_fix);
-  for (const std::string& f : rc.compile.extra_fixes)
-    if (!ParseFix(f)) return absl::InvalidArgumentError("unknown fix '" + f + "' (see 'vfiosim list fixes')");
-  const std::string variant = absl::GetFlag(FLAGS_variant);
-  if (!variant.empty()) {
-    rc.compile.variant = ParseVariant(variant);
-    if (!rc.compile.variant) return absl::InvalidArgumentError("--variant must be legacy or dmabuf");
-  }
-  for (const std::string& kv : absl::GetFlag(FLAGS_kconfig)) {
-    const size_t eq = kv.find('=');
-    if (eq == std::string::npos || (kv.substr(eq + 1) != "y" && kv.substr(eq + 1) != "n"))
-      return absl::InvalidArgumentError("--kconfig wants SYM=y or SYM=n (got '" + kv + "')");
-    rc.compile.kconfig.push_back(scn::KconfigSetting{kv.substr(0, eq), kv.substr(eq + 1) == "y", {}});
-  }
+  // The kernel: the same parser as diff's --a/--b (sim/cli/kernel_options.cc).
+  for (const std::string& b : absl::GetFlag(FLAGS_bug))
+    if (absl::Status st = ApplyKernelOption("bug", b, &rc.compile); !st.ok()) return st;
+  for (const std::string& f : absl::GetFlag(FLAGS_fix))
+    if (absl::Status st = ApplyKernelOption("fix", f, &rc.compile); !st.ok()) return st;
+  const std::pair<const char*, std::string> one_of[] = {{"variant", absl::GetFlag(FLAGS_variant)},
+                                                        {"arch", absl::GetFlag(FLAGS_arch)}};
+  for (const auto& [name, v] : one_of)
+    if (!v.empty())
+      if (absl::Status st = ApplyKernelOption(name, v, &rc.compile); !st.ok()) return st;
+  for (const std::string& kv : absl::GetFlag(FLAGS_kconfig))
+    if (absl::Status st = ApplyKernelOption("kconfig", kv, &rc.compile); !st.ok()) return st;
   const std::string cfg = absl::GetFlag(FLAGS_config);
   if (!cfg.empty()) {
     if (!ReadFile(cfg, &rc.compile.dot_config)) return absl::InvalidArgumentError("cannot read --config file " + cfg);
@@ -226,6 +230,8 @@ absl::StatusOr<RunConfig> ParseRunFlags() {
   return rc;
 }
 
+namespace {
+
 bool WriteTrace(const std::string& path, const sim::Program& p, const sim::ExecResult& e) {
   std::ofstream f(path);
   if (!f) {
@@ -237,18 +243,10 @@ bool WriteTrace(const std::string& path, const sim::Program& p, const sim::ExecR
 }
 
 int RunOne(const std::string& file, const RunConfig& rc) {
-  scn::Diagnostics diags;
-  absl::StatusOr<scn::Scenario> s = scn::LoadScenarioFile(file, &diags);
-  if (!s.ok()) {
-    std::cerr << diags.ToString();
-    if (!diags.has_errors()) std::cerr << s.status().message() << "\n";
-    return kExitUsage;
-  }
-  absl::StatusOr<sim::Program> p = sim::Compile(*s, rc.compile);
-  if (!p.ok()) {
-    std::cerr << p.status().message() << "\n";
-    return kExitUsage;
-  }
+  std::unique_ptr<scn::Scenario> s = LoadScenario(file);
+  if (!s) return kExitUsage;
+  std::optional<sim::Program> p = CompileScenario(*s, rc.compile);
+  if (!p) return kExitUsage;
   if (!rc.replay.empty()) {
     sim::ExecOptions eo = rc.explore.exec;
     eo.record_trace = true;
@@ -352,7 +350,7 @@ int Main(int argc, char** argv) {
   std::vector<char*> fixed_argv;
   for (std::string& a : storage) fixed_argv.push_back(a.data());
   std::vector<char*> pos = absl::ParseCommandLine(argc, fixed_argv.data());
-  if (pos.size() < 2) return Usage("missing command (run, check, list, stress, kconfig, merge or help)");
+  if (pos.size() < 2) return Usage("missing command (run, diff, check, list, stress, kconfig, merge or help)");
   const std::string cmd = pos[1];
   std::vector<std::string> args(pos.begin() + 2, pos.end());
   if (cmd == "list") return List(args);
@@ -373,7 +371,8 @@ int Main(int argc, char** argv) {
     for (uint64_t seed : seeds) std::cout << testing::GenerateScenario(seed).text;
     return kExitPass;
   }
-  if (cmd != "run") return Usage("unknown command '" + cmd + "' (run, check, list, stress, kconfig, merge or help)");
+  if (cmd == "diff") return DiffMain(args);
+  if (cmd != "run") return Usage("unknown command '" + cmd + "' (run, diff, check, list, stress, kconfig, merge or help)");
   if (args.empty()) return Usage("run needs at least one scenario file");
   absl::StatusOr<RunConfig> rc = ParseRunFlags();
   if (!rc.ok()) return Usage(std::string(rc.status().message()));

@@ -1,8 +1,10 @@
-// The vfiosim subcommands: run, check, list (and the usage text).
+// The vfiosim subcommands: run, check, list (and the usage text); the others' entry points.
 #pragma once
 
 #include <string>
 #include <vector>
+
+#include "sim/report/json.h"
 
 namespace vfiosim::cli {
 
@@ -19,5 +21,8 @@ int Main(int argc, char** argv);
 int StressMain(const std::vector<std::string>& args);   // sim/cli/stress_command.cc
 int KconfigMain(const std::vector<std::string>& args);  // sim/cli/kconfig_command.cc
 int MergeMain(const std::vector<std::string>& args);    // sim/cli/merge_command.cc
+int DiffMain(const std::vector<std::string>& args);     // sim/cli/diff_command.cc
+// `merge` of `diff --shard=K/N --format=json` reports (sim/cli/diff_command.cc).
+int MergeDiffReports(const std::vector<json::Value>& reports);
 
 }  // namespace vfiosim::cli

@@ -1,6 +1,6 @@
 // `vfiosim merge REPORT.json...`: combine the JSON reports of the shards of one
 // exploration (`run --shard=K/N --format=json`) into the verdict a single run
-// gives. Counts and outcome histograms add up; the shortest failure wins (ties:
+// gives (or those of `diff --shard=K/N --format=json` into one comparison). Counts and outcome histograms add up; the shortest failure wins (ties:
 // the lowest shard); `complete` needs every shard 0..N-1 exactly once, each
 // complete. Lock-order cycles whose two halves fall in different shards are not
 // seen (each shard checks lockdep over its own schedules).
@@ -22,6 +22,7 @@ int MergeMain(const std::vector<std::string>& args) {
     return kExitUsage;
   }
   std::vector<sim::ShardReport> shards;
+  std::vector<json::Value> diffs;  // `diff --format=json` reports: MergeDiffReports()
   for (const std::string& path : args) {
     std::ifstream f(path);
     if (!f) {
@@ -35,12 +36,23 @@ int MergeMain(const std::vector<std::string>& args) {
       std::cerr << path << ": error: " << v.status().message() << "\n";
       return kExitUsage;
     }
+    if ((*v)["vfiosim_diff"].type() != json::Value::Type::kNull || !diffs.empty()) {
+      diffs.push_back(std::move(*v));
+      continue;
+    }
     absl::StatusOr<sim::ShardReport> r = sim::ReportFromJson(*v);
     if (!r.ok()) {
       std::cerr << path << ": error: " << r.status().message() << "\n";
       return kExitUsage;
     }
     shards.push_back(std::move(*r));
+  }
+  if (!diffs.empty()) {
+    if (!shards.empty()) {
+      std::cerr << "vfiosim: merge: run reports and diff reports cannot be merged together\n";
+      return kExitUsage;
+    }
+    return MergeDiffReports(diffs);
   }
   const sim::ShardReport& first = shards[0];
   const int n = first.meta.shard_count;

@@ -233,6 +233,7 @@ void Record(const Program& p, const ExecResult& e, Partial* out) {
   }
   r.complete_schedules++;
   r.outcomes[e.outcome]++;
+  r.outcome_witness.try_emplace(e.outcome, e.schedule);
   if (r.expect_true.size() < e.expect_holds.size()) r.expect_true.resize(e.expect_holds.size());
   for (size_t i = 0; i < e.expect_holds.size(); ++i) r.expect_true[i] += e.expect_holds[i] ? 1 : 0;
   (void)p;
@@ -249,6 +250,7 @@ void Merge(Partial* a, Partial&& b) {
   r.steps += s.steps;
   r.timed_out |= s.timed_out;
   for (const auto& [k, v] : s.outcomes) r.outcomes[k] += v;
+  for (const auto& [k, id] : s.outcome_witness) r.outcome_witness.try_emplace(k, id);
   if (r.expect_true.size() < s.expect_true.size()) r.expect_true.resize(s.expect_true.size());
   for (size_t i = 0; i < s.expect_true.size(); ++i) r.expect_true[i] += s.expect_true[i];
   for (const auto& [inv, f] : s.failures) {

@@ -73,6 +73,9 @@ struct ExploreResult {
   bool timed_out = false;
   bool preemption_bounded = false;  // --max-preemptions kept some schedules out
   std::map<std::string, uint64_t> outcomes;
+  // Per outcome: the first schedule in canonical (DFS / sample index) order that
+  // ended with it, whatever --jobs is (`vfiosim diff` prints it as the witness).
+  std::map<std::string, std::string> outcome_witness;
   std::vector<uint64_t> expect_true;  // per expectation: complete schedules where the cond holds
   std::map<Invariant, Failure> failures;  // per invariant: count and the shortest example
   std::optional<Failure> shortest;        // the shortest failing schedule overall

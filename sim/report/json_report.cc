@@ -27,7 +27,9 @@ json::Value FailureJson(const Failure& f) {
   return o;
 }
 
-json::Value TraceRowsJson(const Program& p, const ExecResult& e) {
+}  // namespace
+
+json::Value TraceRowsToJson(const Program& p, const ExecResult& e) {
   json::Value rows = json::Value::Array();
   for (const TraceRow& r : e.trace) {
     json::Value o = json::Value::Object();
@@ -42,8 +44,6 @@ json::Value TraceRowsJson(const Program& p, const ExecResult& e) {
   return rows;
 }
 
-}  // namespace
-
 json::Value ReportToJson(const Program& p, const ExploreResult& r, const Verdict& v, const ReportMeta& m,
                          const ExecResult* cex) {
   const scn::Scenario& s = *p.scenario;
@@ -52,7 +52,7 @@ json::Value ReportToJson(const Program& p, const ExploreResult& r, const Verdict
   o.set("scenario", s.name);
   o.set("file", m.file);
   o.set("variant", std::string(VariantName(p.machine.ctx.variant)));
-  o.set("arch", std::string(ArchName(s.arch)));
+  o.set("arch", std::string(ArchName(p.machine.arch)));
   o.set("strategy", m.strategy);
   o.set("seed", m.seed);
   o.set("shard", absl::StrFormat("%d/%d", m.shard_index, m.shard_count));
@@ -112,7 +112,7 @@ json::Value ReportToJson(const Program& p, const ExploreResult& r, const Verdict
   if (cex) {
     json::Value c = json::Value::Object();
     c.set("schedule", cex->schedule.empty() ? "-" : cex->schedule);
-    c.set("trace", TraceRowsJson(p, *cex));
+    c.set("trace", TraceRowsToJson(p, *cex));
     o.set("counterexample", std::move(c));
   }
   return o;

@@ -23,6 +23,9 @@ struct ReportMeta {
 json::Value ReportToJson(const Program& p, const ExploreResult& r, const Verdict& v, const ReportMeta& m,
                          const ExecResult* counterexample);
 
+// The rows of a recorded trace: thread, step, kernel function and events of each.
+json::Value TraceRowsToJson(const Program& p, const ExecResult& e);
+
 // What `vfiosim merge` needs back from a shard's report.
 struct ShardReport {
   std::string scenario;

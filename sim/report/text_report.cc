@@ -37,7 +37,7 @@ std::string RenderSummary(const Program& p, const ExploreResult& r, const Verdic
   const scn::Scenario& s = *p.scenario;
   std::string out;
   absl::StrAppendFormat(&out, "Scenario %s (%s, %s)%s\n", s.name, std::string(VariantName(p.machine.ctx.variant)),
-                        std::string(ArchName(s.arch)), s.title.empty() ? "" : ": " + s.title);
+                        std::string(ArchName(p.machine.arch)), s.title.empty() ? "" : ": " + s.title);
   std::string extra;
   if (r.pruned) extra += absl::StrFormat(", %d redundant pruned by sleep sets", r.pruned);
   if (r.step_limited) extra += absl::StrFormat(", %d cut by --max-steps", r.step_limited);

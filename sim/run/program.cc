@@ -110,7 +110,7 @@ absl::StatusOr<Program> Compile(const scn::Scenario& s, const CompileOptions& op
     return absl::InvalidArgumentError(Where(s, s.threads[kMaxThreads].loc) +
                                       absl::StrFormat("too many threads: a scenario has at most %d", kMaxThreads));
   MachineConfig& m = p.machine;
-  m.arch = s.arch;
+  m.arch = opts.arch.value_or(s.arch);
   m.ctx.variant = opts.variant.value_or(s.variant);
   m.ctx.find_pfn = opts.find_pfn;
   // Bugs and fixes: the file's, then the command line's.
@@ -160,7 +160,7 @@ absl::StatusOr<Program> Compile(const scn::Scenario& s, const CompileOptions& op
   }
   kconfig::Options kopts;
   kopts.p2pdma_core_fix = p2pdma_core;
-  auto ev = kconfig::EvaluateDetailed(s.arch, m.ctx.variant, settings, kopts);
+  auto ev = kconfig::EvaluateDetailed(m.arch, m.ctx.variant, settings, kopts);
   if (auto* err = std::get_if<kconfig::EvalError>(&ev)) {
     const std::string w = err->setting_index < where.size() ? where[err->setting_index] : Where(s, {});
     return absl::InvalidArgumentError(w + err->message);

@@ -66,6 +66,7 @@ struct CompileOptions {
   std::vector<std::string> extra_bugs;    // --bug
   std::vector<std::string> extra_fixes;   // --fix
   std::optional<Variant> variant;         // --variant
+  std::optional<Arch> arch;               // --arch
   std::vector<scn::KconfigSetting> kconfig;  // --kconfig (after the file's)
   vfio::FindPfnImpl find_pfn = vfio::FindPfnImpl::kLinear;
   std::string dot_config;  // --config=FILE contents (optional)
