@@ -7,6 +7,12 @@
 namespace vfiosim::sim {
 
 ShrinkResult Shrink(const Program& p, const std::string& schedule, Invariant inv, ExecOptions o, int max_replays) {
+  return Shrink(
+      p, schedule, [inv](const ExecResult& r) { return r.violation && r.violation->inv == inv; }, o, max_replays);
+}
+
+ShrinkResult Shrink(const Program& p, const std::string& schedule, const std::function<bool(const ExecResult&)>& same,
+                    ExecOptions o, int max_replays) {
   o.record_trace = false;
   ShrinkResult best;
   best.schedule = schedule;
@@ -17,7 +23,7 @@ ShrinkResult Shrink(const Program& p, const std::string& schedule, Invariant inv
     if (replays >= max_replays) return false;
     ++replays;
     absl::StatusOr<ExecResult> r = Replay(p, cand, o);
-    if (!r.ok() || !r->violation || r->violation->inv != inv) return false;
+    if (!r.ok() || !same(*r)) return false;
     *out = std::move(*r);
     return true;
   };
