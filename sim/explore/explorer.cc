@@ -525,7 +525,12 @@ ExploreResult ExploreExhaustive(const Program& p, const ExploreOptions& o) {
   bool split_cut = false;  // --max-preemptions pruned a choice while splitting
   const size_t want = o.shard_count > 1 ? static_cast<size_t>(64 * o.shard_count)
                                          : o.jobs > 1 ? static_cast<size_t>(16 * o.jobs) : 1;
-  for (int round = 0; tasks.size() < want && round < 12; ++round) {
+  // Probing costs one execution per task and round: stop splitting once that
+  // has cost as much as a few thousand ordinary schedules (long schedules, e.g.
+  // a `touch` of a gigabyte, are better not split at all).
+  uint64_t probe_steps = 0;
+  const uint64_t kProbeBudget = 1'000'000;
+  for (int round = 0; tasks.size() < want && round < 12 && probe_steps < kProbeBudget; ++round) {
     std::vector<DfsTask> next;
     bool grew = false;
     for (DfsTask& t : tasks) {
@@ -533,7 +538,7 @@ ExploreResult ExploreExhaustive(const Program& p, const ExploreOptions& o) {
       DfsTask probe = t;
       DfsChooser ch(&probe.stack, cfg);
       Execution ex(p, o.exec);
-      ex.Run(ch);
+      probe_steps += static_cast<uint64_t>(ex.Run(ch).steps);
       split_cut |= ch.bound_cut();
       size_t b = probe.min_depth;
       while (b < probe.stack.size() && __builtin_popcountll(Candidates(probe.stack[b], cfg)) < 2) ++b;

@@ -40,6 +40,7 @@ Verdict ComputeVerdict(const scn::Scenario& s, const ExploreResult& r) {
   }
   if (!any_violation_expected && r.shortest) {
     v.pass = false;
+    v.failed_expect = -1;
     v.reason = std::string(InvariantName(r.shortest->inv));
     return v;
   }
