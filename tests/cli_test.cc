@@ -287,8 +287,13 @@ TEST(CliUsage, MergeOfShards) {
     return d.Write(file, r.out);
   };
   const fs::path s0 = shard("0/2", "s0.json", scn), s1 = shard("1/2", "s1.json", scn);
+  // One shard alone covers part of the space: its verdict says bounded (spec 1.1).
+  const Result one = RunTool({"run", "--jobs=1", "--shard=0/2", scn});
+  EXPECT_EQ(one.status, 0) << one;
+  EXPECT_NE(one.LastLine().find(" bounded"), std::string::npos) << one.LastLine();
   const Result whole = RunTool({"run", "--jobs=1", scn});
   ASSERT_EQ(whole.status, 0) << whole;
+  EXPECT_NE(whole.LastLine().find(" complete"), std::string::npos) << whole.LastLine();
   const Result merged = RunTool({"merge", s0.string(), s1.string()});
   EXPECT_EQ(merged.status, 0) << merged;
   EXPECT_EQ(merged.LastLine(), whole.LastLine()) << merged << "\n" << whole;
@@ -448,16 +453,31 @@ TEST(CliLimits, MaxStepsCutsLongSchedules) {
   const fs::path f = d.Write("long.scn", k4kHeader +
                                              "thread cpu\n  t = touch p va len=32K\nend\n"
                                              "thread admin\n  c = command fd mem=0\nend\n");
-  const Result r = RunTool({"run", "--jobs=1", "--max_steps=20", f.string()});
-  EXPECT_TRUE(r.status == 0 || r.status == 1) << r;
+  // A fault takes more than 2 steps without progress: every schedule is cut,
+  // and a cut schedule is a FAIL (spec 1.1), with a witness that replays to it.
+  const Result r = RunTool({"run", "--jobs=1", "--max_steps=2", f.string()});
+  EXPECT_EQ(r.status, 1) << r;
   EXPECT_NE(r.out.find("cut by --max-steps"), std::string::npos) << r;
-  EXPECT_NE(r.LastLine().find(" bounded"), std::string::npos) << r;
+  EXPECT_NE(r.LastLine().find(" bounded reason=max-steps"), std::string::npos) << r;
+  const size_t w = r.out.find("Failing schedule for max-steps: schedule=");
+  ASSERT_NE(w, std::string::npos) << r;
+  EXPECT_NE(r.out.find("\n=> max-steps: ", w), std::string::npos) << r;
+  const size_t at = r.out.find("--replay=", w);
+  ASSERT_NE(at, std::string::npos) << r;
+  const std::string id = r.out.substr(at + 9, r.out.find_first_of(") \n", at) - at - 9);
+  const Result rp = RunTool({"run", "--jobs=1", "--max_steps=2", "--replay=" + id, f.string()});
+  EXPECT_EQ(rp.status, 1) << rp;
+  EXPECT_NE(rp.out.find("\n=> max-steps: "), std::string::npos) << rp;
+  // --keep-going cuts every schedule and still says so.
+  const Result all = RunTool({"run", "--jobs=1", "--keep-going", "--max_steps=2", f.string()});
+  EXPECT_EQ(all.status, 1) << all;
+  EXPECT_NE(all.LastLine().find(" bounded reason=max-steps"), std::string::npos) << all;
   // Without the bound the same scenario explores completely.
   const Result full = RunTool({"run", "--jobs=1", f.string()});
   EXPECT_EQ(full.out.find("cut by --max-steps"), std::string::npos) << full;
   EXPECT_NE(full.LastLine().find(" complete"), std::string::npos) << full;
   // `--max-steps` is accepted for `--max_steps`; 0 is refused.
-  EXPECT_EQ(RunTool({"run", "--jobs=1", "--max-steps=20", f.string()}).out, r.out);
+  EXPECT_EQ(RunTool({"run", "--jobs=1", "--max-steps=2", f.string()}).out, r.out);
   ExpectUsage({"run", "--max_steps=0", f.string()}, "--max_steps");
 }
 
@@ -616,19 +636,28 @@ TEST(CliLimits, OutOfMemoryInTheModelExitsCleanly) {
   EXPECT_NE(j.err.find("out of memory"), std::string::npos) << j;
 }
 
-TEST(CliLimits, TouchOfATerabyteStaysBounded) {
-  // A 1T BAR touched in 4K pages would need 2 GiB of page tables; the step
-  // limit (and, with it raised, the page-table budget) stops it first.
+// --max_steps counts the steps without progress (a statement finished, an
+// access reached device memory), so a long `touch` is never cut by its size
+// alone: a gigabyte in 4K pages (~1.8 M steps) runs to its end, and a planted
+// bug behind a 64M touch is found (it was `PASS ... schedules=0 bounded`).
+TEST(CliLimits, TouchIsNotCutBySizeAlone) {
   TempDir d;
-  const fs::path f = d.Write("tera.scn",
-                             "scenario tera\nkconfig TRANSPARENT_HUGEPAGE=n\n"
-                             "device gpu\n  bar 0 size=1024G mem64\nend\n"
-                             "setup\n  p = process\n  fd = open gpu in p\n  va = mmap p fd bar=0\nend\n"
-                             "thread a\n  t = touch p va len=1024G\nend\n");
-  const Result r = RunTool({"run", "--jobs=1", "--max_steps=20000", f.string()}, 120);
-  EXPECT_FALSE(r.timed_out) << r;
-  EXPECT_TRUE(r.status == 0 || r.status == 1) << r;
-  EXPECT_NE(r.out.find("cut by --max-steps"), std::string::npos) << r;
+  const std::string head = "scenario big-touch\nkconfig TRANSPARENT_HUGEPAGE=n\n"
+                           "device gpu\n  bar 0 size=1G mem64\nend\n"
+                           "setup\n  p = process\n  fd = open gpu in p\n  va = mmap p fd bar=0\nend\n";
+  const fs::path gig = d.Write("gig.scn", head + "thread a\n  t = touch p va len=1G\nend\nexpect always a.t == ok\n");
+  const Result r = RunTool({"run", "--jobs=1", "--max_steps=20000", gig.string()}, 120);
+  EXPECT_EQ(r.status, 0) << r;
+  EXPECT_EQ(r.out.find("cut by --max-steps"), std::string::npos) << r;
+  EXPECT_NE(r.LastLine().find("verdict: PASS big-touch schedules=1 complete"), std::string::npos) << r;
+
+  const fs::path bug = d.Write("bug.scn", head + "thread a\n  t = touch p va len=64M\nend\n"
+                                                 "thread admin\n  c = command fd mem=0\nend\n");
+  const Result b = RunTool({"run", "--jobs=2", "--bug=no-zap-on-revoke", bug.string()}, 120);
+  EXPECT_EQ(b.status, 1) << b.LastLine();
+  EXPECT_NE(b.LastLine().find("verdict: FAIL big-touch schedules=1 bounded reason=stale-pte"), std::string::npos)
+      << b.LastLine();
+  EXPECT_EQ(b.out.find("cut by --max-steps"), std::string::npos);
 }
 
 TEST(CliLimits, WrappingRangesAreRefused) {
@@ -648,6 +677,109 @@ TEST(CliLimits, WrappingRangesAreRefused) {
 }
 
 // ---------------------------------------------------------------- determinism
+
+// The schedule id after "--replay=" in the block that starts at `header`.
+std::string ReplayIdAfter(const std::string& out, const std::string& header) {
+  const size_t h = out.find(header);
+  if (h == std::string::npos) return "";
+  const size_t at = out.find("--replay=", h);
+  if (at == std::string::npos) return "";
+  return out.substr(at + 9, out.find_first_of(") \n", at) - at - 9);
+}
+
+// The trace table and "=> " lines of the block that starts at `header`.
+std::string TableAfter(const std::string& out, const std::string& header) {
+  const size_t h = out.find(header);
+  if (h == std::string::npos) return "";
+  const size_t start = out.find('\n', h) + 1;
+  size_t end = start;
+  for (size_t nl; (nl = out.find('\n', end)) != std::string::npos;) {
+    const std::string line = out.substr(end, nl - end);
+    if (line.rfind("verdict: ", 0) == 0 || line.rfind("outcome: ", 0) == 0 || line.rfind("Failing schedule", 0) == 0)
+      break;
+    end = nl + 1;
+  }
+  return out.substr(start, end - start);
+}
+
+// Every FAIL has a witness (spec 1.1), an expectation's too: the schedule where
+// an `always` failed, any schedule for a `sometimes` that never held; it is
+// printed with its trace, written by --trace, and its replay fails the same way.
+TEST(CliRun, ExpectationFailuresHaveReplayableWitnesses) {
+  TempDir d;
+  std::string base;
+  {
+    std::ifstream in(Scn("fault-vs-revoke.scn"));
+    std::stringstream ss;
+    ss << in.rdbuf();
+    base = ss.str();
+    base = base.substr(0, base.find("expect "));
+  }
+  const int line = static_cast<int>(std::count(base.begin(), base.end(), '\n')) + 1;
+  struct Case {
+    std::string expect;
+    std::string says;
+  };
+  for (const Case& c : {Case{"expect always cpu.r == SIGBUS", "`always cpu.r == SIGBUS` is false"},
+                        Case{"expect never cpu.r == SIGBUS", "`never cpu.r == SIGBUS` is true"},
+                        Case{"expect sometimes cpu.r == 7", "`sometimes cpu.r == 7` is false"}}) {
+    SCOPED_TRACE(c.expect);
+    const fs::path f = d.Write("w.scn", base + c.expect + "\n");
+    const fs::path trace = d.path() / "w.json";
+    for (const char* mode : {"--keep-going", "--keep-going=false"}) {
+      const Result r = RunTool({"run", "--jobs=2", mode, "--trace=" + trace.string(), f.string()});
+      EXPECT_EQ(r.status, 1) << r;
+      const std::string reason = "expect:" + std::to_string(line);
+      EXPECT_NE(r.LastLine().find("reason=" + reason), std::string::npos) << r;
+      const std::string header = "Failing schedule for " + reason + ": schedule=";
+      const std::string id = ReplayIdAfter(r.out, header);
+      ASSERT_FALSE(id.empty()) << r;
+      const std::string table = TableAfter(r.out, header);
+      EXPECT_NE(table.find("=> " + reason + ": " + c.says + " in this schedule"), std::string::npos) << r;
+      EXPECT_TRUE(fs::exists(trace) && fs::file_size(trace) > 100) << r;
+      fs::remove(trace);
+      const Result rp = RunTool({"run", "--replay=" + id, f.string()});
+      EXPECT_EQ(rp.status, 1) << rp;
+      EXPECT_EQ(TableAfter(rp.out, "Replay of schedule="), table) << rp << "\n" << r;
+    }
+  }
+}
+
+// Exhaustive runs stop at the first failure in exploration order (issue 18):
+// the same output for any --jobs, `bounded` and a line that says so;
+// --keep-going explores the whole space as before.
+TEST(CliRun, StopsAtTheFirstFailureDeterministically) {
+  const std::string f = Scn("three-thread-fault-mem-pm.scn");
+  for (const char* bug : {"--bug=fault-without-lock", "--bug=zap-before-lock", "--bug=no-zap-on-revoke"}) {
+    for (const char* red : {"--reduction=sleep", "--reduction=dpor"}) {
+      SCOPED_TRACE(std::string(bug) + " " + red);
+      const Result a = RunTool({"run", "--jobs=1", red, bug, f});
+      const Result b = RunTool({"run", "--jobs=2", red, bug, f});
+      const Result c = RunTool({"run", "--jobs=4", red, bug, f});
+      ASSERT_EQ(a.status, 1) << a;
+      EXPECT_TRUE(a.out == b.out) << a << "\n" << b;
+      EXPECT_TRUE(a.out == c.out) << a << "\n" << c;
+      EXPECT_NE(a.out.find("\nStopped at the first failure in exploration order"), std::string::npos) << a;
+      EXPECT_NE(a.LastLine().find(" bounded reason="), std::string::npos) << a;
+      if (std::string(bug) != "--bug=fault-without-lock" || std::string(red) != "--reduction=sleep") continue;
+      const Result all = RunTool({"run", "--jobs=2", "--keep-going", red, bug, f});
+      EXPECT_EQ(all.status, 1) << all;
+      EXPECT_EQ(all.out.find("Stopped at"), std::string::npos) << all;
+      EXPECT_NE(all.LastLine().find(" complete reason="), std::string::npos) << all;
+    }
+  }
+  // A PASS explores everything: the same with or without --keep-going.
+  const Result pass = RunTool({"run", "--jobs=2", Scn("fault-vs-revoke.scn")});
+  EXPECT_EQ(pass.out, RunTool({"run", "--jobs=2", "--keep-going", Scn("fault-vs-revoke.scn")}).out);
+}
+
+// A run that explores no schedule is never a PASS: a shard with no part of a
+// small space.
+TEST(CliRun, NoScheduleIsNoPass) {
+  const Result r = RunTool({"run", "--jobs=1", "--shard=99/100", Scn("fault-vs-revoke.scn")});
+  EXPECT_EQ(r.status, 1) << r;
+  EXPECT_NE(r.LastLine().find("schedules=0 bounded reason=no-schedules"), std::string::npos) << r;
+}
 
 std::vector<std::string> TestOptions(const fs::path& scn) {
   std::ifstream in(scn);
@@ -789,7 +921,7 @@ TEST(Reduction, SleepAndDporAgreeWithNone) {
     for (const std::vector<std::string>& extra : variants) {
       SCOPED_TRACE(f.string() + (extra.empty() ? "" : " " + extra[0]));
       auto run = [&](const char* reduction, const char* bound) {
-        std::vector<std::string> a{"run", "--jobs=1", reduction, bound};
+        std::vector<std::string> a{"run", "--jobs=1", "--keep-going", reduction, bound};
         for (const std::string& o : TestOptions(f)) a.push_back(o);
         a.insert(a.end(), extra.begin(), extra.end());
         a.push_back(f.string());
@@ -820,19 +952,28 @@ TEST(Determinism, SampledStrategies) {
   for (const std::string rel : {"three-thread-fault-mem-pm.scn", "fault-vs-revoke.scn"}) {
     for (const std::string strategy : {"random", "pct"}) {
       SCOPED_TRACE(rel + " " + strategy);
-      std::vector<std::string> base{"run", "--explore=" + strategy, "--schedules=300", "--seed=7",
-                                    "--bug=no-zap-on-revoke"};
-      auto run = [&](const char* jobs) {
-        std::vector<std::string> a = base;
-        a.push_back(jobs);
-        a.push_back(Scn(rel));
-        return RunTool(a);
-      };
-      const Result a = run("--jobs=2"), b = run("--jobs=2"), c = run("--jobs=1");
-      ASSERT_LE(a.status, 1) << a;
-      EXPECT_TRUE(a.out == b.out) << a << "\n" << b;
-      EXPECT_TRUE(a.out == c.out) << a << "\n" << c;
-      EXPECT_NE(a.LastLine().find(" schedules=300 bounded"), std::string::npos) << a;
+      for (const bool keep_going : {true, false}) {
+        SCOPED_TRACE(keep_going ? "--keep-going" : "stopping at the first failure");
+        std::vector<std::string> base{"run", "--explore=" + strategy, "--schedules=300", "--seed=7",
+                                      "--bug=no-zap-on-revoke"};
+        if (keep_going) base.push_back("--keep-going");
+        auto run = [&](const char* jobs) {
+          std::vector<std::string> a = base;
+          a.push_back(jobs);
+          a.push_back(Scn(rel));
+          return RunTool(a);
+        };
+        const Result a = run("--jobs=2"), b = run("--jobs=2"), c = run("--jobs=1");
+        ASSERT_EQ(a.status, 1) << a;
+        EXPECT_TRUE(a.out == b.out) << a << "\n" << b;
+        EXPECT_TRUE(a.out == c.out) << a << "\n" << c;
+        if (keep_going) {
+          EXPECT_NE(a.LastLine().find(" schedules=300 bounded"), std::string::npos) << a;
+        } else {
+          EXPECT_EQ(a.LastLine().find(" schedules=300 bounded"), std::string::npos) << a;
+          EXPECT_NE(a.out.find("Stopped at the first failure"), std::string::npos) << a;
+        }
+      }
     }
   }
 }

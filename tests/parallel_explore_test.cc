@@ -122,6 +122,12 @@ void ExpectSame(const ExploreResult& a, const ExploreResult& b) {
   if (a.shortest) {
     EXPECT_EQ(a.shortest->schedule, b.shortest->schedule);
   }
+  EXPECT_EQ(a.stopped_early, b.stopped_early);
+  auto id = [](const std::optional<Witness>& w) { return w ? w->schedule : std::string("(none)"); };
+  EXPECT_EQ(id(a.first_complete), id(b.first_complete));
+  EXPECT_EQ(id(a.first_ended), id(b.first_ended));
+  ASSERT_EQ(a.expect_witness.size(), b.expect_witness.size());
+  for (size_t i = 0; i < a.expect_witness.size(); ++i) EXPECT_EQ(id(a.expect_witness[i]), id(b.expect_witness[i]));
 }
 
 struct Case {
@@ -149,20 +155,94 @@ TEST(ExploreParallel, FourJobsGiveWhatOneGives) {
         CompileScenario(c.file, *c.bug ? std::vector<std::string>{c.bug} : std::vector<std::string>{});
     ASSERT_TRUE(compiled.program.has_value());
     const Program& p = *compiled.program;
-    ExploreOptions one;
-    one.strategy = c.strategy;
-    one.reduction = c.reduction;
-    one.max_schedules = c.schedules;
-    one.jobs = 1;
-    ExploreOptions four = one;
-    four.jobs = 4;
-    const ExploreResult a = Explore(p, one);
-    const ExploreResult b = Explore(p, four);
-    EXPECT_GT(a.schedules, 1u);
-    if (*c.bug) {
-      EXPECT_FALSE(a.failures.empty());
+    for (const bool keep_going : {true, false}) {
+      SCOPED_TRACE(keep_going ? "keep_going" : "stop at the verdict");
+      ExploreOptions one;
+      one.strategy = c.strategy;
+      one.reduction = c.reduction;
+      one.max_schedules = c.schedules;
+      one.jobs = 1;
+      one.keep_going = keep_going;
+      ExploreOptions four = one;
+      four.jobs = 4;
+      const ExploreResult a = Explore(p, one);
+      const ExploreResult b = Explore(p, four);
+      if (keep_going) {
+        EXPECT_GT(a.schedules, 1u);
+      }
+      if (*c.bug) {
+        EXPECT_FALSE(a.failures.empty());
+      }
+      ExpectSame(a, b);
     }
-    ExpectSame(a, b);
+  }
+}
+
+// Stopping at the verdict keeps exactly the schedules up to the first deciding
+// one in canonical order, whatever --jobs: the same as a --keep-going run
+// bounded to that many schedules, which then has exactly one failure, its last.
+TEST(ExploreParallel, StopsAtTheFirstFailureInCanonicalOrder) {
+  // A `never` that holds in a few schedules deep in the tree, and bugs.
+  const std::string base = ReadScenario("three-thread-fault-mem-pm.scn");
+  const std::string rare = base.substr(0, base.find("expect ")) +
+                           "expect never cpu.w == ok && cpu.r == 0 && cpu.s == SIGBUS\n";
+  struct Run {
+    std::string text;
+    std::vector<std::string> bugs;
+    Strategy strategy;
+    Reduction reduction;
+  };
+  const Run runs[] = {
+      {rare, {}, Strategy::kExhaustive, Reduction::kSleep},
+      {rare, {}, Strategy::kExhaustive, Reduction::kDpor},
+      {base, {"zap-before-lock"}, Strategy::kRandom, Reduction::kSleep},
+      {base, {"zap-before-lock"}, Strategy::kExhaustive, Reduction::kSleep},
+      {base, {"fault-without-lock"}, Strategy::kExhaustive, Reduction::kSleep},
+      {base, {"fault-without-lock"}, Strategy::kPct, Reduction::kSleep},
+      // expect violation + sometimes: a PASS decided once both were seen.
+      {base.substr(0, base.find("expect ")) + "expect violation stale-pte\nexpect sometimes cpu.w == ok && cpu.r == 0\n",
+       {"fault-without-lock"}, Strategy::kExhaustive, Reduction::kSleep},
+  };
+  int n = 0;
+  for (const Run& run : runs) {
+    SCOPED_TRACE("run " + std::to_string(n++));
+    absl::StatusOr<scn::Scenario> s = scn::LoadScenario(run.text, "t.scn");
+    ASSERT_TRUE(s.ok()) << s.status();
+    CompileOptions co;
+    co.extra_bugs = run.bugs;
+    absl::StatusOr<Program> p = Compile(*s, co);
+    ASSERT_TRUE(p.ok()) << p.status();
+    ExploreOptions o;
+    o.strategy = run.strategy;
+    o.reduction = run.reduction;
+    o.max_schedules = run.strategy == Strategy::kExhaustive ? 0 : 5000;
+    o.jobs = 1;
+    const ExploreResult one = Explore(*p, o);
+    EXPECT_TRUE(one.stopped_early);
+    EXPECT_FALSE(one.exhaustive_complete);
+    for (const int jobs : {2, 4}) {
+      o.jobs = jobs;
+      ExpectSame(one, Explore(*p, o));
+    }
+    // The same prefix, explored with --keep-going and --schedules=N.
+    if (run.strategy == Strategy::kExhaustive) {
+      o.jobs = 1;
+      o.keep_going = true;
+      o.max_schedules = one.schedules;
+      const ExploreResult prefix = Explore(*p, o);
+      EXPECT_EQ(prefix.schedules, one.schedules);
+      EXPECT_EQ(prefix.complete_schedules, one.complete_schedules);
+      EXPECT_EQ(prefix.outcomes, one.outcomes);
+      EXPECT_EQ(prefix.expect_true, one.expect_true);
+      ASSERT_EQ(prefix.failures.size(), one.failures.size());
+      // One schedule fewer does not decide it.
+      if (one.schedules > 1) {
+        o.max_schedules = one.schedules - 1;
+        o.keep_going = false;
+        const ExploreResult before = Explore(*p, o);
+        EXPECT_FALSE(before.stopped_early) << "decided before schedule " << one.schedules;
+      }
+    }
   }
 }
 

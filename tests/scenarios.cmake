@@ -1,6 +1,6 @@
 # Scenario regression tests (included at the end of tests/CMakeLists.txt).
 #
-#  scenario/<path>              vfiosim run --jobs=2 scenarios/<path>: exit 0 and the verdict
+#  scenario/<path>              vfiosim run --jobs=2 --keep-going scenarios/<path>: exit 0 and the verdict
 #                               line + Outcomes count equal tests/golden/scenarios.txt
 #  scenario-determinism/<path>  stdout identical with --jobs=1 and --jobs=2
 #  bug/<name>/clean             scenarios/bugs/<name>.scn passes without the bug

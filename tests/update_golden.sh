@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates tests/golden/scenarios.txt (and tests/golden/diff.txt): for every scenarios/**/*.scn except
 # scenarios/pending/, the verdict line and the number of distinct outcomes of
-# `vfiosim run --jobs=2 FILE` (plus the file's `# test-options:`), as
+# `vfiosim run --jobs=2 --keep-going FILE` (the whole space, plus the file's `# test-options:`), as
 # tests/check_scenario.sh compares them. Review the diff before committing it:
 # a changed count means the reduction or the semantics changed.
 #
@@ -18,7 +18,7 @@ tmp=$(mktemp)
 trap 'rm -f "$tmp"' EXIT
 {
   echo "# Golden verdicts of the scenario suite (tests/scenarios.cmake, tests/check_scenario.sh)."
-  echo "# <path under scenarios/>  <verdict line of vfiosim run --jobs=2>  outcomes=<distinct outcomes>"
+  echo "# <path under scenarios/>  <verdict line of vfiosim run --jobs=2 --keep-going>  outcomes=<distinct outcomes>"
   echo "# Regenerate with tests/update_golden.sh; review the diff."
 } >"$tmp"
 fail=0
@@ -26,7 +26,7 @@ while IFS= read -r rel; do
   file=scenarios/$rel
   read -r -a topts <<<"$(sed -n 's/^[[:space:]]*#[[:space:]]*test-options:[[:space:]]*//p' "$file" | head -1)"
   set +e
-  res=$("$vfiosim" run --jobs=2 "${topts[@]}" "$file" 2>/dev/null)
+  res=$("$vfiosim" run --jobs=2 --keep-going "${topts[@]}" "$file" 2>/dev/null)
   rc=$?
   set -e
   v=$(echo "$res" | grep '^verdict: ' | tail -1)

@@ -102,6 +102,7 @@ void Checker::OnLeafZapped(const mm::Mm& mm, const mm::Leaf& leaf) {
 }
 
 void Checker::OnMmioAccess(const pci::PciDevice& dev, int bar, uint64_t offset, const char* who) {
+  ++accesses_;
   if (record_) Event(TraceEvent::Kind::kMmio, absl::StrFormat("%s access %s BAR%d+0x%x", who, dev.name(), bar, offset));
   if (!dev.decode_enabled()) {
     const char* why = dev.in_reset ? "in reset"

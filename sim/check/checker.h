@@ -81,6 +81,9 @@ class Checker : public MachineObserver, public LockObserver {
 
   const std::optional<Violation>& violation() const { return violation_; }
   const LockGraph& lock_graph() const { return graph_; }
+  // Accesses that reached device memory (CPU loads/stores through a leaf, `dma`,
+  // `p2p`): each one finishes an access, so the step limit counts from the last.
+  uint64_t accesses() const { return accesses_; }
   std::vector<TraceEvent> TakeEvents() { return std::move(events_); }
 
  private:
@@ -94,6 +97,7 @@ class Checker : public MachineObserver, public LockObserver {
   Machine* machine_ = nullptr;
   bool record_;
   std::optional<Violation> violation_;
+  uint64_t accesses_ = 0;
   absl::flat_hash_map<uint64_t, LeafInfo> leaves_;
   absl::flat_hash_map<const void*, int> live_;  // leaves per device / per dma-buf priv
   absl::flat_hash_map<uint64_t, bool> info_mmap_;  // (device, bar) -> info said mmap

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <sstream>
 #include <string>
@@ -61,6 +62,9 @@ ABSL_FLAG(double, timeout, 0, "stop exploring after this many seconds (verdict s
 ABSL_FLAG(std::string, find_pfn, "linear", "vfio_pci_dma_buf_find_pfn implementation: linear | indexed");
 ABSL_FLAG(bool, progress, true, "progress on stderr when it is a terminal");
 ABSL_FLAG(std::string, format, "text", "report format: text | json (json: one JSON object per scenario, for `merge`)");
+ABSL_FLAG(bool, keep_going, false,
+          "explore the whole space even once the verdict is decided (the full histogram, every failure counted, "
+          "the shortest witness); without it a run stops at the first failure in exploration order");
 ABSL_FLAG(bool, shrink, true, "shrink the failing schedule (fewer preemptions and steps) before printing it");
 
 namespace vfiosim::cli {
@@ -189,6 +193,7 @@ absl::StatusOr<RunConfig> ParseRunFlags() {
   if (const char* e = std::getenv("VFIOSIM_CHECK_DISCIPLINE"); e && std::string(e) == "1")
     rc.explore.exec.check_discipline = true;
   rc.explore.progress = absl::GetFlag(FLAGS_progress);
+  rc.explore.keep_going = absl::GetFlag(FLAGS_keep_going);
   const std::string shard = absl::GetFlag(FLAGS_shard);
   if (!shard.empty()) {
     std::vector<std::string> kn = absl::StrSplit(shard, '/');
@@ -259,8 +264,12 @@ int RunOne(const std::string& file, const RunConfig& rc) {
     std::cout << "Replay of schedule=" << rc.replay << " of " << s->name << " (" << e->steps << " steps, "
               << e->preemptions << " preemptions):\n";
     std::cout << sim::RenderTrace(*p, *e);
-    if (!e->violation) std::cout << "outcome: " << (e->outcome.empty() ? "(no variables)" : e->outcome) << "\n";
-    return e->violation ? kExitFail : kExitPass;
+    // A witness of an expectation or of the step limit fails the same way here.
+    const std::string also = sim::RenderScheduleFailures(*p, *e, eo.max_steps);
+    std::cout << also;
+    if (e->end == sim::ExecResult::End::kComplete && !e->violation)
+      std::cout << "outcome: " << (e->outcome.empty() ? "(no variables)" : e->outcome) << "\n";
+    return e->violation || !also.empty() ? kExitFail : kExitPass;
   }
   sim::ExploreResult r = sim::Explore(*p, rc.explore);
   sim::Verdict v = sim::ComputeVerdict(*s, r);
@@ -278,10 +287,43 @@ int RunOne(const std::string& file, const RunConfig& rc) {
     absl::StatusOr<sim::ExecResult> e = sim::Replay(*p, id, eo);
     if (e.ok()) cex = std::move(*e);
   }
-  if (!rc.trace.empty() && cex && !WriteTrace(rc.trace, *p, *cex)) return kExitUsage;
+  // A FAIL whose reason is not an invariant (an expectation, the step limit):
+  // its witness schedule, shrunk where the way it fails is a property of the
+  // one schedule (not for `sometimes`: any schedule is a witness).
+  std::optional<sim::ExecResult> wex;
+  std::optional<sim::ShrinkResult> wshrunk;
+  const bool invariant_reason = !v.pass && v.failed_expect < 0 && v.reason != "max-steps" && r.shortest;
+  if (!v.pass && !invariant_reason) {
+    if (std::optional<sim::Witness> w = sim::VerdictWitness(*s, r, v)) {
+      std::string id = w->schedule;
+      std::function<bool(const sim::ExecResult&)> same;
+      if (v.reason == "max-steps") {
+        same = [](const sim::ExecResult& e) { return e.end == sim::ExecResult::End::kStepLimit; };
+      } else if (v.failed_expect >= 0) {
+        const size_t i = static_cast<size_t>(v.failed_expect);
+        const scn::Expectation::Kind k = s->expectations[i].kind;
+        if (k == scn::Expectation::Kind::kAlways || k == scn::Expectation::Kind::kNever)
+          same = [i, k](const sim::ExecResult& e) {
+            return e.end == sim::ExecResult::End::kComplete && !e.violation && i < e.expect_holds.size() &&
+                   (e.expect_holds[i] != 0) == (k == scn::Expectation::Kind::kNever);
+          };
+      }
+      if (rc.shrink && same) {
+        wshrunk = sim::Shrink(*p, id, same, rc.explore.exec);
+        id = wshrunk->schedule;
+      }
+      sim::ExecOptions eo = rc.explore.exec;
+      eo.record_trace = true;
+      absl::StatusOr<sim::ExecResult> e = sim::Replay(*p, id, eo);
+      if (e.ok()) wex = std::move(*e);
+    }
+  }
+  // --trace: the schedule that shows the verdict's reason.
+  const sim::ExecResult* traced = wex ? &*wex : cex ? &*cex : nullptr;
+  if (!rc.trace.empty() && traced && !WriteTrace(rc.trace, *p, *traced)) return kExitUsage;
   if (rc.json) {
     sim::ReportMeta meta{file, rc.strategy_name, rc.explore.seed, rc.explore.shard_index, rc.explore.shard_count};
-    std::cout << sim::ReportToJson(*p, r, v, meta, cex ? &*cex : nullptr).Dump(2) << "\n";
+    std::cout << sim::ReportToJson(*p, r, v, meta, cex ? &*cex : nullptr, wex ? &*wex : nullptr).Dump(2) << "\n";
     return v.pass ? kExitPass : kExitFail;
   }
   sim::ReportOptions ro;
@@ -296,6 +338,16 @@ int RunOne(const std::string& file, const RunConfig& rc) {
                 << " preemptions in " << shrunk->replays << " replays";
     std::cout << "; replay with --replay=" << id << ")\n";
     std::cout << sim::RenderTrace(*p, *cex);
+  }
+  if (wex) {
+    const std::string id = wex->schedule.empty() ? "-" : wex->schedule;
+    std::cout << "Failing schedule for " << v.reason << ": schedule=" << id << " (" << wex->steps << " steps, "
+              << wex->preemptions << " preemptions";
+    if (wshrunk && (wshrunk->orig_steps != wshrunk->steps || wshrunk->orig_preemptions != wshrunk->preemptions))
+      std::cout << "; shrunk from " << wshrunk->orig_steps << " steps, " << wshrunk->orig_preemptions
+                << " preemptions in " << wshrunk->replays << " replays";
+    std::cout << "; replay with --replay=" << id << ")\n";
+    std::cout << sim::RenderTrace(*p, *wex) << sim::RenderScheduleFailures(*p, *wex, rc.explore.exec.max_steps);
   }
   std::cout << sim::VerdictLine(*s, r, v) << "\n";
   std::cout.flush();

@@ -2,7 +2,8 @@
 // exploration (`run --shard=K/N --format=json`) into the verdict a single run
 // gives (or those of `diff --shard=K/N --format=json` into one comparison). Counts and outcome histograms add up; the shortest failure wins (ties:
 // the lowest shard); `complete` needs every shard 0..N-1 exactly once, each
-// complete. Lock-order cycles whose two halves fall in different shards are not
+// complete (a shard alone says `bounded`; a shard that stopped at its first
+// failure is not complete: run the shards with --keep-going for whole spaces). Lock-order cycles whose two halves fall in different shards are not
 // seen (each shard checks lockdep over its own schedules).
 #include <algorithm>
 #include <fstream>
@@ -63,7 +64,15 @@ int MergeMain(const std::vector<std::string>& args) {
   std::vector<int> seen(static_cast<size_t>(std::max(n, 1)), 0);
   sim::ExploreResult all;
   bool complete = true;
-  for (const sim::ShardReport& s : shards) {
+  // In shard order, whatever the order of the arguments (ties and witnesses:
+  // the lowest shard).
+  std::vector<const sim::ShardReport*> by_index;
+  for (const sim::ShardReport& s : shards) by_index.push_back(&s);
+  std::stable_sort(by_index.begin(), by_index.end(), [](const sim::ShardReport* a, const sim::ShardReport* b) {
+    return a->meta.shard_index < b->meta.shard_index;
+  });
+  for (const sim::ShardReport* sp : by_index) {
+    const sim::ShardReport& s = *sp;
     if (s.scenario != first.scenario || s.meta.shard_count != n || s.meta.strategy != first.meta.strategy ||
         s.expectations.expectations.size() != first.expectations.expectations.size()) {
       std::cerr << "vfiosim: the reports are not shards of one exploration (scenario, strategy or N differ)\n";
@@ -82,6 +91,13 @@ int MergeMain(const std::vector<std::string>& args) {
     all.steps += r.steps;
     all.timed_out |= r.timed_out;
     all.preemption_bounded |= r.preemption_bounded;
+    all.stopped_early |= r.stopped_early;
+    if (all.expect_witness.size() < r.expect_witness.size()) all.expect_witness.resize(r.expect_witness.size());
+    for (size_t i = 0; i < r.expect_witness.size(); ++i)
+      if (!all.expect_witness[i]) all.expect_witness[i] = r.expect_witness[i];
+    if (!all.first_complete) all.first_complete = r.first_complete;
+    if (!all.first_ended) all.first_ended = r.first_ended;
+    if (!all.first_step_limited) all.first_step_limited = r.first_step_limited;
     complete &= r.exhaustive_complete;
     for (const auto& [k, c] : r.outcomes) all.outcomes[k] += c;
     if (all.expect_true.size() < r.expect_true.size()) all.expect_true.resize(r.expect_true.size());
@@ -105,11 +121,6 @@ int MergeMain(const std::vector<std::string>& args) {
   all.exhaustive_complete = complete && missing.empty();
   // Lockdep across shards: a lock-order cycle whose edges come from schedules
   // of different shards, checked over the shards' lock steps in shard order.
-  std::vector<const sim::ShardReport*> by_index;
-  for (const sim::ShardReport& s : shards) by_index.push_back(&s);
-  std::sort(by_index.begin(), by_index.end(), [](const sim::ShardReport* a, const sim::ShardReport* b) {
-    return a->meta.shard_index < b->meta.shard_index;
-  });
   for (const sim::ShardReport* s : by_index)
     all.lock_steps.insert(all.lock_steps.end(), s->result.lock_steps.begin(), s->result.lock_steps.end());
   sim::CheckLockOrderAcrossSchedules(&all);
@@ -122,6 +133,13 @@ int MergeMain(const std::vector<std::string>& args) {
   for (const auto& [inv, f] : all.failures)
     std::cout << "Violation " << sim::InvariantName(inv) << " in " << f.count << " schedule(s): " << f.message
               << " (shortest: schedule=" << (f.schedule.empty() ? "-" : f.schedule) << ")\n";
+  if (all.stopped_early)
+    std::cout << "Some shard stopped at its first failure (--keep-going explores the whole space)\n";
+  // The witness of the verdict (spec 1.1), replayable with the shards' options.
+  if (std::optional<sim::Witness> w = sim::VerdictWitness(s, all, v))
+    std::cout << "Failing schedule for " << v.reason << ": schedule=" << (w->schedule.empty() ? "-" : w->schedule)
+              << " (replay with vfiosim run --replay=" << (w->schedule.empty() ? "-" : w->schedule)
+              << " and the shards' options)\n";
   std::cout << sim::VerdictLine(s, all, v) << "\n";
   return v.pass ? kExitPass : kExitFail;
 }

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <functional>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -191,15 +192,171 @@ bool Backtrack(std::vector<Node>* stack, size_t min_depth, const DfsConfig& cfg)
 
 // ---------------------------------------------------------------- results
 
+// When the verdict is decided (spec 1.1: a run may stop as soon as it is), over
+// executions in canonical order. One schedule decides a FAIL: an invariant
+// violated (without `expect violation`, or with `expect clean`), an `always`
+// condition false or a `never` condition true, a cut by --max-steps, or a
+// lock-order cycle closed with earlier schedules. A PASS is decided early only
+// when every expectation is an `expect violation` or `expect sometimes` (at
+// least one `violation`): once each has been seen in some schedule.
+struct DecideRules {
+  bool fail_on_violation = true;
+  std::vector<size_t> always, never;  // expectation indices
+  struct Slot {
+    size_t expect;
+    bool violation;  // expect violation <inv>; else expect sometimes
+    Invariant inv;
+  };
+  std::vector<Slot> slots;  // what an early PASS needs to have seen
+  bool early_pass = false;
+};
+
+DecideRules MakeRules(const Program& p) {
+  DecideRules d;
+  bool expected = false, clean = false, other = false;
+  const std::vector<scn::Expectation>& ex = p.scenario->expectations;
+  for (size_t i = 0; i < ex.size(); ++i) {
+    switch (ex[i].kind) {
+      case scn::Expectation::Kind::kClean: clean = true; break;
+      case scn::Expectation::Kind::kViolation: {
+        expected = true;
+        if (std::optional<Invariant> inv = ParseInvariant(ex[i].invariant)) d.slots.push_back({i, true, *inv});
+        else other = true;  // never seen: no early PASS
+        break;
+      }
+      case scn::Expectation::Kind::kSometimes: d.slots.push_back({i, false, Invariant{}}); break;
+      case scn::Expectation::Kind::kAlways:
+        d.always.push_back(i);
+        other = true;
+        break;
+      case scn::Expectation::Kind::kNever:
+        d.never.push_back(i);
+        other = true;
+        break;
+    }
+  }
+  d.fail_on_violation = !expected || clean;
+  d.early_pass = expected && !clean && !other;
+  return d;
+}
+
+// What one execution contributes to the decision.
+struct ExecEvent {
+  bool fail = false;
+  absl::InlinedVector<uint32_t, 4> seen;  // rule slots
+};
+
+ExecEvent Classify(const DecideRules& d, const ExecResult& e) {
+  ExecEvent ev;
+  if (e.end == ExecResult::End::kAbandoned) return ev;
+  if (e.end == ExecResult::End::kStepLimit) {
+    ev.fail = true;
+    return ev;
+  }
+  if (e.violation) {
+    ev.fail = d.fail_on_violation;
+    for (size_t k = 0; k < d.slots.size(); ++k)
+      if (d.slots[k].violation && d.slots[k].inv == e.violation->inv) ev.seen.push_back(static_cast<uint32_t>(k));
+    return ev;
+  }
+  auto holds = [&](size_t i) { return i < e.expect_holds.size() && e.expect_holds[i]; };
+  for (size_t i : d.always) ev.fail |= !holds(i);
+  for (size_t i : d.never) ev.fail |= holds(i);
+  for (size_t k = 0; k < d.slots.size(); ++k)
+    if (!d.slots[k].violation && holds(d.slots[k].expect)) ev.seen.push_back(static_cast<uint32_t>(k));
+  return ev;
+}
+
+// The lock graph an execution adds to lockdep across schedules (as Record keeps it).
+const LockGraph* ExecLocks(const ExecResult& e) {
+  return e.end == ExecResult::End::kAbandoned || e.end == ExecResult::End::kStepLimit ? nullptr : &e.locks;
+}
+
+// Whether `step` brings an edge that closes a cycle with `g` (as
+// CheckLockOrderAcrossSchedules decides it).
+bool ClosesCycle(const LockGraph& g, const LockGraph& step) {
+  for (auto [a, b] : step.Edges())
+    if (!g.Has(a, b) && g.Reaches(b, a)) return true;
+  return false;
+}
+
+struct DecideState {
+  explicit DecideState(const DecideRules& d) : rules(&d), seen(d.slots.size(), 0) {}
+  const DecideRules* rules;
+  LockGraph g;
+  std::vector<char> seen;
+  size_t nseen = 0;
+
+  // Applies one execution (in canonical order); true once the verdict is decided.
+  bool Apply(ExecEvent ev, const LockGraph* locks) {
+    if (locks) {
+      if (ClosesCycle(g, *locks)) {  // a lock-order violation across schedules
+        ev.fail |= rules->fail_on_violation;
+        for (size_t k = 0; k < rules->slots.size(); ++k)
+          if (rules->slots[k].violation && rules->slots[k].inv == Invariant::kLockOrder)
+            ev.seen.push_back(static_cast<uint32_t>(k));
+      }
+      g.Merge(*locks);
+    }
+    for (uint32_t k : ev.seen)
+      if (!seen[k]) {
+        seen[k] = 1;
+        ++nseen;
+      }
+    return ev.fail || (rules->early_pass && nseen == rules->slots.size());
+  }
+};
+
 struct Partial {
   ExploreResult r;
   LockGraph local_graph;  // edges of r.lock_steps
-  bool stop = false;
+  bool stop = false;      // cut by a bound (--schedules, --timeout) or cancelled
   bool preemption_cut = false;  // --max-preemptions pruned a choice
   // Bounded exhaustive runs keep every execution, so that the first N in DFS
   // order can be picked whatever the workers' timing.
   std::vector<ExecResult> records;
+  // For stopping at the verdict (without --keep-going): what the part's
+  // executions contribute to the decision, by their index in the part.
+  uint64_t execs = 0;                              // executions run (abandoned ones too)
+  std::optional<uint64_t> fail_at;                 // the first whose event fails
+  std::vector<std::optional<uint64_t>> seen_at;    // per rule slot: the first that saw it
+  std::vector<uint64_t> lock_exec;                 // per r.lock_steps entry: its execution
+  bool exhausted = false;                          // nothing of the part is left
 };
+
+// Given the decision state after the parts before `pt`, the index of the
+// execution of `pt` that decides the verdict; otherwise applies all of pt.
+std::optional<uint64_t> DecisionIn(DecideState* s, const Partial& pt) {
+  std::vector<uint64_t> at = pt.lock_exec;
+  if (pt.fail_at) at.push_back(*pt.fail_at);
+  for (const std::optional<uint64_t>& x : pt.seen_at)
+    if (x) at.push_back(*x);
+  std::sort(at.begin(), at.end());
+  at.erase(std::unique(at.begin(), at.end()), at.end());
+  size_t li = 0;
+  for (uint64_t i : at) {
+    ExecEvent ev;
+    ev.fail = pt.fail_at && *pt.fail_at == i;
+    for (size_t k = 0; k < pt.seen_at.size(); ++k)
+      if (pt.seen_at[k] && *pt.seen_at[k] == i) ev.seen.push_back(static_cast<uint32_t>(k));
+    const LockGraph* locks = nullptr;
+    while (li < pt.lock_exec.size() && pt.lock_exec[li] < i) ++li;
+    if (li < pt.lock_exec.size() && pt.lock_exec[li] == i) locks = &pt.r.lock_steps[li].graph;
+    if (s->Apply(std::move(ev), locks)) return i;
+  }
+  return std::nullopt;
+}
+
+// Notes execution `e` (the next of the part) for the decision; true when the
+// part's own executions decide the verdict.
+bool NoteForDecision(const DecideRules& rules, const ExecResult& e, Partial* out, DecideState* local) {
+  const uint64_t idx = out->execs - 1;
+  ExecEvent ev = Classify(rules, e);
+  if (ev.fail && !out->fail_at) out->fail_at = idx;
+  for (uint32_t k : ev.seen)
+    if (!out->seen_at[k]) out->seen_at[k] = idx;
+  return local->Apply(std::move(ev), ExecLocks(e));
+}
 
 void Record(const Program& p, const ExecResult& e, Partial* out) {
   ExploreResult& r = out->r;
@@ -210,13 +367,17 @@ void Record(const Program& p, const ExecResult& e, Partial* out) {
   }
   if (e.end == ExecResult::End::kStepLimit) {
     r.step_limited++;
+    r.schedules++;
+    if (!r.first_step_limited) r.first_step_limited = Witness{e.schedule, e.steps};
     return;
   }
   r.schedules++;
+  if (!r.first_ended) r.first_ended = Witness{e.schedule, e.steps};
   LockGraph merged = out->local_graph;
   merged.Merge(e.locks);
   if (merged.Edges() != out->local_graph.Edges()) {
     out->r.lock_steps.push_back({e.locks, e.schedule, e.steps});
+    out->lock_exec.push_back(out->execs ? out->execs - 1 : 0);
     out->local_graph = merged;
   }
   if (e.violation) {
@@ -232,11 +393,19 @@ void Record(const Program& p, const ExecResult& e, Partial* out) {
     return;
   }
   r.complete_schedules++;
+  if (!r.first_complete) r.first_complete = Witness{e.schedule, e.steps};
   r.outcomes[e.outcome]++;
   r.outcome_witness.try_emplace(e.outcome, e.schedule);
   if (r.expect_true.size() < e.expect_holds.size()) r.expect_true.resize(e.expect_holds.size());
   for (size_t i = 0; i < e.expect_holds.size(); ++i) r.expect_true[i] += e.expect_holds[i] ? 1 : 0;
-  (void)p;
+  // The first schedule where an `always` is false or a `never` true.
+  const std::vector<scn::Expectation>& ex = p.scenario->expectations;
+  if (r.expect_witness.size() < ex.size()) r.expect_witness.resize(ex.size());
+  for (size_t i = 0; i < ex.size() && i < e.expect_holds.size(); ++i) {
+    const bool failed = (ex[i].kind == scn::Expectation::Kind::kAlways && !e.expect_holds[i]) ||
+                        (ex[i].kind == scn::Expectation::Kind::kNever && e.expect_holds[i]);
+    if (failed && !r.expect_witness[i]) r.expect_witness[i] = Witness{e.schedule, e.steps};
+  }
 }
 
 // Merges b (later in canonical order) into a.
@@ -264,13 +433,21 @@ void Merge(Partial* a, Partial&& b) {
   }
   if (s.shortest && (!r.shortest || s.shortest->steps < r.shortest->steps)) r.shortest = s.shortest;
   for (LockStep& ls : b.r.lock_steps) r.lock_steps.push_back(std::move(ls));
+  if (r.expect_witness.size() < s.expect_witness.size()) r.expect_witness.resize(s.expect_witness.size());
+  for (size_t i = 0; i < s.expect_witness.size(); ++i)
+    if (!r.expect_witness[i]) r.expect_witness[i] = s.expect_witness[i];
+  if (!r.first_complete) r.first_complete = s.first_complete;
+  if (!r.first_ended) r.first_ended = s.first_ended;
+  if (!r.first_step_limited) r.first_step_limited = s.first_step_limited;
 }
 
 // ---------------------------------------------------------------- progress
 
 class Progress {
  public:
-  Progress(bool on, uint64_t total) : on_(on && isatty(2)), total_(total), start_(Clock::now()) {
+  // `fraction`, when given, estimates the part of the space explored (0..1).
+  Progress(bool on, uint64_t total, std::function<double()> fraction = nullptr)
+      : on_(on && isatty(2)), total_(total), fraction_(std::move(fraction)), start_(Clock::now()) {
     if (on_) thread_ = std::thread([this] { Loop(); });
   }
   ~Progress() {
@@ -294,13 +471,19 @@ class Progress {
       const uint64_t d = done.load();
       const double rate = d / secs;
       std::string eta;
-      if (total_ && rate > 0 && d < total_) eta = absl::StrFormat(", ETA %.0fs", (total_ - d) / rate);
+      if (total_ && rate > 0 && d < total_) {
+        eta = absl::StrFormat(", ETA %.0fs", (total_ - d) / rate);
+      } else if (fraction_) {
+        const double f = fraction_();
+        if (f > 0.0001 && f < 1) eta = absl::StrFormat(", ~%.2g%% of the space, ETA ~%.0fs", 100 * f, secs * (1 - f) / f);
+      }
       std::fprintf(stderr, "\r\033[K%llu schedules, %.0f/s%s", static_cast<unsigned long long>(d), rate, eta.c_str());
       printed_ = true;
     }
   }
   bool on_;
   uint64_t total_;
+  std::function<double()> fraction_;
   Clock::time_point start_;
   std::thread thread_;
   std::mutex mu_;
@@ -309,11 +492,28 @@ class Progress {
   bool printed_ = false;
 };
 
+// How much of a DFS subtree lies before the current path (levels from `from`),
+// taking the siblings not yet tried to be as big as those tried: --progress's
+// estimate (rough: sleep sets and DPOR prune unevenly).
+double DfsFraction(const std::vector<Node>& st, size_t from, const DfsConfig& cfg) {
+  double f = 0, w = 1;
+  for (size_t i = from; i < st.size(); ++i) {
+    const Node& n = st[i];
+    const uint64_t all = Candidates(n, cfg) | n.done | Bit(n.chosen);
+    const int c = __builtin_popcountll(all);
+    if (c < 2) continue;
+    f += w * __builtin_popcountll(n.done & ~Bit(n.chosen)) / c;
+    w /= c;
+  }
+  return f;
+}
+
 // ---------------------------------------------------------------- strategies
 
 struct DfsTask {
   std::vector<Node> stack;
   size_t min_depth = 0;
+  double weight = 1;  // share of the whole tree, taking siblings to be equal (--progress)
 };
 
 ExploreResult ExploreExhaustive(const Program& p, const ExploreOptions& o) {
@@ -327,7 +527,12 @@ ExploreResult ExploreExhaustive(const Program& p, const ExploreOptions& o) {
   bool split_cut = false;  // --max-preemptions pruned a choice while splitting
   const size_t want = o.shard_count > 1 ? static_cast<size_t>(64 * o.shard_count)
                                          : o.jobs > 1 ? static_cast<size_t>(16 * o.jobs) : 1;
-  for (int round = 0; tasks.size() < want && round < 12; ++round) {
+  // Probing costs one execution per task and round: stop splitting once that
+  // has cost as much as a few thousand ordinary schedules (long schedules, e.g.
+  // a `touch` of a gigabyte, are better not split at all).
+  uint64_t probe_steps = 0;
+  const uint64_t kProbeBudget = 1'000'000;
+  for (int round = 0; tasks.size() < want && round < 12 && probe_steps < kProbeBudget; ++round) {
     std::vector<DfsTask> next;
     bool grew = false;
     for (DfsTask& t : tasks) {
@@ -335,7 +540,7 @@ ExploreResult ExploreExhaustive(const Program& p, const ExploreOptions& o) {
       DfsTask probe = t;
       DfsChooser ch(&probe.stack, cfg);
       Execution ex(p, o.exec);
-      ex.Run(ch);
+      probe_steps += static_cast<uint64_t>(ex.Run(ch).steps);
       split_cut |= ch.bound_cut();
       size_t b = probe.min_depth;
       while (b < probe.stack.size() && __builtin_popcountll(Candidates(probe.stack[b], cfg)) < 2) ++b;
@@ -345,6 +550,7 @@ ExploreResult ExploreExhaustive(const Program& p, const ExploreOptions& o) {
       }
       grew = true;
       uint64_t c = Candidates(probe.stack[b], cfg);
+      const int nc = __builtin_popcountll(c);
       uint64_t done = 0;
       for (; c; c &= c - 1) {
         DfsTask s;
@@ -353,6 +559,7 @@ ExploreResult ExploreExhaustive(const Program& p, const ExploreOptions& o) {
         s.stack[b].done = done;
         done |= c & -c;
         s.min_depth = b + 1;
+        s.weight = t.weight / nc;
         next.push_back(std::move(s));
       }
     }
@@ -364,16 +571,33 @@ ExploreResult ExploreExhaustive(const Program& p, const ExploreOptions& o) {
   for (size_t i = 0; i < tasks.size(); ++i)
     if (static_cast<int>(i % static_cast<size_t>(o.shard_count)) == o.shard_index) mine.push_back(i);
 
+  const DecideRules rules = MakeRules(p);
+  const bool stop_at_verdict = !o.keep_going;
   std::vector<Partial> parts(mine.size());
-  Progress progress(o.progress, 0);
+  std::vector<std::atomic<double>> frac(mine.size());  // of each part explored (--progress)
+  double total_weight = 0;
+  for (size_t i : mine) total_weight += tasks[i].weight;
+  Progress progress(o.progress, 0, [&] {
+    double f = 0;
+    for (size_t k = 0; k < mine.size(); ++k) f += tasks[mine[k]].weight * frac[k].load(std::memory_order_relaxed);
+    return total_weight > 0 ? f / total_weight : 0.0;
+  });
   std::atomic<uint64_t> counted{0};
   std::atomic<bool> stop{false};
-  auto run_task = [&](size_t k) {
+  // The lowest part whose own executions decide the verdict: the parts after it
+  // cannot matter and stop.
+  std::atomic<size_t> cutoff{SIZE_MAX};
+  // Explores part k into *out: at most `cap` executions (0: no cap); a re-run
+  // (`again`) ignores --timeout and the cutoff, to reproduce a prefix exactly.
+  auto explore_part = [&](size_t k, Partial* outp, uint64_t cap, bool again) {
     DfsTask t = tasks[mine[k]];
-    Partial& out = parts[k];
-    uint64_t local = 0;
+    Partial& out = *outp;
+    out.seen_at.assign(rules.slots.size(), std::nullopt);
+    DecideState local(rules);
+    uint64_t nlocal = 0;
     for (;;) {
-      if (stop.load(std::memory_order_relaxed) || (limit && local >= limit)) {
+      if (!again && (stop.load(std::memory_order_relaxed) || (limit && nlocal >= limit) ||
+                     (stop_at_verdict && cutoff.load(std::memory_order_relaxed) < k))) {
         out.stop = true;
         return;
       }
@@ -391,30 +615,51 @@ ExploreResult ExploreExhaustive(const Program& p, const ExploreOptions& o) {
           last.backtrack |= last.enabled;
         }
       }
+      out.execs++;
       if (e.end != ExecResult::End::kAbandoned) {
-        progress.done = ++counted;
-        ++local;
-        if (Clock::now() > deadline) {
+        if (!again) progress.done = ++counted;
+        ++nlocal;
+        if (!again && Clock::now() > deadline) {
           out.r.timed_out = true;
           stop = true;
         }
       }
+      const bool decided = stop_at_verdict && NoteForDecision(rules, e, &out, &local);
       if (limit) {
         e.trace.clear();
         out.records.push_back(std::move(e));
       } else {
         Record(p, e, &out);
       }
-      if (!Backtrack(&t.stack, t.min_depth, cfg)) return;
+      if ((out.execs & 63) == 0) frac[k].store(DfsFraction(t.stack, t.min_depth, cfg), std::memory_order_relaxed);
+      if (decided || (cap && out.execs >= cap)) {
+        out.exhausted = !Backtrack(&t.stack, t.min_depth, cfg);
+        if (decided && !again) {
+          size_t c = cutoff.load();
+          while (k < c && !cutoff.compare_exchange_weak(c, k)) {
+          }
+        }
+        frac[k].store(1, std::memory_order_relaxed);
+        return;
+      }
+      if (!Backtrack(&t.stack, t.min_depth, cfg)) {
+        out.exhausted = true;
+        frac[k].store(1, std::memory_order_relaxed);
+        return;
+      }
     }
   };
-  ParallelFor(o.jobs, mine.size(), run_task);
+  ParallelFor(o.jobs, mine.size(), [&](size_t k) { explore_part(k, &parts[k], 0, false); });
   Partial all;
   bool stopped = false;
+  bool stopped_early = false;  // the verdict was decided before the end of the space
+  size_t merged = parts.size();  // the parts that count (stopping at the verdict drops those after it)
+  DecideState decide(rules);
   if (limit) {
     // The first `limit` schedules in DFS order; complete only if nothing was left.
     uint64_t n = 0;
-    for (size_t k = 0; k < parts.size(); ++k) {
+    bool decided = false;
+    for (size_t k = 0; k < parts.size() && !decided; ++k) {
       Partial& pt = parts[k];
       all.r.timed_out |= pt.r.timed_out;
       for (size_t i = 0; i < pt.records.size(); ++i) {
@@ -428,25 +673,51 @@ ExploreResult ExploreExhaustive(const Program& p, const ExploreOptions& o) {
         }
         Record(p, pt.records[i], &all);
         n += counts;
+        if (stop_at_verdict && decide.Apply(Classify(rules, pt.records[i]), ExecLocks(pt.records[i]))) {
+          decided = true;
+          stopped_early = !(k + 1 == parts.size() && i + 1 == pt.records.size() && pt.exhausted);
+          merged = k + 1;
+          break;
+        }
       }
       if (pt.stop && n >= limit) stopped = true;
       if (stopped) break;
     }
-    if (n >= limit) {
+    if (n >= limit && !decided) {
       // Anything beyond the bound left in any task means the space is not done.
       for (const Partial& pt : parts) stopped |= pt.stop;
     }
   } else {
-    for (Partial& pt : parts) {
+    for (size_t k = 0; k < parts.size(); ++k) {
+      Partial& pt = parts[k];
+      if (stop_at_verdict) {
+        if (std::optional<uint64_t> d = DecisionIn(&decide, pt)) {
+          // Decided at execution d of this part: keep exactly the executions
+          // before it in canonical order (re-run the part up to d if it went on).
+          if (*d + 1 < pt.execs) {
+            Partial again;
+            explore_part(k, &again, *d + 1, true);
+            again.r.timed_out |= pt.r.timed_out;
+            pt = std::move(again);
+          }
+          stopped_early = !(k + 1 == parts.size() && pt.exhausted);
+          merged = k + 1;
+          Merge(&all, std::move(pt));
+          break;
+        }
+      }
       stopped |= pt.stop;
       Merge(&all, std::move(pt));
     }
   }
   CheckLockOrderAcrossSchedules(&all.r);
   bool cut = split_cut;
-  for (const Partial& pt : parts) cut |= pt.preemption_cut;
+  for (size_t k = 0; k < merged; ++k) cut |= parts[k].preemption_cut;
   all.r.preemption_bounded = cut;
-  all.r.exhaustive_complete = !stopped && !all.r.timed_out && all.r.step_limited == 0 && !cut;
+  all.r.stopped_early = stopped_early;
+  all.r.shard = o.shard_count > 1;
+  all.r.exhaustive_complete =
+      !stopped && !stopped_early && !all.r.timed_out && all.r.step_limited == 0 && !cut;
   return std::move(all.r);
 }
 
@@ -525,34 +796,83 @@ ExploreResult ExploreSampled(const Program& p, const ExploreOptions& o) {
   Progress progress(o.progress, n);
   std::atomic<uint64_t> counted{0};
   std::atomic<bool> timed_out{false};
+  const DecideRules rules = MakeRules(p);
+  const bool stop_at_verdict = !o.keep_going;
+  DecideState decide(rules);
+  bool decided = false;
+  // This shard's last schedule index.
+  const uint64_t nshards = static_cast<uint64_t>(o.shard_count), me = static_cast<uint64_t>(o.shard_index);
+  const uint64_t last_index = n > me ? n - 1 - (n - 1 - me) % nshards : UINT64_MAX;
   Partial all;
-  for (uint64_t w0 = 0; w0 < nchunks && !timed_out.load(); w0 += window) {
+  for (uint64_t w0 = 0; w0 < nchunks && !timed_out.load() && !decided; w0 += window) {
     std::vector<Partial> parts(static_cast<size_t>(std::min(window, nchunks - w0)));
-    auto run_chunk = [&](size_t j) {
+    std::atomic<size_t> cutoff{SIZE_MAX};  // the lowest chunk whose own schedules decide the verdict
+    // Runs chunk j of the window into *out, at most `cap` schedules (0: all); a
+    // re-run (`again`) ignores --timeout and the cutoff.
+    auto run_chunk = [&](size_t j, Partial* out, uint64_t cap, bool again) {
       const uint64_t c = w0 + j;
+      out->seen_at.assign(rules.slots.size(), std::nullopt);
+      DecideState local(rules);
       for (uint64_t i = c * chunk; i < std::min(n, (c + 1) * chunk); ++i) {
         if (static_cast<int>(i % static_cast<uint64_t>(o.shard_count)) != o.shard_index) continue;
-        if (timed_out.load(std::memory_order_relaxed)) {
-          parts[j].r.timed_out = true;
+        if (!again && timed_out.load(std::memory_order_relaxed)) {
+          out->r.timed_out = true;
           return;
         }
+        if (!again && stop_at_verdict && cutoff.load(std::memory_order_relaxed) < j) {
+          out->stop = true;
+          return;
+        }
+        if (cap && out->execs >= cap) return;
         std::unique_ptr<Chooser> ch;
         if (o.strategy == Strategy::kRandom)
           ch = std::make_unique<RandomChooser>(ScheduleSeed(o.seed, i));
         else
           ch = std::make_unique<PctChooser>(ScheduleSeed(o.seed, i), threads, k, std::max(1, o.pct_depth));
         Execution ex(p, o.exec);
-        Record(p, ex.Run(*ch), &parts[j]);
-        progress.done = ++counted;
-        if (Clock::now() > deadline) timed_out = true;
+        const ExecResult e = ex.Run(*ch);
+        out->execs++;
+        const bool dec = stop_at_verdict && NoteForDecision(rules, e, out, &local);
+        Record(p, e, out);
+        out->exhausted = i == last_index;  // (for a part: whether its last schedule ends the run)
+        if (!again) {
+          progress.done = ++counted;
+          if (Clock::now() > deadline) timed_out = true;
+        }
+        if (dec) {
+          if (!again) {
+            size_t cur = cutoff.load();
+            while (j < cur && !cutoff.compare_exchange_weak(cur, j)) {
+            }
+          }
+          return;
+        }
       }
     };
-    ParallelFor(o.jobs, parts.size(), run_chunk);
-    for (Partial& pt : parts) Merge(&all, std::move(pt));
+    ParallelFor(o.jobs, parts.size(), [&](size_t j) { run_chunk(j, &parts[j], 0, false); });
+    for (size_t j = 0; j < parts.size(); ++j) {
+      Partial& pt = parts[j];
+      if (stop_at_verdict) {
+        if (std::optional<uint64_t> d = DecisionIn(&decide, pt)) {
+          if (*d + 1 < pt.execs) {
+            Partial again;
+            run_chunk(j, &again, *d + 1, true);
+            again.r.timed_out |= pt.r.timed_out;
+            pt = std::move(again);
+          }
+          all.r.stopped_early = !pt.exhausted;
+          decided = true;
+          Merge(&all, std::move(pt));
+          break;
+        }
+      }
+      Merge(&all, std::move(pt));
+    }
     CheckLockOrderAcrossSchedules(&all.r);  // also drops the chunks' redundant lock steps
   }
   all.r.timed_out |= timed_out.load();
   CheckLockOrderAcrossSchedules(&all.r);
+  all.r.shard = o.shard_count > 1;
   return std::move(all.r);
 }
 

@@ -44,7 +44,17 @@ struct ExploreOptions {
   double timeout_seconds = 0;  // 0: none
   ExecOptions exec;
   bool progress = false;  // progress lines on stderr
+  // Explore the whole space even once the verdict is decided. Without it a run
+  // stops at the first schedule, in canonical (DFS / index) order, that decides
+  // the verdict: the first failure, or with `expect violation`, the schedule
+  // after which every expectation holds (ExploreResult::stopped_early).
   bool keep_going = false;
+};
+
+// A schedule that shows something: its id and length.
+struct Witness {
+  std::string schedule;
+  int steps = 0;
 };
 
 struct Failure {
@@ -64,7 +74,7 @@ struct LockStep {
 };
 
 struct ExploreResult {
-  uint64_t schedules = 0;           // executions counted (complete or failing)
+  uint64_t schedules = 0;           // executions counted (complete, failing or cut by --max-steps)
   uint64_t complete_schedules = 0;  // without a violation
   uint64_t pruned = 0;              // sleep-set blocked (redundant) executions
   uint64_t step_limited = 0;        // hit --max-steps
@@ -80,6 +90,20 @@ struct ExploreResult {
   std::map<Invariant, Failure> failures;  // per invariant: count and the shortest example
   std::optional<Failure> shortest;        // the shortest failing schedule overall
   std::vector<LockStep> lock_steps;       // in canonical order; only those that add edges
+  // A run of one shard of several (--shard=K/N, N > 1): never the whole space,
+  // whatever exhaustive_complete (this shard's part explored) says.
+  bool shard = false;
+  // Stopped at the schedule that decided the verdict (not --keep-going) with
+  // some of the space left unexplored.
+  bool stopped_early = false;
+  // Witnesses, each the first in canonical order: per expectation, a schedule
+  // where an `always` condition is false or a `never` condition true; the first
+  // schedule that ended without a violation; the first that ended at all
+  // (complete or violating); the first cut by --max-steps.
+  std::vector<std::optional<Witness>> expect_witness;
+  std::optional<Witness> first_complete;
+  std::optional<Witness> first_ended;
+  std::optional<Witness> first_step_limited;
 };
 
 ExploreResult Explore(const Program& p, const ExploreOptions& o);

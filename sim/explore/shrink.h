@@ -4,6 +4,7 @@
 // same invariant still fails; the result is 1-minimal for the moves tried.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "sim/check/invariant.h"
@@ -23,5 +24,9 @@ struct ShrinkResult {
 
 ShrinkResult Shrink(const Program& p, const std::string& schedule, Invariant inv, ExecOptions o,
                     int max_replays = 3000);
+// The same for any way of failing: `same` says whether an execution fails as
+// the original does (an expectation, the step limit).
+ShrinkResult Shrink(const Program& p, const std::string& schedule, const std::function<bool(const ExecResult&)>& same,
+                    ExecOptions o, int max_replays = 3000);
 
 }  // namespace vfiosim::sim

@@ -44,8 +44,26 @@ json::Value TraceRowsToJson(const Program& p, const ExecResult& e) {
   return rows;
 }
 
+namespace {
+
+json::Value WitnessJson(const Witness& w) {
+  json::Value o = json::Value::Object();
+  o.set("schedule", w.schedule.empty() ? "-" : w.schedule);
+  o.set("steps", w.steps);
+  return o;
+}
+
+std::optional<Witness> WitnessFromJson(const json::Value& v) {
+  if (!v.is_object()) return std::nullopt;
+  Witness w{v["schedule"].as_string(), static_cast<int>(v["steps"].as_int())};
+  if (w.schedule == "-") w.schedule.clear();
+  return w;
+}
+
+}  // namespace
+
 json::Value ReportToJson(const Program& p, const ExploreResult& r, const Verdict& v, const ReportMeta& m,
-                         const ExecResult* cex) {
+                         const ExecResult* cex, const ExecResult* witness) {
   const scn::Scenario& s = *p.scenario;
   json::Value o = json::Value::Object();
   o.set("vfiosim_report", 1);
@@ -67,6 +85,10 @@ json::Value ReportToJson(const Program& p, const ExploreResult& r, const Verdict
   o.set("complete", r.exhaustive_complete);
   o.set("timed_out", r.timed_out);
   o.set("preemption_bounded", r.preemption_bounded);
+  o.set("stopped_early", r.stopped_early);
+  if (r.first_complete) o.set("first_complete", WitnessJson(*r.first_complete));
+  if (r.first_ended) o.set("first_ended", WitnessJson(*r.first_ended));
+  if (r.first_step_limited) o.set("first_step_limited", WitnessJson(*r.first_step_limited));
   json::Value outs = json::Value::Array();
   for (const auto& [k, n] : r.outcomes) {
     json::Value e = json::Value::Object();
@@ -84,6 +106,7 @@ json::Value ReportToJson(const Program& p, const ExploreResult& r, const Verdict
     x.set("invariant", e.invariant);
     x.set("positive", i < r.expect_true.size() ? r.expect_true[i] : uint64_t{0});
     x.set("holds", i < v.expectations.size() && v.expectations[i].holds);
+    if (i < r.expect_witness.size() && r.expect_witness[i]) x.set("witness", WitnessJson(*r.expect_witness[i]));
     exps.push(std::move(x));
   }
   o.set("expectations", std::move(exps));
@@ -115,6 +138,13 @@ json::Value ReportToJson(const Program& p, const ExploreResult& r, const Verdict
     c.set("trace", TraceRowsToJson(p, *cex));
     o.set("counterexample", std::move(c));
   }
+  if (witness) {
+    json::Value c = json::Value::Object();
+    c.set("reason", v.reason);
+    c.set("schedule", witness->schedule.empty() ? "-" : witness->schedule);
+    c.set("trace", TraceRowsToJson(p, *witness));
+    o.set("witness", std::move(c));
+  }
   return o;
 }
 
@@ -137,6 +167,11 @@ absl::StatusOr<ShardReport> ReportFromJson(const json::Value& v) {
   r.exhaustive_complete = v["complete"].as_bool();
   r.timed_out = v["timed_out"].as_bool();
   r.preemption_bounded = v["preemption_bounded"].as_bool();  // false when absent (older reports)
+  r.stopped_early = v["stopped_early"].as_bool();
+  r.shard = sr.meta.shard_count > 1;
+  r.first_complete = WitnessFromJson(v["first_complete"]);
+  r.first_ended = WitnessFromJson(v["first_ended"]);
+  r.first_step_limited = WitnessFromJson(v["first_step_limited"]);
   for (const json::Value& o : v["outcomes"].items())
     r.outcomes[o["outcome"].as_string()] += static_cast<uint64_t>(o["count"].as_int());
   sr.expectations.name = sr.scenario;
@@ -153,6 +188,7 @@ absl::StatusOr<ShardReport> ReportFromJson(const json::Value& v) {
     e.invariant = x["invariant"].as_string();
     sr.expectations.expectations.push_back(std::move(e));
     r.expect_true.push_back(static_cast<uint64_t>(x["positive"].as_int()));
+    r.expect_witness.push_back(WitnessFromJson(x["witness"]));
   }
   auto failure = [](const json::Value& f) -> absl::StatusOr<Failure> {
     std::optional<Invariant> inv = ParseInvariant(f["invariant"].as_string());

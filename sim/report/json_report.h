@@ -20,8 +20,11 @@ struct ReportMeta {
   int shard_count = 1;
 };
 
+// `counterexample`: the reported (shrunk) failing schedule of an invariant;
+// `witness`: for a FAIL for another reason (an expectation, the step limit),
+// the schedule that shows it.
 json::Value ReportToJson(const Program& p, const ExploreResult& r, const Verdict& v, const ReportMeta& m,
-                         const ExecResult* counterexample);
+                         const ExecResult* counterexample, const ExecResult* witness = nullptr);
 
 // The rows of a recorded trace: thread, step, kernel function and events of each.
 json::Value TraceRowsToJson(const Program& p, const ExecResult& e);

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "sim/scenario/printer.h"
 
 namespace vfiosim::sim {
 namespace {
@@ -43,8 +44,12 @@ std::string RenderSummary(const Program& p, const ExploreResult& r, const Verdic
   if (r.step_limited) extra += absl::StrFormat(", %d cut by --max-steps", r.step_limited);
   if (r.timed_out) extra += ", stopped by --timeout";
   if (r.preemption_bounded) extra += ", bounded by --max-preemptions";
+  if (r.shard) extra += ", one shard";
   absl::StrAppendFormat(&out, "Explored %s (%s), %s%s\n", Plural(r.schedules, "schedule", "schedules"), o.strategy,
                         v.complete ? "complete" : "bounded", extra);
+  if (r.stopped_early)
+    absl::StrAppendFormat(&out, "Stopped at the %s in exploration order (--keep-going explores the whole space)\n",
+                          v.pass ? "schedule that decided every expectation" : "first failure");
   absl::StrAppendFormat(&out, "Outcomes (%d, over %s without a violation):\n", r.outcomes.size(),
                         Plural(r.complete_schedules, "schedule", "schedules"));
   for (const auto& [outcome, n] : r.outcomes)
@@ -102,6 +107,28 @@ std::string RenderTrace(const Program& p, const ExecResult& e) {
   }
   if (e.violation)
     absl::StrAppendFormat(&out, "=> %s: %s\n", std::string(InvariantName(e.violation->inv)), e.violation->message);
+  return out;
+}
+
+std::string RenderScheduleFailures(const Program& p, const ExecResult& e, uint64_t max_steps) {
+  std::string out;
+  if (e.end == ExecResult::End::kStepLimit)
+    absl::StrAppendFormat(&out, "=> max-steps: cut after %d steps, %d of them without progress (--max_steps=%d)\n",
+                          e.steps, max_steps, max_steps);
+  if (e.end != ExecResult::End::kComplete || e.violation) return out;
+  const std::vector<scn::Expectation>& ex = p.scenario->expectations;
+  for (size_t i = 0; i < ex.size() && i < e.expect_holds.size(); ++i) {
+    const scn::Expectation& x = ex[i];
+    if (!x.cond) continue;
+    const bool holds = e.expect_holds[i];
+    const char* kind = x.kind == scn::Expectation::Kind::kAlways   ? "always"
+                       : x.kind == scn::Expectation::Kind::kNever ? "never"
+                                                                  : "sometimes";
+    const bool fails = x.kind == scn::Expectation::Kind::kNever ? holds : !holds;
+    if (fails)
+      absl::StrAppendFormat(&out, "=> expect:%d: `%s %s` is %s in this schedule\n", x.loc.line, kind,
+                            scn::PrintCond(*x.cond), holds ? "true" : "false");
+  }
   return out;
 }
 

@@ -18,5 +18,10 @@ struct ReportOptions {
 std::string RenderSummary(const Program& p, const ExploreResult& r, const Verdict& v, const ReportOptions& o);
 // The step-by-step trace of one execution, one column per thread.
 std::string RenderTrace(const Program& p, const ExecResult& e);
+// What a schedule alone shows beyond its invariant violation (RenderTrace's last
+// line): `=> max-steps: ...` when it was cut by the step limit, and one
+// `=> expect:<line>: ...` line per expectation that fails in it (an `always`
+// condition false, a `never` one true, a `sometimes` one false). Empty if none.
+std::string RenderScheduleFailures(const Program& p, const ExecResult& e, uint64_t max_steps);
 
 }  // namespace vfiosim::sim

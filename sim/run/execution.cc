@@ -61,6 +61,11 @@ struct Execution::Impl : public Driver {
   ExecResult result;
   int cur_step = -1;
   int cur_column = -1;
+  uint64_t stmts_done = 0;  // statements finished, by any thread
+  // Progress: a statement finished or an access reached device memory (one page
+  // of a `touch`). --max_steps bounds the steps between two of these, so a long
+  // `touch` is never cut by its size alone, and a livelock still is.
+  uint64_t Progress() const { return stmts_done + checker.accesses(); }
   std::vector<std::unique_ptr<Thread>> threads_;
 
   Value& Get(const Slot& s) { return s.thread < 0 ? globals[s.index] : locals[s.thread][s.index]; }
@@ -262,6 +267,7 @@ struct Execution::Impl : public Driver {
     for (const CStmt& c : stmts) {
       if (opts.record_trace) Note(StmtText(c));
       Value v = co_await Exec(c);
+      ++stmts_done;
       if (opts.record_trace) Note(absl::StrFormat("-> %s", ShowValue(c, v)));
       if (c.bind.valid()) Get(c.bind) = v;
       if (checker.violation()) co_return;
@@ -284,7 +290,8 @@ struct Execution::Impl : public Driver {
     root.handle().promise().thread = &t;
     t.resume_point = root.handle();
     cur_column = -1;
-    uint64_t n = 0;
+    uint64_t n = 0;  // steps since the last progress
+    uint64_t mark = Progress();
     while (!root.handle().done()) {
       Thread::current = &t;
       std::coroutine_handle<> h = t.resume_point;
@@ -293,7 +300,10 @@ struct Execution::Impl : public Driver {
       FlushEvents(&t);
       checker.AfterStep();
       if (checker.violation()) return false;
-      if (++n > opts.max_steps) {
+      if (Progress() != mark) {
+        mark = Progress();
+        n = 0;
+      } else if (++n > opts.max_steps) {
         result.end = ExecResult::End::kStepLimit;
         return false;
       }
@@ -343,6 +353,8 @@ struct Execution::Impl : public Driver {
     std::vector<int> enabled;
     enabled.reserve(n);
     int last_thread = -1;
+    int progress_step = 0;  // the step after the last progress
+    uint64_t mark = Progress();
     for (int step = 0;; ++step) {
       enabled.clear();
       bool unfinished = false;
@@ -364,7 +376,7 @@ struct Execution::Impl : public Driver {
         result.end = ExecResult::End::kDeadlock;
         return Finish();
       }
-      if (static_cast<uint64_t>(step) >= opts.max_steps) {
+      if (static_cast<uint64_t>(step - progress_step) >= opts.max_steps) {
         result.end = ExecResult::End::kStepLimit;
         return Finish();
       }
@@ -400,6 +412,10 @@ struct Execution::Impl : public Driver {
       }
       FlushEvents(&t);
       result.steps = step + 1;
+      if (Progress() != mark) {
+        mark = Progress();
+        progress_step = step + 1;
+      }
       checker.AfterStep();
       if (checker.violation()) return Finish();
     }
