@@ -140,7 +140,7 @@ struct Case {
 
 TEST(ExploreParallel, FourJobsGiveWhatOneGives) {
   const Case cases[] = {
-      {"three-thread-fault-mem-pm.scn", "", Strategy::kExhaustive, Reduction::kSleep, 0},
+      {"huge-4k-misaligned.scn", "", Strategy::kExhaustive, Reduction::kSleep, 0},
       {"three-thread-fault-mem-pm.scn", "", Strategy::kExhaustive, Reduction::kSleep, 500},  // first 500 in DFS order
       {"fault-vs-revoke.scn", "", Strategy::kExhaustive, Reduction::kDpor, 0},
       {"bugs/fault-ignores-revoked.scn", "fault-ignores-revoked", Strategy::kExhaustive, Reduction::kSleep, 0},
