@@ -70,7 +70,9 @@ void ExpectWitnessesReplay(const std::string& out, const std::string& file) {
         EXPECT_EQ(r.status, 1) << r;
         EXPECT_NE(r.out.find("=> " + what.substr(10) + ": "), std::string::npos) << r;
       } else {
-        EXPECT_EQ(r.status, 0) << r;
+        // Exit 1 only when an expectation fails in that schedule (`=> expect:`
+        // lines): the outcome is what the witness shows.
+        EXPECT_TRUE(r.status == 0 || (r.status == 1 && r.out.find("\n=> expect:") != std::string::npos)) << r;
         EXPECT_NE(r.out.find("\noutcome: " + what + "\n"), std::string::npos) << r;
       }
     }
