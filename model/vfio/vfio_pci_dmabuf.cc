@@ -39,21 +39,23 @@ class VfioDmaBufOps final : public dmabuf::DmaBufOps {
     auto& priv = *static_cast<VfioPciDmaBuf*>(buf.priv());
     // `if (priv->vdev) { down_write(&priv->vdev->memory_lock); ... }`: the
     // kernel reads priv->vdev lock-free, ordered after cleanup's write by the
-    // file count; the model reads it under the (original) device's memory_lock,
-    // which it therefore takes also when cleanup already cleared it.
-    VfioPciCoreDevice& odev = *priv.orig_vdev;
-    co_await odev.memory_lock.LockWrite();
+    // file count; the model reads it under the resv lock (which guards it with
+    // memory_lock). Not under memory_lock: cleanup may drop the last reference
+    // while it holds memory_lock, and then vdev is NULL and nothing is taken.
+    co_await buf.resv.Lock();
     priv.TouchStatus(false);
     VfioPciCoreDevice* vdev = priv.vdev;
+    buf.resv.Unlock();
     if (vdev) {
-      odev.TouchMemoryLocked(true, "dmabufs");
+      co_await vdev->memory_lock.LockWrite();
+      vdev->TouchMemoryLocked(true, "dmabufs");
       if (priv.on_list) {
         vdev->dmabufs.remove(&priv);
         priv.on_list = false;
       }
+      vdev->memory_lock.UnlockWrite();
+      vdev->registrations--;  // vfio_device_put_registration()
     }
-    odev.memory_lock.UnlockWrite();
-    if (vdev) vdev->registrations--;  // vfio_device_put_registration()
     priv.freed = true;
     if (mm::File* df = priv.device_file) {
       priv.device_file = nullptr;
