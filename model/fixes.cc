@@ -11,6 +11,9 @@ constexpr std::array<FixInfo, static_cast<size_t>(Fix::kCount)> kFixes = {{
      "VFIO_REGION_INFO_FLAG_MMAP is not advertised where BAR mmap cannot work"},
     {Fix::kP2pdmaCore, "p2pdma-core",
      "VFIO_PCI_CORE selects PCI_P2PDMA_CORE, a provider without ZONE_DEVICE or 64BIT"},
+    {Fix::kFaultWaitsTempRevoke, "fault-waits-temp-revoke",
+     "a fault on a temporarily revoked dma-buf waits on memory_lock and re-checks, as legacy does",
+     /*kconfig=*/false},
 }};
 }  // namespace
 

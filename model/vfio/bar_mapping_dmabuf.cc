@@ -35,7 +35,13 @@ class DmabufVmOpsImpl final : public mm::VmOps {
     co_await buf.resv.Lock();
     priv.TouchStatus(false);
     VfioPciCoreDevice* vdev = priv.vdev;
-    if (!vdev || (check_revoked && priv.revoked())) {
+    // The fault-waits-temp-revoke fix (vfiosim's proposal, docs/findings.md): a
+    // temporarily revoked buffer (MEM=0, reset, low power in progress) is not
+    // refused here; the fault goes on to memory_lock, which the revoker holds,
+    // and re-checks there, as the legacy fault does. Only a permanently revoked
+    // or cleaned-up buffer gets SIGBUS at once.
+    const bool wait_temp = ctx.fixes.fault_waits_temp_revoke && vdev && priv.status() == RevokeStatus::kTempRevoked;
+    if (!vdev || (check_revoked && priv.revoked() && !wait_temp)) {
       buf.resv.Unlock();
       co_return VmFaultResult::kSigbus;
     }

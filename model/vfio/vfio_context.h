@@ -23,6 +23,7 @@ struct KernelConfig {
 struct FixOptions {
   bool legacy_fallback = false;
   bool hide_mmap_flag = false;
+  bool fault_waits_temp_revoke = false;
 };
 
 enum class FindPfnImpl { kLinear, kIndexed };

@@ -108,7 +108,7 @@ int List(const std::vector<std::string>& args) {
     for (const sim::InvariantInfo& i : sim::AllInvariants())
       std::cout << absl::StrFormat("%-20s %s\n", i.name, i.description);
   } else if (what == "fixes") {
-    for (const FixInfo& f : AllFixes()) std::cout << absl::StrFormat("%-16s %s\n", f.name, f.description);
+    for (const FixInfo& f : AllFixes()) std::cout << absl::StrFormat("%-24s %s\n", f.name, f.description);
   } else if (what == "ops") {
     for (int i = 0; i < scn::kNumOpKinds; ++i) std::cout << scn::OpName(static_cast<scn::OpKind>(i)) << "\n";
   } else {

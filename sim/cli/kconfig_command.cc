@@ -59,7 +59,8 @@ constexpr Variant kVariants[] = {Variant::kLegacy, Variant::kDmabuf};
 
 std::vector<std::optional<Fix>> AllFixChoices() {
   std::vector<std::optional<Fix>> out = {std::nullopt};
-  for (const FixInfo& f : AllFixes()) out.push_back(f.fix);
+  for (const FixInfo& f : AllFixes())
+    if (f.kconfig) out.push_back(f.fix);
   return out;
 }
 

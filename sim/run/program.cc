@@ -130,6 +130,7 @@ absl::StatusOr<Program> Compile(const scn::Scenario& s, const CompileOptions& op
     if (!f) return false;
     if (*f == Fix::kLegacyFallback) m.ctx.fixes.legacy_fallback = true;
     if (*f == Fix::kHideMmapFlag) m.ctx.fixes.hide_mmap_flag = true;
+    if (*f == Fix::kFaultWaitsTempRevoke) m.ctx.fixes.fault_waits_temp_revoke = true;
     if (*f == Fix::kP2pdmaCore) p2pdma_core = true;
     return true;
   };
