@@ -33,4 +33,9 @@ ninja -C "$BUILD" ${NINJA_FLAGS:-}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1:abort_on_error=1}
 # shellcheck disable=SC2086
-(cd "$BUILD" && ctest --output-on-failure -j"$(nproc)" --timeout 1200 ${CTEST_ARGS:-})
+# Heavy whole-space checks run at full size once, in the ctest stage; here the
+# determinism and diff tests of three-thread-fault-mem-pm (four explorations of
+# its 39,002 schedules, many minutes under ASan) are left out. Its golden test
+# (one exploration) still runs.
+(cd "$BUILD" && ctest --output-on-failure -j"$(nproc)" --timeout 1200 \
+   -E '^(scenario-determinism|diff)/three-thread-fault-mem-pm[.]scn$' ${CTEST_ARGS:-})
