@@ -1,4 +1,4 @@
-// The scenario language's abstract syntax tree (../shared/spec/scenario-language.md,
+// The scenario language's abstract syntax tree (docs/scenario-language.md,
 // version 1). The parser builds it, the validator checks it, the builder turns it
 // into simulated threads over a Machine. Plain value types; every node keeps the
 // source location of its first token for `file:line:col: error:` diagnostics.
