@@ -18,8 +18,9 @@
 #       every other reported id (each Violation line's shortest schedule)
 #       replays to a violation of that line's invariant.
 #   check_scenario.sh coverage    VFIOSIM SCN_ROOT BUGS_TXT
-#       every mutant of `vfiosim list bugs` has SCN_ROOT/bugs/<name>.scn and a
-#       line in BUGS_TXT.
+#       every mutant of `vfiosim list bugs` has SCN_ROOT/bugs/<name>.scn or
+#       SCN_ROOT/history/<name>.scn (a bug the kernel really had, docs/history.md)
+#       and a line in BUGS_TXT.
 #
 # A scenario may carry a line `# test-options: <vfiosim options>` (e.g.
 # `--schedules=5000` for one whose space is too large to explore in CI): those
@@ -35,13 +36,16 @@ if [ "${1:-}" = coverage ]; then
   [ -n "$names" ] || die "vfiosim list bugs printed no mutant"
   status=0
   for b in $names; do
-    [ -f "$root/bugs/$b.scn" ] || { echo "mutant $b has no scenario: add scenarios/bugs/$b.scn" >&2; status=1; }
+    [ -f "$root/bugs/$b.scn" ] || [ -f "$root/history/$b.scn" ] ||
+      { echo "mutant $b has no scenario: add scenarios/bugs/$b.scn or scenarios/history/$b.scn" >&2; status=1; }
     awk -v b="$b" '!/^[[:space:]]*#/ && $1 == b { f=1 } END { exit !f }' "$bugs_txt" ||
       { echo "mutant $b has no line in $bugs_txt" >&2; status=1; }
   done
-  for f in "$root"/bugs/*.scn; do
+  for f in "$root"/bugs/*.scn "$root"/history/*.scn; do
+    [ -f "$f" ] || continue
     b=$(basename "$f" .scn)
-    echo "$names" | grep -qx "$b" || { echo "scenarios/bugs/$b.scn names no catalogued mutant" >&2; status=1; }
+    echo "$names" | grep -qx "$b" ||
+      { echo "scenarios/$(basename "$(dirname "$f")")/$b.scn names no catalogued mutant" >&2; status=1; }
   done
   [ $status -eq 0 ] && echo "ok: $(echo "$names" | wc -l) mutants, each with a scenario and an expected invariant"
   exit $status

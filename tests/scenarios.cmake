@@ -4,6 +4,8 @@
 #                               line + Outcomes count equal tests/golden/scenarios.txt
 #  scenario-determinism/<path>  stdout identical with --jobs=1 and --jobs=2
 #  bug/<name>/clean             scenarios/bugs/<name>.scn passes without the bug
+#                               (scenarios/history/<name>.scn likewise: a bug the kernel
+#                               really had and fixed, docs/history.md; ctest label `history`)
 #  bug/<name>/caught            ... and fails with --bug=<name>, reason from tests/golden/bugs.txt
 #  bug/<name>/random, /pct      ... also with --explore=random|pct --schedules=2000 --seed=1
 #                               (where bugs.txt says that strategy catches it)
@@ -48,8 +50,12 @@ foreach(rel IN LISTS VFIOSIM_SCENARIO_FILES)
                        ENVIRONMENT VFIOSIM_CHECK_DISCIPLINE=1
                        TIMEOUT ${VFIOSIM_SCN_TIMEOUT} LABELS "scenario")
 
-  if(rel MATCHES "^bugs/([^/]+)\\.scn$")
-    set(bug ${CMAKE_MATCH_1})
+  if(rel MATCHES "^(bugs|history)/([^/]+)\\.scn$")
+    set(bug ${CMAKE_MATCH_2})
+    set(_labels "scenario;bug")
+    if(CMAKE_MATCH_1 STREQUAL "history")
+      set(_labels "scenario;bug;history")
+    endif()
     add_test(NAME bug/${bug}/clean
              COMMAND ${VFIOSIM_SCN_CHECK} bug-clean $<TARGET_FILE:vfiosim> ${VFIOSIM_SCN_ROOT} ${rel})
     add_test(NAME bug/${bug}/caught
@@ -80,12 +86,12 @@ foreach(rel IN LISTS VFIOSIM_SCENARIO_FILES)
         list(APPEND _tests bug/${bug}/${strategy})
       endif()
     endforeach()
-    set_tests_properties(${_tests} PROPERTIES TIMEOUT ${VFIOSIM_SCN_TIMEOUT} LABELS "scenario;bug"
+    set_tests_properties(${_tests} PROPERTIES TIMEOUT ${VFIOSIM_SCN_TIMEOUT} LABELS "${_labels}"
                          ENVIRONMENT VFIOSIM_CHECK_DISCIPLINE=1)
   endif()
 endforeach()
 
-# Every catalogued mutant has scenarios/bugs/<name>.scn and a line in bugs.txt.
+# Every catalogued mutant has scenarios/bugs/<name>.scn (or history/) and a line in bugs.txt.
 add_test(NAME bug-catalogue/coverage
          COMMAND ${VFIOSIM_SCN_CHECK} coverage $<TARGET_FILE:vfiosim> ${VFIOSIM_SCN_ROOT} ${VFIOSIM_BUGS_TXT})
 set_tests_properties(bug-catalogue/coverage PROPERTIES TIMEOUT 60 LABELS "scenario;bug")
