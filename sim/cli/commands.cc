@@ -118,9 +118,8 @@ int List(const std::vector<std::string>& args) {
     for (int i = 0; i < scn::kNumOpKinds; ++i) {
       const scn::OpKind op = static_cast<scn::OpKind>(i);
       const scn::HandleKind k = scn::ResultKind(op);
-      std::cout << absl::StrFormat("%-62s -> %s\n", scn::OpSyntax(op),
-                                   k == scn::HandleKind::kValue ? "value, ok, errno or signal"
-                                                                : std::string(scn::HandleKindName(k)) + " or errno");
+      if (k == scn::HandleKind::kValue) std::cout << scn::OpSyntax(op) << "\n";
+      else std::cout << absl::StrFormat("%-44s -> %s\n", scn::OpSyntax(op), scn::HandleKindName(k));
     }
   } else {
     return Usage("list wants one of: bugs, invariants, ops, fixes (got '" + what + "')");
@@ -259,6 +258,14 @@ bool WriteTrace(const std::string& path, const sim::Program& p, const sim::ExecR
   return true;
 }
 
+// "; shrunk from schedule=<id> (S steps, P preemptions) in R replays" when the
+// printed schedule is not the one exploration found (the Violation line's).
+std::string ShrunkFrom(const std::optional<sim::ShrinkResult>& sh, const sim::ExecResult& shown) {
+  if (!sh || sh->orig_schedule.empty() || sh->orig_schedule == shown.schedule) return "";
+  return absl::StrFormat("; shrunk from schedule=%s (%d steps, %d preemptions) in %d replays", sh->orig_schedule,
+                         sh->orig_steps, sh->orig_preemptions, sh->replays);
+}
+
 int RunOne(const std::string& file, const RunConfig& rc) {
   std::unique_ptr<scn::Scenario> s = LoadScenario(file);
   if (!s) return kExitUsage;
@@ -363,9 +370,7 @@ int RunOne(const std::string& file, const RunConfig& rc) {
     const std::string id = cex->schedule.empty() ? "-" : cex->schedule;
     std::cout << "Failing schedule: schedule=" << id << " (" << cex->steps << " steps, " << cex->preemptions
               << " preemptions";
-    if (shrunk && (shrunk->orig_steps != shrunk->steps || shrunk->orig_preemptions != shrunk->preemptions))
-      std::cout << "; shrunk from " << shrunk->orig_steps << " steps, " << shrunk->orig_preemptions
-                << " preemptions in " << shrunk->replays << " replays";
+    std::cout << ShrunkFrom(shrunk, *cex);
     std::cout << "; replay with --replay=" << id << ")\n";
     std::cout << sim::RenderTrace(*p, *cex);
   }
@@ -373,9 +378,7 @@ int RunOne(const std::string& file, const RunConfig& rc) {
     const std::string id = wex->schedule.empty() ? "-" : wex->schedule;
     std::cout << "Failing schedule for " << v.reason << ": schedule=" << id << " (" << wex->steps << " steps, "
               << wex->preemptions << " preemptions";
-    if (wshrunk && (wshrunk->orig_steps != wshrunk->steps || wshrunk->orig_preemptions != wshrunk->preemptions))
-      std::cout << "; shrunk from " << wshrunk->orig_steps << " steps, " << wshrunk->orig_preemptions
-                << " preemptions in " << wshrunk->replays << " replays";
+    std::cout << ShrunkFrom(wshrunk, *wex);
     std::cout << "; replay with --replay=" << id << ")\n";
     std::cout << sim::RenderTrace(*p, *wex) << sim::RenderScheduleFailures(*p, *wex, rc.explore.exec.max_steps);
   }
@@ -411,14 +414,14 @@ int Main(int argc, char** argv) {
     }
     if ((i == 1 && a == "help") || a == "-h" || a == "--help" || a == "-help" || a == "--helpshort") {
       if (command == "stress") PrintStressHelp(std::cout);
-      else PrintHelp(std::cout, absl::StripPrefix(kUsage, "vfiosim: "));
+      else PrintHelp(std::cout, std::string(absl::StripPrefix(kUsage, "vfiosim: ")));
       return kExitPass;
     }
     // --help=SUBSTRING / --helpmatch=SUBSTRING: the flags whose name or
     // description contains it, on stdout and with exit 0.
     for (const absl::string_view prefix : {"--help=", "--helpmatch="}) {
       if (!absl::StartsWith(a, prefix)) continue;
-      PrintMatchingFlags(std::cout, a.substr(prefix.size()));
+      PrintMatchingFlags(std::cout, std::string(a.substr(prefix.size())));
       return kExitPass;
     }
   }

@@ -13,7 +13,7 @@ namespace {
 
 // vfiosim's flags (defined under sim/cli/), sorted by name; `file` keeps those
 // of one command's source file ("" = all of them).
-std::vector<const absl::CommandLineFlag*> Flags(std::string_view file) {
+std::vector<const absl::CommandLineFlag*> Flags(const std::string& file) {
   std::vector<const absl::CommandLineFlag*> out;
   for (const auto& [name, flag] : absl::GetAllFlags()) {
     const std::string f = flag->Filename();
@@ -30,14 +30,14 @@ void PrintFlag(std::ostream& os, const absl::CommandLineFlag& f) {
   os << absl::StrFormat("  --%s%s\n      %s\n", f.Name(), def.empty() ? "" : " (default: " + def + ")", f.Help());
 }
 
-void Section(std::ostream& os, std::string_view title, std::string_view file) {
+void Section(std::ostream& os, const std::string& title, const std::string& file) {
   os << "\n" << title << ":\n";
   for (const absl::CommandLineFlag* f : Flags(file)) PrintFlag(os, *f);
 }
 
 }  // namespace
 
-void PrintHelp(std::ostream& os, std::string_view usage) {
+void PrintHelp(std::ostream& os, const std::string& usage) {
   os << usage << "\n";
   Section(os, "Options of run (names take _ or -, e.g. --max_steps or --max-steps)", "commands.cc");
   Section(os, "Options of diff (with run's, except --explore, --replay and --trace)", "diff_command.cc");
@@ -56,7 +56,7 @@ void PrintStressHelp(std::ostream& os) {
   os << "  (--variant may also be 'both', the default)\n";
 }
 
-int PrintMatchingFlags(std::ostream& os, std::string_view substring) {
+int PrintMatchingFlags(std::ostream& os, const std::string& substring) {
   int n = 0;
   for (const absl::CommandLineFlag* f : Flags("")) {
     if (!absl::StrContains(f->Name(), substring) && !absl::StrContains(f->Help(), substring)) continue;

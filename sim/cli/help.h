@@ -10,11 +10,11 @@
 namespace vfiosim::cli {
 
 // `vfiosim --help`: the usage text, then the options of run, diff and kconfig.
-void PrintHelp(std::ostream& os, std::string_view usage);
+void PrintHelp(std::ostream& os, const std::string& usage);
 // `vfiosim stress --help`: stress's own flags and the run flags it reads.
 void PrintStressHelp(std::ostream& os);
 // `--help=SUBSTRING`: every flag whose name or description contains it (or
 // "No flags matched"). Returns the number printed.
-int PrintMatchingFlags(std::ostream& os, std::string_view substring);
+int PrintMatchingFlags(std::ostream& os, const std::string& substring);
 
 }  // namespace vfiosim::cli

@@ -38,6 +38,7 @@ ShrinkResult Shrink(const Program& p, const std::string& schedule, const std::fu
     best.replays = replays;
     return best;
   }
+  best.orig_schedule = cur.schedule;
   best.orig_steps = cur.steps;
   best.orig_preemptions = cur.preemptions;
   // Fewer preemptions first, then fewer steps; but never a schedule longer (in
