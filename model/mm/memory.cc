@@ -2,13 +2,31 @@
 
 #include <algorithm>
 
+#include "absl/strings/str_cat.h"
 #include "sim/core/driver.h"
 #include "sim/core/thread.h"
+#include "sim/core/trace_note.h"
 
 namespace vfiosim::mm {
 namespace {
 constexpr int kHugeShifts[] = {kPudShift, kPmdShift};  // the order the fault offers them
+
+const char* ResultName(VmFaultResult r) {
+  switch (r) {
+    case VmFaultResult::kNoPage: return "NOPAGE";
+    case VmFaultResult::kFallback: return "FALLBACK";
+    case VmFaultResult::kSigbus: return "SIGBUS";
+    case VmFaultResult::kSigsegv: return "SIGSEGV";
+    case VmFaultResult::kOom: return "OOM";
+  }
+  return "?";
 }
+
+// The order walk in the trace: "PUD fault -> FALLBACK", "PTE fault -> NOPAGE".
+void NoteOrder(const char* level, VmFaultResult r) {
+  if (sim::Tracing()) sim::TraceNote(absl::StrCat(level, " fault -> ", ResultName(r)));
+}
+}  // namespace
 
 sim::Task<VmFaultResult> handle_mm_fault(Mm& mm, Vma& vma, uint64_t address, bool write) {
   sim::FuncScope f("handle_mm_fault");
@@ -25,15 +43,25 @@ sim::Task<VmFaultResult> handle_mm_fault(Mm& mm, Vma& vma, uint64_t address, boo
       co_await mm.ptl.Lock();
       const bool none = mm.pt.SlotEmpty(address, shift);
       mm.ptl.Unlock();
-      if (!none) continue;
+      const char* level = shift == kPudShift ? "PUD" : "PMD";
+      if (!none) {
+        if (sim::Tracing()) sim::TraceNote(absl::StrCat(level, " not none: next order"));
+        continue;
+      }
       // create_huge_pud() / create_huge_pmd().
       const VmFaultResult r = co_await vma.vm_ops->HugeFault(vmf, shift - kPageShift);
+      NoteOrder(level, r);
       if (r != VmFaultResult::kFallback) co_return r;
     }
   }
   // handle_pte_fault() -> do_fault() -> ->fault(): order 0 never falls back.
   const VmFaultResult r = co_await vma.vm_ops->HugeFault(vmf, 0);
-  co_return r == VmFaultResult::kFallback ? VmFaultResult::kSigbus : r;
+  NoteOrder("PTE", r);
+  if (r == VmFaultResult::kFallback) {
+    sim::TraceNote("SIGBUS: order 0 cannot fall back");
+    co_return VmFaultResult::kSigbus;
+  }
+  co_return r;
 }
 
 sim::Task<VmFaultResult> vmf_insert_pfn(const VmFault& vmf, uint64_t pfn, int order) {

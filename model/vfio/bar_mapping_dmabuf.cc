@@ -4,7 +4,9 @@
 #include "model/mm/memory.h"
 #include "model/vfio/bar_mapping.h"
 #include "model/vfio/vfio_pci_core.h"
+#include "absl/strings/str_cat.h"
 #include "sim/core/thread.h"
+#include "sim/core/trace_note.h"
 
 namespace vfiosim::vfio {
 
@@ -14,6 +16,19 @@ namespace {
 
 using mm::VmFaultResult;
 constexpr int kEINVAL = 22;
+
+// The trace line that says why the fault gives SIGBUS (status read under resv
+// or memory_lock by the caller).
+void NoteSigbus(const VfioPciDmaBuf& priv, bool gone, const char* where) {
+  if (!sim::Tracing()) return;
+  if (gone) {
+    sim::TraceNote(absl::StrCat("SIGBUS: dma-buf cleaned up (", priv.revoke_why, ")", where));
+    return;
+  }
+  const bool perm = priv.status() == RevokeStatus::kPermRevoked;
+  sim::TraceNote(absl::StrCat("SIGBUS: ", perm ? "permanently" : "temporarily", " revoked (", priv.revoke_why, ")",
+                              where));
+}
 
 class DmabufVmOpsImpl final : public mm::VmOps {
  public:
@@ -42,6 +57,7 @@ class DmabufVmOpsImpl final : public mm::VmOps {
     // or cleaned-up buffer gets SIGBUS at once.
     const bool wait_temp = ctx.fixes.fault_waits_temp_revoke && vdev && priv.status() == RevokeStatus::kTempRevoked;
     if (!vdev || (check_revoked && priv.revoked() && !wait_temp)) {
+      NoteSigbus(priv, !vdev, "");
       buf.resv.Unlock();
       co_return VmFaultResult::kSigbus;
     }
@@ -57,13 +73,16 @@ class DmabufVmOpsImpl final : public mm::VmOps {
     VmFaultResult ret;
     // "Revocation status must be re-read, under memory_lock".
     if (check_revoked && priv.revoked()) {
+      NoteSigbus(priv, false, " under memory_lock");
       ret = VmFaultResult::kSigbus;
     } else {
       const dmabuf::VmaWindow w{vma.vm_start, vma.vm_end, vma.vm_pgoff};
       absl::StatusOr<uint64_t> pfn = priv.FindPfn(ctx, w, vmf.address, static_cast<unsigned>(order));
-      if (!pfn.ok())
+      if (!pfn.ok()) {
         ret = dmabuf::IsFallback(pfn.status()) ? VmFaultResult::kFallback : VmFaultResult::kSigbus;
-      else
+        if (ret == VmFaultResult::kSigbus && sim::Tracing())
+          sim::TraceNote(absl::StrCat("SIGBUS: find_pfn: ", pfn.status().message()));
+      } else
         ret = co_await vfio_pci_vmf_insert_pfn(*vdev, vmf, *pfn, order);
     }
     if (locked) vdev->memory_lock.UnlockRead();
@@ -106,6 +125,7 @@ class DmabufBarMapping final : public BarMapping {
     co_await vdev.memory_lock.LockWrite();
     co_await buf->resv.Lock();
     priv->set_status(vdev.memory_enabled() ? RevokeStatus::kOk : RevokeStatus::kTempRevoked);
+    priv->revoke_why = "memory disabled at mmap";
     vdev.TouchMemoryLocked(true, "dmabufs");
     vdev.dmabufs.push_back(priv);
     priv->on_list = true;

@@ -4,6 +4,7 @@
 #include "model/vfio/bar_mapping.h"
 #include "model/vfio/vfio_pci_core.h"
 #include "sim/core/thread.h"
+#include "sim/core/trace_note.h"
 
 namespace vfiosim::vfio {
 namespace {
@@ -114,7 +115,12 @@ sim::Task<mm::VmFaultResult> vfio_pci_vmf_insert_pfn(VfioPciCoreDevice& vdev, co
   // the legacy-fallback fix maps with the legacy vm_ops.
   const bool skip_check = vmf.vma->vm_ops == &LegacyVmOps() && ctx.bug(Bug::kLegacyNoMemoryCheck);
   if (!skip_check) vdev.TouchConfig(false);
-  if (!skip_check && (vdev.pm_runtime_engaged || !vdev.memory_enabled())) co_return VmFaultResult::kSigbus;
+  if (!skip_check && (vdev.pm_runtime_engaged || !vdev.memory_enabled())) {
+    sim::TraceNote(vdev.pm_runtime_engaged                              ? "SIGBUS: low power (pm_runtime_engaged)"
+                   : !(vdev.vconfig_command & pci::kCommandMemory) ? "SIGBUS: memory disabled (MEM off)"
+                                                                     : "SIGBUS: device in D3hot");
+    co_return VmFaultResult::kSigbus;
+  }
   // Order 0 / PMD_ORDER / PUD_ORDER, each only where the arch supports it.
   if (order == 9 && !ctx.config.pmd_pfnmap) co_return VmFaultResult::kFallback;
   if (order == 18 && !ctx.config.pud_pfnmap) co_return VmFaultResult::kFallback;

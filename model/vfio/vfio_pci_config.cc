@@ -17,7 +17,7 @@ sim::Task<int> vfio_pci_write_command_mem(VfioPciCoreDevice& vdev, bool mem) {
   pci::PciDevice& pdev = vdev.pdev();
   if (!mem) {
     co_await vdev.bar_mapping().ZapAndDownWriteMemoryLock(vdev);
-    co_await vfio_pci_dma_buf_move(vdev, true);
+    co_await vfio_pci_dma_buf_move(vdev, true, "MEM off");
   } else {
     co_await vdev.memory_lock.LockWrite();
   }
@@ -40,7 +40,7 @@ sim::Task<int> vfio_pci_write_command_mem(VfioPciCoreDevice& vdev, bool mem) {
 sim::Task<int> vfio_pci_runtime_pm_entry(VfioPciCoreDevice& vdev) {
   sim::FuncScope f("vfio_pci_runtime_pm_entry");
   co_await vdev.bar_mapping().ZapAndDownWriteMemoryLock(vdev);
-  co_await vfio_pci_dma_buf_move(vdev, true);
+  co_await vfio_pci_dma_buf_move(vdev, true, "low power");
   vdev.TouchConfig(false);
   if (vdev.pm_runtime_engaged) {
     co_await vfio_pci_memory_up_write(vdev);

@@ -139,7 +139,7 @@ sim::Task<int> vfio_pci_ioctl_reset(VfioPciCoreDevice& vdev) {
     pdev.TouchMmio(true, &vdev.memory_lock);
     pdev.power = pci::PowerState::kD0;
   }
-  co_await vfio_pci_dma_buf_move(vdev, true);
+  co_await vfio_pci_dma_buf_move(vdev, true, "reset");
   {
     sim::FuncScope r("pci_try_reset_function");
     co_await sim::Access(pdev.mmio(), true, "mmio");

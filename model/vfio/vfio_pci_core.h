@@ -66,6 +66,9 @@ struct VfioPciDmaBuf {
     status_ = s;
   }
   bool revoked() const { return status() != RevokeStatus::kOk; }
+  // What revoked it (for traces: "MEM off", "reset", "low power", "revoke
+  // ioctl", "cleanup"); set with the status.
+  const char* revoke_why = "";
   void TouchStatus(bool write) const;
   // Sets phys_vec and size, builds both PFN finders and sizes the dma-buf.
   void SetRanges(std::vector<dmabuf::PhysRange> ranges);
@@ -199,7 +202,7 @@ sim::Task<int> vfio_pci_dma_buf_revoke_ioctl(VfioPciCoreDevice& vdev, dmabuf::Dm
 // vfio_pci_dma_buf_move(): memory_lock held for write; revoke or un-revoke every
 // dma-buf of the device; `zap` false only for the zap-before-lock mutant, which
 // zapped already.
-sim::Task<void> vfio_pci_dma_buf_move(VfioPciCoreDevice& vdev, bool revoked, bool zap = true);
+sim::Task<void> vfio_pci_dma_buf_move(VfioPciCoreDevice& vdev, bool revoked, const char* why = "", bool zap = true);
 // up_write(&vdev->memory_lock) after vfio_pci_dma_buf_move(), then the
 // task_work the move left: the __fput() of dma-bufs whose last reference it put.
 sim::Task<void> vfio_pci_memory_up_write(VfioPciCoreDevice& vdev);

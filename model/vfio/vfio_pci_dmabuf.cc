@@ -147,7 +147,7 @@ VfioPciDmaBuf* VfioPciCoreDevice::NewDmaBufPriv() {
   return priv;
 }
 
-sim::Task<void> vfio_pci_dma_buf_move(VfioPciCoreDevice& vdev, bool revoked, bool zap) {
+sim::Task<void> vfio_pci_dma_buf_move(VfioPciCoreDevice& vdev, bool revoked, const char* why, bool zap) {
   sim::FuncScope f("vfio_pci_dma_buf_move");
   const VfioContext& ctx = vdev.ctx();
   vdev.TouchMemoryLocked(false, "dmabufs");
@@ -158,6 +158,7 @@ sim::Task<void> vfio_pci_dma_buf_move(VfioPciCoreDevice& vdev, bool revoked, boo
     if (priv->revoked() != revoked && priv->status() != RevokeStatus::kPermRevoked) {
       co_await priv->dmabuf->resv.Lock();
       priv->set_status(revoked ? RevokeStatus::kTempRevoked : RevokeStatus::kOk);
+      priv->revoke_why = why;
       co_await dmabuf::dma_buf_move_notify(*priv->dmabuf);
       priv->dmabuf->resv.Unlock();
       if (revoked && zap && !ctx.bug(Bug::kNoZapOnRevoke) && !ctx.bug(Bug::kZapBeforeLock))
@@ -198,6 +199,7 @@ sim::Task<void> vfio_pci_dma_buf_cleanup(VfioPciCoreDevice& vdev) {
     priv->TouchStatus(true);
     priv->vdev = nullptr;
     priv->set_status(RevokeStatus::kPermRevoked);
+    priv->revoke_why = "device closed";
     co_await dmabuf::dma_buf_move_notify(*priv->dmabuf);
     priv->dmabuf->resv.Unlock();
     vdev.registrations--;
@@ -261,6 +263,7 @@ sim::Task<dmabuf::DmaBuf*> vfio_pci_core_feature_dma_buf(VfioPciCoreDevice& vdev
   co_await vdev.memory_lock.LockWrite();
   co_await priv->dmabuf->resv.Lock();
   priv->set_status(vdev.memory_enabled() ? RevokeStatus::kOk : RevokeStatus::kTempRevoked);
+  priv->revoke_why = "memory disabled at export";
   vdev.TouchMemoryLocked(true, "dmabufs");
   vdev.dmabufs.push_back(priv);
   priv->on_list = true;
@@ -286,6 +289,7 @@ sim::Task<int> vfio_pci_dma_buf_revoke_ioctl(VfioPciCoreDevice& vdev, dmabuf::Dm
     const bool was_revoked = priv->revoked();
     co_await buf.resv.Lock();
     priv->set_status(RevokeStatus::kPermRevoked);
+    priv->revoke_why = "revoke ioctl";
     if (!was_revoked) co_await dmabuf::dma_buf_move_notify(buf);  // TEMP->PERM does not notify again
     buf.resv.Unlock();
     if (!was_revoked && !ctx.bug(Bug::kNoZapOnRevoke)) co_await vdev.bar_mapping().ZapDmaBuf(*priv);

@@ -145,12 +145,15 @@ void Checker::OnLockAcquired(Thread* t, LockBase* l, bool write) {
   for (size_t i = 0; i + 1 < t->held.size(); ++i) {
     const int a = static_cast<int>(t->held[i].lock->cls());
     if (a == b || graph_.Has(a, b)) continue;
-    if (graph_.Reaches(b, a))
+    // The new order is a -> b (b taken while holding a); an earlier path
+    // b ->* a makes the two orders a cycle.
+    if (graph_.Reaches(b, a)) {
+      const std::string na(LockClassName(t->held[i].lock->cls())), nb(LockClassName(l->cls()));
       Report(Invariant::kLockOrder,
-             absl::StrFormat("%s taken while holding %s, but %s was taken before %s earlier in this run",
-                             std::string(LockClassName(l->cls())), std::string(LockClassName(t->held[i].lock->cls())),
-                             std::string(LockClassName(t->held[i].lock->cls())),
-                             std::string(LockClassName(l->cls()))));
+             absl::StrFormat("%s taken while holding %s (order %s -> %s), but earlier in this run the order was "
+                             "%s -> %s",
+                             nb, na, na, nb, nb, na));
+    }
     graph_.Add(a, b);
   }
 }

@@ -26,6 +26,7 @@
 #include "absl/strings/strip.h"
 #include "model/bugs.h"
 #include "model/fixes.h"
+#include "sim/cli/help.h"
 #include "sim/cli/kernel_options.h"
 #include "sim/cli/run_config.h"
 #include "sim/check/invariant.h"
@@ -35,6 +36,7 @@
 #include "sim/report/text_report.h"
 #include "sim/report/verdict.h"
 #include "sim/run/program.h"
+#include "sim/scenario/ops.h"
 #include "sim/scenario/parser.h"
 
 ABSL_FLAG(std::string, explore, "exhaustive", "exploration strategy: exhaustive | random | pct");
@@ -45,7 +47,7 @@ ABSL_FLAG(uint64_t, max_schedules, 0, "the same as --schedules (the two must agr
 ABSL_FLAG(uint64_t, seed, 1, "seed of the random and pct strategies");
 ABSL_FLAG(int, jobs, 0, "worker threads (TBB); 0 = all cores. Output does not depend on it");
 ABSL_FLAG(std::vector<std::string>, bug, {}, "inject a catalogued bug (repeatable, comma-separated); see `list bugs`");
-ABSL_FLAG(std::vector<std::string>, fix, {}, "apply a proposed fix: legacy-fallback | hide-mmap-flag | p2pdma-core");
+ABSL_FLAG(std::vector<std::string>, fix, {}, "apply a proposed fix (repeatable, comma-separated); see `list fixes`");
 ABSL_FLAG(std::string, variant, "", "override the scenario's kernel variant: legacy | dmabuf");
 ABSL_FLAG(std::string, arch, "", "override the scenario's architecture: x86_64 | arm64 | i386");
 ABSL_FLAG(std::vector<std::string>, kconfig, {}, "override Kconfig: SYM=y|n (repeatable, comma-separated)");
@@ -65,6 +67,8 @@ ABSL_FLAG(std::string, format, "text", "report format: text | json (json: one JS
 ABSL_FLAG(bool, keep_going, false,
           "explore the whole space even once the verdict is decided (the full histogram, every failure counted, "
           "the shortest witness); without it a run stops at the first failure in exploration order");
+ABSL_FLAG(bool, outcomes_with_setup, false,
+          "list setup's variables in the outcomes too (before the threads'; the same in every schedule)");
 ABSL_FLAG(bool, shrink, true, "shrink the failing schedule (fewer preemptions and steps) before printing it");
 
 namespace vfiosim::cli {
@@ -87,7 +91,7 @@ Each scenario ends its report with exactly one line
   verdict: PASS|FAIL <name> schedules=<n> complete|bounded [reason=<invariant>|expect:<line>]
   (diff: `diff: SAME <name> outcomes=<n>` or `diff: DIFFERENT <name> only-a=<k> only-b=<m>`)
 Exit status: 0 all PASS (SAME), 1 some FAIL (DIFFERENT, or bounded), 2 bad usage or scenario error.
-Options of `run` (all also take --flag=value):)";
+Flags take --flag=value or --flag value.)";
 
 bool ReadFile(const std::string& path, std::string* out) {
   std::ifstream f(path, std::ios::binary);
@@ -110,7 +114,13 @@ int List(const std::vector<std::string>& args) {
   } else if (what == "fixes") {
     for (const FixInfo& f : AllFixes()) std::cout << absl::StrFormat("%-24s %s\n", f.name, f.description);
   } else if (what == "ops") {
-    for (int i = 0; i < scn::kNumOpKinds; ++i) std::cout << scn::OpName(static_cast<scn::OpKind>(i)) << "\n";
+    // Each op's syntax and what it binds (docs/scenario-language.md, "Ops").
+    for (int i = 0; i < scn::kNumOpKinds; ++i) {
+      const scn::OpKind op = static_cast<scn::OpKind>(i);
+      const scn::HandleKind k = scn::ResultKind(op);
+      if (k == scn::HandleKind::kValue) std::cout << scn::OpSyntax(op) << "\n";
+      else std::cout << absl::StrFormat("%-44s -> %s\n", scn::OpSyntax(op), scn::HandleKindName(k));
+    }
   } else {
     return Usage("list wants one of: bugs, invariants, ops, fixes (got '" + what + "')");
   }
@@ -194,6 +204,7 @@ absl::StatusOr<RunConfig> ParseRunFlags() {
     rc.explore.exec.check_discipline = true;
   rc.explore.progress = absl::GetFlag(FLAGS_progress);
   rc.explore.keep_going = absl::GetFlag(FLAGS_keep_going);
+  rc.explore.exec.outcome_setup = absl::GetFlag(FLAGS_outcomes_with_setup);
   const std::string shard = absl::GetFlag(FLAGS_shard);
   if (!shard.empty()) {
     std::vector<std::string> kn = absl::StrSplit(shard, '/');
@@ -247,6 +258,14 @@ bool WriteTrace(const std::string& path, const sim::Program& p, const sim::ExecR
   return true;
 }
 
+// "; shrunk from schedule=<id> (S steps, P preemptions) in R replays" when the
+// printed schedule is not the one exploration found (the Violation line's).
+std::string ShrunkFrom(const std::optional<sim::ShrinkResult>& sh, const sim::ExecResult& shown) {
+  if (!sh || sh->orig_schedule.empty() || sh->orig_schedule == shown.schedule) return "";
+  return absl::StrFormat("; shrunk from schedule=%s (%d steps, %d preemptions) in %d replays", sh->orig_schedule,
+                         sh->orig_steps, sh->orig_preemptions, sh->replays);
+}
+
 int RunOne(const std::string& file, const RunConfig& rc) {
   std::unique_ptr<scn::Scenario> s = LoadScenario(file);
   if (!s) return kExitUsage;
@@ -270,6 +289,20 @@ int RunOne(const std::string& file, const RunConfig& rc) {
     if (e->end == sim::ExecResult::End::kComplete && !e->violation)
       std::cout << "outcome: " << (e->outcome.empty() ? "(no variables)" : e->outcome) << "\n";
     return e->violation || !also.empty() ? kExitFail : kExitPass;
+  }
+  // Setup runs alone, the same in every schedule: say which of its statements
+  // failed, since every later use of its result then fails too (a misaligned
+  // `at=` otherwise shows only as SIGSEGVs in the threads).
+  std::vector<std::string> notes;
+  {
+    sim::ExecOptions eo = rc.explore.exec;
+    eo.setup_only = true;
+    eo.check_discipline = false;
+    sim::Execution ex(*p, eo);
+    sim::FirstChooser first;
+    for (const sim::SetupResult& sr : ex.Run(first).setup)
+      if (sr.failed)
+        notes.push_back(absl::StrFormat("Setup failed: line %d: %s -> %s", sr.line, sr.stmt, sr.value));
   }
   sim::ExploreResult r = sim::Explore(*p, rc.explore);
   sim::Verdict v = sim::ComputeVerdict(*s, r);
@@ -321,6 +354,9 @@ int RunOne(const std::string& file, const RunConfig& rc) {
   // --trace: the schedule that shows the verdict's reason.
   const sim::ExecResult* traced = wex ? &*wex : cex ? &*cex : nullptr;
   if (!rc.trace.empty() && traced && !WriteTrace(rc.trace, *p, *traced)) return kExitUsage;
+  if (!rc.trace.empty() && !traced)
+    std::cerr << "vfiosim: --trace: " << rc.trace << " not written: no schedule of " << s->name
+              << " failed (trace any schedule with --replay=<id> --trace=FILE)\n";
   if (rc.json) {
     sim::ReportMeta meta{file, rc.strategy_name, rc.explore.seed, rc.explore.shard_index, rc.explore.shard_count};
     std::cout << sim::ReportToJson(*p, r, v, meta, cex ? &*cex : nullptr, wex ? &*wex : nullptr).Dump(2) << "\n";
@@ -328,14 +364,13 @@ int RunOne(const std::string& file, const RunConfig& rc) {
   }
   sim::ReportOptions ro;
   ro.strategy = rc.strategy_name;
+  ro.notes = notes;
   std::cout << sim::RenderSummary(*p, r, v, ro);
   if (cex) {
     const std::string id = cex->schedule.empty() ? "-" : cex->schedule;
     std::cout << "Failing schedule: schedule=" << id << " (" << cex->steps << " steps, " << cex->preemptions
               << " preemptions";
-    if (shrunk && (shrunk->orig_steps != shrunk->steps || shrunk->orig_preemptions != shrunk->preemptions))
-      std::cout << "; shrunk from " << shrunk->orig_steps << " steps, " << shrunk->orig_preemptions
-                << " preemptions in " << shrunk->replays << " replays";
+    std::cout << ShrunkFrom(shrunk, *cex);
     std::cout << "; replay with --replay=" << id << ")\n";
     std::cout << sim::RenderTrace(*p, *cex);
   }
@@ -343,9 +378,7 @@ int RunOne(const std::string& file, const RunConfig& rc) {
     const std::string id = wex->schedule.empty() ? "-" : wex->schedule;
     std::cout << "Failing schedule for " << v.reason << ": schedule=" << id << " (" << wex->steps << " steps, "
               << wex->preemptions << " preemptions";
-    if (wshrunk && (wshrunk->orig_steps != wshrunk->steps || wshrunk->orig_preemptions != wshrunk->preemptions))
-      std::cout << "; shrunk from " << wshrunk->orig_steps << " steps, " << wshrunk->orig_preemptions
-                << " preemptions in " << wshrunk->replays << " replays";
+    std::cout << ShrunkFrom(wshrunk, *wex);
     std::cout << "; replay with --replay=" << id << ")\n";
     std::cout << sim::RenderTrace(*p, *wex) << sim::RenderScheduleFailures(*p, *wex, rc.explore.exec.max_steps);
   }
@@ -365,25 +398,30 @@ int Main(int argc, char** argv) {
   absl::SetProgramUsageMessage(kUsage);
   // `vfiosim help`, --help, -h: usage on stdout and exit 0 (absl's own handling
   // of --help exits 1, which would read as a FAIL verdict).
+  // The command word, if any (the first argument that is not a flag): `stress
+  // --help` shows stress's own flags.
+  absl::string_view command;
+  for (int i = 1; i < argc && command.empty(); ++i)
+    if (argv[i][0] != '-') command = argv[i];
   for (int i = 1; i < argc; ++i) {
     const absl::string_view a = argv[i];
     if (a == "--") break;
-    if ((i == 1 && a == "help") || a == "-h" || a == "--help" || a == "-help" || a == "--helpshort" ||
-        a == "--helpfull") {
+    if (a == "--helpfull") {  // every flag, absl's and the libraries' too
       absl::flags_internal::SetProgramInvocationName("vfiosim");
-      absl::flags_internal::FlagsHelp(std::cout, a == "--helpfull" ? "" : "sim/cli/",
-                                      absl::flags_internal::HelpFormat::kHumanReadable,
+      absl::flags_internal::FlagsHelp(std::cout, "", absl::flags_internal::HelpFormat::kHumanReadable,
                                       absl::StripPrefix(kUsage, "vfiosim: "));
       return kExitPass;
     }
-    // --help=SUBSTRING / --helpmatch=SUBSTRING: the flags whose name, description
-    // or file contains it, as absl prints them, but on stdout and with exit 0.
+    if ((i == 1 && a == "help") || a == "-h" || a == "--help" || a == "-help" || a == "--helpshort") {
+      if (command == "stress") PrintStressHelp(std::cout);
+      else PrintHelp(std::cout, std::string(absl::StripPrefix(kUsage, "vfiosim: ")));
+      return kExitPass;
+    }
+    // --help=SUBSTRING / --helpmatch=SUBSTRING: the flags whose name or
+    // description contains it, on stdout and with exit 0.
     for (const absl::string_view prefix : {"--help=", "--helpmatch="}) {
       if (!absl::StartsWith(a, prefix)) continue;
-      absl::flags_internal::SetProgramInvocationName("vfiosim");
-      absl::flags_internal::SetFlagsHelpMatchSubstr(a.substr(prefix.size()));
-      absl::flags_internal::SetFlagsHelpMode(absl::flags_internal::HelpMode::kMatch);
-      absl::flags_internal::HandleUsageFlags(std::cout, absl::StripPrefix(kUsage, "vfiosim: "));
+      PrintMatchingFlags(std::cout, std::string(a.substr(prefix.size())));
       return kExitPass;
     }
   }
@@ -429,6 +467,9 @@ int Main(int argc, char** argv) {
   absl::StatusOr<RunConfig> rc = ParseRunFlags();
   if (!rc.ok()) return Usage(std::string(rc.status().message()));
   if (!rc->replay.empty() && args.size() != 1) return Usage("--replay takes exactly one scenario file");
+  if (!rc->trace.empty() && args.size() != 1)
+    return Usage("--trace writes the trace of one scenario: give it exactly one scenario file (got " +
+                 std::to_string(args.size()) + ")");
   int worst = kExitPass;
   for (const std::string& f : args) {
     const int r = RunOne(f, *rc);

@@ -8,8 +8,15 @@
 #include "model/arch.h"
 #include "model/bugs.h"
 #include "model/fixes.h"
+#include "sim/scenario/suggest.h"
 
 namespace vfiosim::cli {
+
+std::string UnknownBug(const std::string& name) {
+  std::vector<std::string_view> names;
+  for (const BugInfo& i : AllBugs()) names.push_back(i.name);
+  return "unknown bug '" + name + "'" + scn::DidYouMean(name, names) + " (see 'vfiosim list bugs')";
+}
 namespace {
 
 std::string Normalize(const std::string& name) {
@@ -40,14 +47,19 @@ absl::Status ApplyKernelOption(const std::string& name_in, const std::string& va
   }
   if (name == "bug") {
     for (const std::string& b : List(value)) {
-      if (!ParseBug(b)) return absl::InvalidArgumentError("unknown bug '" + b + "' (see 'vfiosim list bugs')");
+      if (!ParseBug(b)) return absl::InvalidArgumentError(UnknownBug(b));
       co->extra_bugs.push_back(b);
     }
     return absl::OkStatus();
   }
   if (name == "fix") {
     for (const std::string& f : List(value)) {
-      if (!ParseFix(f)) return absl::InvalidArgumentError("unknown fix '" + f + "' (see 'vfiosim list fixes')");
+      if (!ParseFix(f)) {
+        std::vector<std::string_view> names;
+        for (const FixInfo& i : AllFixes()) names.push_back(i.name);
+        return absl::InvalidArgumentError("unknown fix '" + f + "'" + scn::DidYouMean(f, names) +
+                                          " (see 'vfiosim list fixes')");
+      }
       co->extra_fixes.push_back(f);
     }
     return absl::OkStatus();

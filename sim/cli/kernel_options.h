@@ -25,4 +25,7 @@ absl::Status ApplyKernelOptions(const std::string& text, const std::string& what
 // "--variant=legacy --arch=i386 --kconfig=SYM=y --fix=NAME --bug=NAME".
 std::string KernelOptionsString(const sim::CompileOptions& co);
 
+// "unknown bug 'X' (did you mean 'Y'?) (see 'vfiosim list bugs')".
+std::string UnknownBug(const std::string& name);
+
 }  // namespace vfiosim::cli

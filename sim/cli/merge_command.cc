@@ -130,6 +130,7 @@ int MergeMain(const std::vector<std::string>& args) {
   if (!missing.empty()) std::cout << " (missing:" << missing << ")";
   std::cout << "\n";
   for (const auto& [k, c] : all.outcomes) std::cout << "  " << c << "  " << k << "\n";
+  std::cout << sim::RenderObservations(v);
   for (const auto& [inv, f] : all.failures)
     std::cout << "Violation " << sim::InvariantName(inv) << " in " << f.count << " schedule(s): " << f.message
               << " (shortest: schedule=" << (f.schedule.empty() ? "-" : f.schedule) << ")\n";

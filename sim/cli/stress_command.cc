@@ -16,6 +16,8 @@
 #include "absl/strings/numbers.h"
 #include "model/bugs.h"
 #include "sim/cli/commands.h"
+#include "sim/cli/kernel_options.h"
+#include "sim/stress/coverage.h"
 #include "sim/stress/stress.h"
 
 ABSL_DECLARE_FLAG(std::string, variant);
@@ -45,7 +47,7 @@ namespace vfiosim::cli {
 namespace {
 
 int StressUsage(const std::string& msg) {
-  std::cerr << "vfiosim stress: " << msg << "\nTry 'vfiosim --helpfull' (flags stress_*).\n";
+  std::cerr << "vfiosim stress: " << msg << "\nTry 'vfiosim stress --help'.\n";
   return kExitUsage;
 }
 
@@ -91,7 +93,7 @@ int StressMain(const std::vector<std::string>& args) {
   }
   for (const std::string& b : absl::GetFlag(FLAGS_bug)) {
     std::optional<Bug> bug = ParseBug(b);
-    if (!bug) return StressUsage("unknown bug '" + b + "' (see 'vfiosim list bugs')");
+    if (!bug) return StressUsage(UnknownBug(b));
     base.bugs.push_back(*bug);
   }
   const std::string fp = absl::GetFlag(FLAGS_find_pfn);
@@ -117,6 +119,25 @@ int StressMain(const std::vector<std::string>& args) {
     leaves.push_back(*pl);
   }
   if (leaves.empty()) return StressUsage("--stress_leaf is empty");
+  // A bug stress cannot reach would PASS without saying anything about it.
+  for (const Bug b : base.bugs) {
+    std::vector<Variant> can;
+    std::string why;
+    for (const Variant var : variants) {
+      const std::string w = stress::WhyNotExercised(b, var);
+      if (w.empty()) can.push_back(var);
+      else why = w;
+    }
+    const std::string name(GetBugInfo(b).name);
+    if (can.empty())
+      return StressUsage("cannot exercise --bug=" + name + ": " + why + "; use 'vfiosim run --bug=" + name +
+                         "' on its scenario (scenarios/bugs/" + name + ".scn)");
+    if (can.size() < variants.size()) {
+      std::cerr << "vfiosim stress: --bug=" << name << " only in the " << VariantName(can[0])
+                << " variant: " << why << "\n";
+      variants = can;
+    }
+  }
   if (std::optional<std::string> err = stress::ValidateOptions(base)) return StressUsage(*err);
 
   std::vector<stress::StressResult> runs;

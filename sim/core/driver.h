@@ -4,6 +4,8 @@
 // The driver also forwards lock events to an observer (lockdep, traces).
 #pragma once
 
+#include <string>
+
 namespace vfiosim::sim {
 
 class Thread;
@@ -25,6 +27,9 @@ class Driver {
   // Check every touch of shared model state against the step's declared op
   // (sim/core/discipline.h). Controlled driver only.
   bool check_discipline = false;
+  // Trace notes (sim/core/trace_note.h): recorded only when tracing() is true.
+  virtual bool tracing() const { return false; }
+  virtual void Note(std::string) {}
 
  private:
   bool controlled_;

@@ -38,9 +38,16 @@ ShrinkResult Shrink(const Program& p, const std::string& schedule, const std::fu
     best.replays = replays;
     return best;
   }
+  best.orig_schedule = cur.schedule;
   best.orig_steps = cur.steps;
   best.orig_preemptions = cur.preemptions;
-  auto better = [](const ExecResult& a, const ExecResult& b) {
+  // Fewer preemptions first, then fewer steps; but never a schedule longer (in
+  // steps or in its id) than the one given: a shrunk witness is never harder to
+  // read than the original.
+  const int orig_steps = cur.steps;
+  const size_t orig_len = cur.schedule.size();
+  auto better = [&](const ExecResult& a, const ExecResult& b) {
+    if (a.steps > orig_steps || a.schedule.size() > orig_len) return false;
     return std::make_tuple(a.preemptions, a.steps, a.schedule.size(), a.schedule) <
            std::make_tuple(b.preemptions, b.steps, b.schedule.size(), b.schedule);
   };

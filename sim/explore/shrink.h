@@ -17,6 +17,7 @@ struct ShrinkResult {
   std::string schedule;
   int steps = 0;
   int preemptions = 0;
+  std::string orig_schedule;  // the given schedule's id as its replay records it
   int orig_steps = 0;
   int orig_preemptions = 0;
   int replays = 0;

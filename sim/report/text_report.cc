@@ -24,11 +24,29 @@ const char* KindWord(scn::Expectation::Kind k) {
   return "?";
 }
 
-// Wraps text to `w` columns.
+// Wraps text to `w` columns at blanks, so that a number or a name is never cut
+// in two; only a word longer than a whole line is split.
 std::vector<std::string> Wrap(const std::string& s, size_t w) {
   std::vector<std::string> out;
-  for (size_t i = 0; i < s.size(); i += w) out.push_back(s.substr(i, w));
-  if (out.empty()) out.emplace_back();
+  std::string line;
+  size_t i = 0;
+  while (i < s.size()) {
+    const size_t j = std::min(s.find(' ', i), s.size());
+    std::string word = s.substr(i, j - i);
+    i = j < s.size() ? j + 1 : j;
+    if (!line.empty() && line.size() + 1 + word.size() > w) {
+      out.push_back(std::move(line));
+      line.clear();
+      word.insert(0, "  ");  // continuation lines are indented
+    }
+    if (!line.empty()) line.push_back(' ');
+    line += word;
+    while (line.size() > w) {
+      out.push_back(line.substr(0, w));
+      line = "  " + line.substr(w);
+    }
+  }
+  out.push_back(std::move(line));
   return out;
 }
 
@@ -39,6 +57,7 @@ std::string RenderSummary(const Program& p, const ExploreResult& r, const Verdic
   std::string out;
   absl::StrAppendFormat(&out, "Scenario %s (%s, %s)%s\n", s.name, std::string(VariantName(p.machine.ctx.variant)),
                         std::string(ArchName(p.machine.arch)), s.title.empty() ? "" : ": " + s.title);
+  for (const std::string& n : o.notes) absl::StrAppend(&out, n, "\n");
   std::string extra;
   if (r.pruned) extra += absl::StrFormat(", %d redundant pruned by sleep sets", r.pruned);
   if (r.step_limited) extra += absl::StrFormat(", %d cut by --max-steps", r.step_limited);
@@ -54,6 +73,16 @@ std::string RenderSummary(const Program& p, const ExploreResult& r, const Verdic
                         Plural(r.complete_schedules, "schedule", "schedules"));
   for (const auto& [outcome, n] : r.outcomes)
     absl::StrAppendFormat(&out, "  %6d  %s\n", n, outcome.empty() ? "(no variables)" : outcome);
+  out += RenderObservations(v);
+  for (const auto& [inv, f] : r.failures)
+    absl::StrAppendFormat(&out, "Violation %s in %s: %s (shortest: schedule=%s, %d steps)\n",
+                          std::string(InvariantName(inv)), Plural(f.count, "schedule", "schedules"), f.message,
+                          f.schedule.empty() ? "-" : f.schedule, f.steps);
+  return out;
+}
+
+std::string RenderObservations(const Verdict& v) {
+  std::string out;
   for (const ExpectationResult& er : v.expectations) {
     const scn::Expectation& e = *er.e;
     if (e.kind == scn::Expectation::Kind::kClean || e.kind == scn::Expectation::Kind::kViolation) {
@@ -64,10 +93,6 @@ std::string RenderSummary(const Program& p, const ExploreResult& r, const Verdic
     absl::StrAppendFormat(&out, "Observation expect:%d %s %d %d %s\n", e.loc.line, KindWord(e.kind), er.positive,
                           er.negative, er.holds ? "holds" : "does not hold");
   }
-  for (const auto& [inv, f] : r.failures)
-    absl::StrAppendFormat(&out, "Violation %s in %s: %s (shortest: schedule=%s, %d steps)\n",
-                          std::string(InvariantName(inv)), Plural(f.count, "schedule", "schedules"), f.message,
-                          f.schedule.empty() ? "-" : f.schedule, f.steps);
   return out;
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "sim/explore/explorer.h"
 #include "sim/report/verdict.h"
@@ -13,9 +14,13 @@ namespace vfiosim::sim {
 
 struct ReportOptions {
   std::string strategy = "exhaustive";
+  // Lines printed under the header (e.g. setup statements that failed).
+  std::vector<std::string> notes;
 };
 
 std::string RenderSummary(const Program& p, const ExploreResult& r, const Verdict& v, const ReportOptions& o);
+// The `Observation expect:<line> ...` lines of a verdict (run and merge).
+std::string RenderObservations(const Verdict& v);
 // The step-by-step trace of one execution, one column per thread.
 std::string RenderTrace(const Program& p, const ExecResult& e);
 // What a schedule alone shows beyond its invariant violation (RenderTrace's last

@@ -7,6 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "sim/core/driver.h"
 #include "sim/core/task.h"
+#include "sim/scenario/printer.h"
 
 namespace vfiosim::sim {
 
@@ -71,7 +72,8 @@ struct Execution::Impl : public Driver {
   Value& Get(const Slot& s) { return s.thread < 0 ? globals[s.index] : locals[s.thread][s.index]; }
 
   // ---- trace ----
-  void Note(std::string text) {
+  bool tracing() const override { return opts.record_trace; }
+  void Note(std::string text) override {
     if (opts.record_trace) checker.Note(std::move(text));
   }
   TraceRow& Row(Thread* t) {
@@ -86,20 +88,10 @@ struct Execution::Impl : public Driver {
   }
 
   // ---- statements ----
-  std::string StmtText(const CStmt& c) {
-    const scn::Stmt& st = *c.stmt;
-    std::string s = st.bind.empty() ? "" : st.bind + " = ";
-    s += std::string(scn::OpName(st.op));
-    for (const scn::Operand& a : st.args) {
-      if (a.is_number())
-        s += absl::StrFormat(" 0x%x", a.number);
-      else if (a.offset)
-        s += absl::StrFormat(" %s%c0x%x", a.name, a.offset < 0 ? '-' : '+',
-                             a.offset < 0 ? -static_cast<uint64_t>(a.offset) : a.offset);
-      else
-        s += " " + a.name;
-    }
-    return s;
+  // The statement with all its operands and options, numbers as the file
+  // wrote them ("command fd mem=0", "write p va+0x1000 0xdead").
+  static std::string StmtText(const CStmt& c) {
+    return c.stmt->text.empty() ? scn::PrintStmt(*c.stmt) : c.stmt->text;
   }
 
   bool Handle(const COperand& o, Value* out) {
@@ -269,6 +261,8 @@ struct Execution::Impl : public Driver {
       Value v = co_await Exec(c);
       ++stmts_done;
       if (opts.record_trace) Note(absl::StrFormat("-> %s", ShowValue(c, v)));
+      if (opts.setup_only)
+        result.setup.push_back(SetupResult{c.stmt->loc.line, StmtText(c), ShowValue(c, v), v.failed()});
       if (c.bind.valid()) Get(c.bind) = v;
       if (checker.violation()) co_return;
     }
@@ -276,7 +270,9 @@ struct Execution::Impl : public Driver {
 
   std::string ShowValue(const CStmt& c, const Value& v) const {
     if (v.kind != Value::Kind::kHandle) {
-      if (v.kind == Value::Kind::kInt && scn::ResultKind(c.stmt->op) == scn::HandleKind::kAddr)
+      // Addresses, and the data a read/dma/p2p returns (register values, which
+      // scenarios write in hex), in hex; small numbers read the same either way.
+      if (v.kind == Value::Kind::kInt && (scn::ResultKind(c.stmt->op) == scn::HandleKind::kAddr || v.v >= 10))
         return absl::StrFormat("0x%x", v.v);
       return v.ToString();
     }
@@ -319,7 +315,7 @@ struct Execution::Impl : public Driver {
   }
 
   ExecResult Run(Chooser& chooser) {
-    if (!RunAlone(prog.setup, "setup")) return Finish();
+    if (!RunAlone(prog.setup, "setup") || opts.setup_only) return Finish();
     // The threads: start each up to its first point.
     const int n = static_cast<int>(prog.threads.size());
     std::vector<std::unique_ptr<Thread>>& threads = threads_;
@@ -437,6 +433,11 @@ struct Execution::Impl : public Driver {
     if (result.end != ExecResult::End::kComplete) return std::move(result);
     // The outcome: every bound variable of the threads and of finally.
     std::vector<std::string> parts;
+    if (opts.outcome_setup)
+      for (const CStmt& c : prog.setup)
+        if (c.bind.valid())
+          parts.push_back(prog.globals[c.bind.index].name + "=" +
+                          ShowVar(prog.globals[c.bind.index], globals[c.bind.index]));
     for (size_t i = 0; i < prog.threads.size(); ++i)
       for (size_t j = 0; j < prog.threads[i].vars.size(); ++j)
         parts.push_back(prog.threads[i].vars[j].name + "=" + ShowVar(prog.threads[i].vars[j], locals[i][j]));

@@ -41,6 +41,20 @@ struct ExecOptions {
   // Fail (DisciplineError) on a touch of shared model state that the step's
   // scheduling point did not declare (sim/core/discipline.h).
   bool check_discipline = false;
+  // Run setup alone and stop (ExecResult::setup says how each statement ended).
+  bool setup_only = false;
+  // Outcomes list setup's bound variables too, before the threads' (run
+  // --outcomes_with_setup); setup runs alone, so they are the same in every
+  // schedule unless setup's results are what the scenario is about.
+  bool outcome_setup = false;
+};
+
+// How one setup statement ended (ExecOptions::setup_only).
+struct SetupResult {
+  int line = 0;
+  std::string stmt;   // as written
+  std::string value;  // "EINVAL", "0x1000000000", "process", ...
+  bool failed = false;  // an errno or a signal
 };
 
 // One row of a recorded trace: a step of one thread.
@@ -66,6 +80,7 @@ struct ExecResult {
   // Each thread's next op when the execution ended (kNone: finished). Its object
   // pointers are only meaningful while the Execution that produced it lives.
   std::vector<PendingOp> final_pending;
+  std::vector<SetupResult> setup;  // setup_only
 };
 
 class Execution {

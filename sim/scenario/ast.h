@@ -101,6 +101,9 @@ struct Stmt {
   std::vector<ExportRange> ranges;  // export ranges=...
   std::optional<AttachMode> attach_mode;
   std::optional<PowerTarget> power;
+  // The statement as written (blanks collapsed, no comment), for traces; empty
+  // for a statement built in code (PrintStmt() then spells it).
+  std::string text;
 };
 
 // `bar <0-5> size=<size> [mem64] [prefetch] [io] [addr=<n>]`

@@ -1,6 +1,7 @@
 #include "sim/scenario/ops.h"
 
 #include <array>
+#include <utility>
 
 namespace vfiosim::scn {
 namespace {
@@ -77,5 +78,56 @@ std::string_view OptName(OptBit bit) {
 }
 
 const OpSpec& GetOpSpec(OpKind op) { return kSpecs[static_cast<size_t>(op)]; }
+
+namespace {
+
+std::string ArgPlaceholder(const ArgSpec& a, int index, OpKind op) {
+  switch (a.type) {
+    case ArgType::kDevice: return "<device>";
+    case ArgType::kAddr: return "<addr>";
+    case ArgType::kNumber:
+      return op == OpKind::kWrite ? "<value>" : (op == OpKind::kDma || op == OpKind::kP2p) ? "<offset>" : "<n>";
+    case ArgType::kHandle: break;
+  }
+  std::string out;
+  const std::pair<HandleKind, const char*> names[] = {{HandleKind::kProcess, "proc"}, {HandleKind::kFd, "fd"},
+                                                      {HandleKind::kBuf, "buf"},      {HandleKind::kAtt, "att"},
+                                                      {HandleKind::kIova, "iova"}};
+  for (const auto& [k, n] : names)
+    if (a.kinds & KindBit(k)) out += (out.empty() ? "" : "|") + std::string(n);
+  (void)index;
+  return "<" + out + ">";
+}
+
+const char* OptValue(OptBit bit) {
+  switch (bit) {
+    case kOptProt: return "r|rw";
+    case kOptAt: return "<addr>";
+    case kOptMem: return "0|1";
+    case kOptRanges: return "<off>+<len>,...";
+    default: return "<n>";
+  }
+}
+
+}  // namespace
+
+std::string OpSyntax(OpKind op) {
+  const OpSpec& s = GetOpSpec(op);
+  std::string out(OpName(op));
+  for (int i = 0; i < s.num_args; ++i) out += " " + ArgPlaceholder(s.args[i], i, op);
+  switch (s.word) {
+    case OpWord::kNone: break;
+    case OpWord::kIn: out += " [in <proc>]"; break;
+    case OpWord::kAttachMode: out += " dynamic|pinned"; break;
+    case OpWord::kPower: out += " d3|d0"; break;
+  }
+  for (int b = 0; b < kNumOpts; ++b) {
+    const OptBit bit = static_cast<OptBit>(1u << b);
+    if (!(s.allowed & bit)) continue;
+    const std::string kv = std::string(OptName(bit)) + "=" + OptValue(bit);
+    out += (s.required & bit) ? " " + kv : " [" + kv + "]";
+  }
+  return out;
+}
 
 }  // namespace vfiosim::scn

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "sim/scenario/ast.h"
@@ -55,5 +56,8 @@ struct OpSpec {
 };
 
 const OpSpec& GetOpSpec(OpKind op);
+// The op's syntax from its OpSpec, as `vfiosim list ops` prints it:
+// "mmap <proc> <fd|buf> [bar=<n>] [offset=<n>] [len=<n>] [prot=r|rw] [at=<addr>]".
+std::string OpSyntax(OpKind op);
 
 }  // namespace vfiosim::scn

@@ -226,6 +226,7 @@ std::optional<Operand> Parser::NameOperand(std::string_view what, bool qualified
   }
   Operand o;
   o.loc = t.loc;
+  const size_t name_end = t.end;
   o.name = std::string(lex_.Take().text);
   if (qualified && PeekIs(TokKind::kDot)) {
     lex_.Take();
@@ -235,6 +236,13 @@ std::optional<Operand> Parser::NameOperand(std::string_view what, bool qualified
       return std::nullopt;
     }
     CatTo(&o.name, ".", lex_.Take().text);
+  } else if (!qualified && PeekIs(TokKind::kDot) && lex_.Peek().begin == name_end && PeekIs(TokKind::kName, 1)) {
+    // `close cpu.fd` in finally (or another thread): only expectations can
+    // name a thread's variables.
+    Error(o.loc, Cat("'", Shorten(Cat(o.name, ".", lex_.Peek(1).text)),
+                     "' is a thread's variable: statements (also in finally) can use only setup's, finally's and "
+                     "their own thread's variables; expectations can use <thread>.<var>"));
+    return std::nullopt;
   }
   return o;
 }
@@ -699,9 +707,23 @@ void Parser::BlockHeader(Scenario* s, const Token& kw) {
 // ---------------------------------------------------------------------------
 // Ops
 
+// A statement as the file spells it, for traces: from `begin` to the end of the
+// line or a comment, blanks collapsed ("command fd mem=0", "read p va+0x1000").
+std::string SourceText(std::string_view text, size_t begin) {
+  std::string out;
+  for (size_t i = begin; i < text.size() && text[i] != '\n' && text[i] != '\r' && text[i] != '#'; ++i) {
+    const bool blank = text[i] == ' ' || text[i] == '\t';
+    if (blank && (out.empty() || out.back() == ' ')) continue;
+    out.push_back(blank ? ' ' : text[i]);
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
 bool Parser::OpStatement(std::vector<Stmt>* out) {
   Stmt st;
   const Token first = lex_.Peek();
+  st.text = SourceText(text_, first.begin);
   if (first.kind == TokKind::kName && PeekIs(TokKind::kEq, 1)) {
     st.bind = std::string(first.text);
     st.bind_loc = first.loc;
