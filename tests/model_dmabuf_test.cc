@@ -280,7 +280,7 @@ TEST_P(DmabufTest, Type1WriteMapOfAReadOnlyMmapIsEfault) {
   const int p = h.Process();
   const Value fd = h.Open(p);
   const Value va = h.Mmap(p, fd, 0, 0, 4096, std::nullopt, /*writable=*/false);
-  ASSERT_EQ(va.kind, Value::Kind::kHandle);
+  ASSERT_EQ(va.kind, Value::Kind::kInt);
   EXPECT_EQ(h.Run(h.m().OpIommuMap(p, va.v, 4096, true)), Value::Err(kEFAULT));  // fixup_user_fault()
   EXPECT_EQ(h.PresentLeaves(p), 0u);
   EXPECT_EQ(h.Read(p, va.v), Value::Int(0));
@@ -298,7 +298,7 @@ TEST_P(DmabufTest, Type1IgnoringPteWriteMapsAReadOnlyPteWritable) {
   const int p = h.Process();
   const Value fd = h.Open(p);
   const Value va = h.Mmap(p, fd, 0, 0, 4096, std::nullopt, /*writable=*/false);
-  ASSERT_EQ(va.kind, Value::Kind::kHandle);
+  ASSERT_EQ(va.kind, Value::Kind::kInt);
   EXPECT_EQ(h.Run(h.m().OpIommuMap(p, va.v, 4096, true)), Value::Err(kEFAULT));  // the VMA check stays
   EXPECT_EQ(h.Read(p, va.v), Value::Int(0));
   EXPECT_FALSE(h.violation());
