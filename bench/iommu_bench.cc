@@ -49,7 +49,7 @@ void BM_Type1MapBar(benchmark::State& state) {
       break;
     }
     state.ResumeTiming();
-    const Value io = r.Run(machine->OpIommuMap(static_cast<int>(p.v), va.v, size));
+    const Value io = r.Run(machine->OpIommuMap(static_cast<int>(p.v), va.v, size, true));
     benchmark::DoNotOptimize(io);
     if (io.failed()) {
       state.SkipWithError("iommu-map failed");

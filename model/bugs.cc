@@ -46,6 +46,13 @@ constexpr std::array<BugInfo, static_cast<size_t>(Bug::kCount)> kBugs = {{
     {Bug::kForkEscapesZap, "fork-escapes-zap",
      "(legacy) the zap walks a list of faulted VMAs that a forked child's VMA is missing from",
      "35e351780fa9 fork regression, fixed by aac6db75a9fc \"vfio/pci: Use unmap_mapping_range()\""},
+    {Bug::kType1IgnoresPteWrite, "type1-ignores-pte-write",
+     "type1 MAP_DMA with IOMMU_WRITE takes the PFN of a read-only PTE (follow_pfn() without pte_write())",
+     "07956b6269d3 \"vfio/type1: Use follow_pte()\" (v5.12)"},
+    {Bug::kExportFdFailDoublePut, "export-fd-fail-double-put",
+     "when dma_buf_fd() fails, the export's error path puts the registration and frees priv after dma_buf_put() "
+     "already released them",
+     "e98137f0a874 \"vfio/pci: Fix double free in dma-buf feature\" (CVE-2026-31468)"},
 }};
 
 }  // namespace

@@ -24,6 +24,9 @@ enum class Bug {
   kCloseBeforeCleanup,
   kLeakOnMunmap,
   kForkEscapesZap,
+  // Bugs the kernel had and fixed (scenarios/history/, docs/history-part-b.md).
+  kType1IgnoresPteWrite,
+  kExportFdFailDoublePut,
   kCount,
 };
 

@@ -111,7 +111,18 @@ Process& Machine::NewProcess(bool implicit) {
   return p;
 }
 
-Value Machine::OpProcess() { return Value::Handle(static_cast<uint64_t>(NewProcess(false).id)); }
+Value Machine::OpProcess(std::optional<uint64_t> nofile) {
+  Process& p = NewProcess(false);
+  p.nofile = nofile;
+  return Value::Handle(static_cast<uint64_t>(p.id));
+}
+
+bool Machine::FdTableFull(const Process& p) const {
+  if (!p.nofile) return false;
+  TouchFds(p, false);
+  const auto open = static_cast<uint64_t>(std::count_if(p.fds.begin(), p.fds.end(), [](mm::File* f) { return f; }));
+  return open >= *p.nofile;
+}
 
 void Machine::TouchFds(const Process& p, bool write) const { sim::Touch(&p.fds, write, "fdtable"); }
 
@@ -198,10 +209,14 @@ sim::Task<Value> Machine::OpOpen(int device, std::optional<int> proc) {
     co_await sim::Access(&procs_[owner].fds, false, "fdtable");
     TouchFds(procs_[owner], false);
     if (procs_[owner].exited) co_return Value::Err(kEBADF);
+    // do_sys_openat2(): get_unused_fd_flags() before do_filp_open().
+    if (FdTableFull(procs_[owner])) co_return Value::Err(kEMFILE);
   }
   vfio::VfioDeviceFile* file = co_await vfio::vfio_device_open(vdevs_[device]);
   co_await sim::Access(&procs_[owner].fds, true, "fdtable");  // fd_install()
-  co_return co_await InstallFdOrPut(owner, file);
+  const Value r = co_await InstallFdOrPut(owner, file);
+  if (r == Value::Err(kEMFILE)) co_await file->fput();
+  co_return r;
 }
 
 sim::Task<Value> Machine::InstallFdOrPut(int owner, mm::File* file) {
@@ -212,6 +227,10 @@ sim::Task<Value> Machine::InstallFdOrPut(int owner, mm::File* file) {
     co_await file->fput();
     co_return Value::Err(kEBADF);
   }
+  // get_unused_fd_flags(): EMFILE at RLIMIT_NOFILE. The caller's reference is
+  // not consumed then; the callers put it (vfio_device_fops_open: fput,
+  // vfio_pci_core_feature_dma_buf: dma_buf_put).
+  if (FdTableFull(procs_[owner])) co_return Value::Err(kEMFILE);
   co_return Value::Handle(static_cast<uint64_t>(InstallFd(owner, file)));
 }
 
@@ -387,7 +406,21 @@ sim::Task<Value> Machine::OpExport(Value fd, int bar, std::vector<vfio::ExportRa
     owner = fdrefs_[fd.v].proc;
   }
   co_await sim::Access(&procs_[owner].fds, true, "fdtable");  // fd_install()
-  co_return co_await InstallFdOrPut(owner, buf);  // dma_buf_fd()
+  const Value r = co_await InstallFdOrPut(owner, buf);  // dma_buf_fd()
+  if (r != Value::Err(kEMFILE)) co_return r;
+  // dma_buf_fd() failed: "dma_buf_put() now frees priv", through
+  // vfio_pci_dma_buf_release(), which puts the registration.
+  auto* priv = static_cast<vfio::VfioPciDmaBuf*>(buf->priv());
+  co_await buf->fput();
+  if (ctx_.bug(Bug::kExportFdFailDoublePut)) {
+    // Before e98137f0a874 "vfio/pci: Fix double free in dma-buf feature" the
+    // error path fell through the unwind chain after dma_buf_put():
+    // err_dev_put: vfio_device_put_registration() a second time, err_free_phys:
+    // kfree(priv->phys_vec) and kfree(priv), which the release freed.
+    vdev->registrations--;
+    if (priv->freed && obs_) obs_->OnUseAfterFree("vfio_pci_dma_buf (kfree(priv->phys_vec) after dma_buf_put())");
+  }
+  co_return r;
 }
 
 sim::Task<Value> Machine::OpAttach(Value bufh, bool dynamic) {
@@ -538,7 +571,7 @@ sim::Task<Value> Machine::OpExit(int proc) {
   co_return Value::Ok();
 }
 
-sim::Task<Value> Machine::OpIommuMap(int proc, uint64_t addr, uint64_t len) {
+sim::Task<Value> Machine::OpIommuMap(int proc, uint64_t addr, uint64_t len, bool write) {
   sim::FuncScope f("vfio_iommu_type1_map_dma");
   Process& p = procs_[proc];
   if (len == 0 || (addr & 4095) || (len & 4095)) co_return Value::Err(kEINVAL);
@@ -548,6 +581,7 @@ sim::Task<Value> Machine::OpIommuMap(int proc, uint64_t addr, uint64_t len) {
   mm::Mm& mm = *p.mm;
   IovaMapping m;
   m.type1 = true;
+  m.write = write;
   co_await mm.mmap_lock.LockRead();
   mm.TouchVmas(false);
   if (mm.exited) {
@@ -567,7 +601,13 @@ sim::Task<Value> Machine::OpIommuMap(int proc, uint64_t addr, uint64_t len) {
     mm.ptl.Unlock();
     if (!leaf) {
       sim::FuncScope fx("fixup_user_fault");
-      const mm::VmFaultResult fr = co_await mm::handle_mm_fault(mm, *vma, cur, false);
+      // vaddr_get_pfns() -> follow_fault_pfn(..., prot & IOMMU_WRITE): a write fault;
+      // fixup_user_fault() refuses it on a VMA without VM_WRITE (vma_permits_fault()).
+      if (write && !vma->writable) {
+        mm.mmap_lock.UnlockRead();
+        co_return Value::Err(kEFAULT);
+      }
+      const mm::VmFaultResult fr = co_await mm::handle_mm_fault(mm, *vma, cur, write);
       if (fr != mm::VmFaultResult::kNoPage) {
         mm.mmap_lock.UnlockRead();
         // fixup_user_fault(): -ENOMEM for VM_FAULT_OOM, else -EFAULT.
@@ -575,6 +615,14 @@ sim::Task<Value> Machine::OpIommuMap(int proc, uint64_t addr, uint64_t len) {
       }
       continue;
     }
+    // follow_fault_pfn(): `if (write_fault && !args.writable) ret = -EFAULT;`, the
+    // check 07956b6269d3 "vfio/type1: Use follow_pte()" added (follow_pfn() before
+    // it returned the PFN whatever the PTE's protection).
+    if (write && !leaf->writable && !ctx_.bug(Bug::kType1IgnoresPteWrite)) {
+      mm.mmap_lock.UnlockRead();
+      co_return Value::Err(kEFAULT);
+    }
+    if (obs_) obs_->OnType1Pfn(*leaf, write);
     // Step by the leaf size ("vfio: Improve DMA mapping performance for huge pfnmaps").
     const uint64_t paddr = (leaf->pfn << 12) + (cur - leaf->va);
     const uint64_t step = std::min(leaf->end(), addr + len) - cur;

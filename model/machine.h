@@ -70,12 +70,16 @@ class MachineObserver : public mm::MmObserver, public vfio::VfioObserver {
   // mmap of BAR `bar` of `dev` failed with `err` (mmap-flag-lies).
   virtual void OnBarMmapResult(const pci::PciDevice& dev, int bar, int err) = 0;
   virtual void OnRegionInfo(const pci::PciDevice& dev, int bar, bool mmap) = 0;
+  // type1 MAP_DMA took the PFN of `leaf` into an IOMMU mapping that is writable
+  // iff `iommu_write` (iommu-prot-escalation).
+  virtual void OnType1Pfn(const mm::Leaf& /*leaf*/, bool /*iommu_write*/) {}
 };
 
 struct Process {
   int id = 0;
   bool implicit = false;  // the owner of fds opened without `in`
   bool exited = false;    // exit_files() ran: part of the fd table's state
+  std::optional<uint64_t> nofile;  // RLIMIT_NOFILE (`process nofile=<n>`); none: unlimited
   std::unique_ptr<mm::Mm> mm;
   std::vector<mm::File*> fds;  // nullptr once closed
 };
@@ -85,6 +89,7 @@ struct Process {
 struct IovaMapping {
   int id = 0;
   bool type1 = false;
+  bool write = true;                      // type1: IOMMU_WRITE (prot=rw)
   std::vector<dmabuf::PhysRange> ranges;  // type1
   dmabuf::Attachment* att = nullptr;      // iommufd
   const pci::PciDevice* target = nullptr;
@@ -104,7 +109,7 @@ class Machine {
   };
 
   // ---- the scenario language's ops ----
-  Value OpProcess();
+  Value OpProcess(std::optional<uint64_t> nofile = std::nullopt);
   sim::Task<Value> OpOpen(int device, std::optional<int> proc);
   sim::Task<Value> OpMmap(int proc, Value fd_handle, std::optional<int> bar, uint64_t offset,
                           std::optional<uint64_t> len, bool writable, std::optional<uint64_t> at);
@@ -126,7 +131,7 @@ class Machine {
   sim::Task<Value> OpFork(int proc);
   sim::Task<Value> OpClose(Value fd_or_buf);
   sim::Task<Value> OpExit(int proc);
-  sim::Task<Value> OpIommuMap(int proc, uint64_t addr, uint64_t len);
+  sim::Task<Value> OpIommuMap(int proc, uint64_t addr, uint64_t len, bool write);
   sim::Task<Value> OpIommufdMap(Value buf);
   sim::Task<Value> OpP2p(Value iova, uint64_t offset);
 
@@ -174,6 +179,8 @@ class Machine {
   dmabuf::DmaBuf* ResolveBuf(Value buf) const;
   dmabuf::Attachment* ResolveAtt(Value att) const;
   int InstallFd(int proc, mm::File* f);
+  // get_unused_fd_flags() would fail with EMFILE: RLIMIT_NOFILE fds are open.
+  bool FdTableFull(const Process& p) const;
   sim::Task<Value> InstallFdOrPut(int owner, mm::File* file);
   sim::Task<void> ExitFiles(Process& p);
   // A process's fd table (and `exited`, which changes with it) is touched only

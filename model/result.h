@@ -22,6 +22,7 @@ enum Errno : int {
   kEBUSY = 16,
   kENODEV = 19,
   kEINVAL = 22,
+  kEMFILE = 24,
   kENOTTY = 25,
   kEOVERFLOW = 75,
   kEOPNOTSUPP = 95,

@@ -260,7 +260,7 @@ TEST_P(DmabufTest, Type1IovaOfABarMmapIsNotInvalidatedByMemClear) {
   const int p = h.Process();
   const Value fd = h.Open(p);
   const uint64_t va = h.MmapBarOk(p, fd, 0);
-  const Value io = h.Run(h.m().OpIommuMap(p, va, 2 * kMiB));
+  const Value io = h.Run(h.m().OpIommuMap(p, va, 2 * kMiB, true));
   ASSERT_EQ(io.kind, Value::Kind::kHandle);
   EXPECT_EQ(h.PresentLeaves(p), 1u);  // faulted in by fixup_user_fault()
   ASSERT_EQ(h.m().iovas()[io.v].ranges.size(), 1u);
@@ -270,6 +270,79 @@ TEST_P(DmabufTest, Type1IovaOfABarMmapIsNotInvalidatedByMemClear) {
   EXPECT_FALSE(h.violation());
   EXPECT_EQ(h.Run(h.m().OpP2p(io, 0)), Value::Int(0xffffffff));
   EXPECT_EQ(h.ViolationName(), "mmio-while-disabled");
+}
+
+// follow_fault_pfn() (07956b6269d3): a MAP_DMA with IOMMU_WRITE of a read-only
+// mapping is EFAULT, whether the PTE is faulted in already or not; IOMMU_READ
+// alone maps it.
+TEST_P(DmabufTest, Type1WriteMapOfAReadOnlyMmapIsEfault) {
+  Harness h(Opts());
+  const int p = h.Process();
+  const Value fd = h.Open(p);
+  const Value va = h.Mmap(p, fd, 0, 0, 4096, std::nullopt, /*writable=*/false);
+  ASSERT_EQ(va.kind, Value::Kind::kInt);
+  EXPECT_EQ(h.Run(h.m().OpIommuMap(p, va.v, 4096, true)), Value::Err(kEFAULT));  // fixup_user_fault()
+  EXPECT_EQ(h.PresentLeaves(p), 0u);
+  EXPECT_EQ(h.Read(p, va.v), Value::Int(0));
+  EXPECT_EQ(h.Run(h.m().OpIommuMap(p, va.v, 4096, true)), Value::Err(kEFAULT));  // !pte_write()
+  const Value ro = h.Run(h.m().OpIommuMap(p, va.v, 4096, false));
+  ASSERT_EQ(ro.kind, Value::Kind::kHandle);
+  EXPECT_FALSE(h.m().iovas()[ro.v].write);
+  EXPECT_FALSE(h.violation());
+}
+
+TEST_P(DmabufTest, Type1IgnoringPteWriteMapsAReadOnlyPteWritable) {
+  HarnessOptions o = Opts();
+  o.bugs = {Bug::kType1IgnoresPteWrite};
+  Harness h(o);
+  const int p = h.Process();
+  const Value fd = h.Open(p);
+  const Value va = h.Mmap(p, fd, 0, 0, 4096, std::nullopt, /*writable=*/false);
+  ASSERT_EQ(va.kind, Value::Kind::kInt);
+  EXPECT_EQ(h.Run(h.m().OpIommuMap(p, va.v, 4096, true)), Value::Err(kEFAULT));  // the VMA check stays
+  EXPECT_EQ(h.Read(p, va.v), Value::Int(0));
+  EXPECT_FALSE(h.violation());
+  EXPECT_EQ(h.Run(h.m().OpIommuMap(p, va.v, 4096, true)).kind, Value::Kind::kHandle);
+  EXPECT_EQ(h.ViolationName(), "iommu-prot-escalation");
+}
+
+// ---- RLIMIT_NOFILE: dma_buf_fd() failing in the export (e98137f0a874) ----
+
+TEST_P(DmabufTest, OpenAtTheFdLimitIsEmfileAndOpensNothing) {
+  Harness h(Opts());
+  const int p = static_cast<int>(h.m().OpProcess(1).v);
+  const Value fd = h.Open(p);
+  ASSERT_EQ(fd.kind, Value::Kind::kHandle);
+  EXPECT_EQ(h.Open(p), Value::Err(kEMFILE));
+  EXPECT_EQ(h.m().vdevs()[0].open_count, 1);
+  ASSERT_EQ(h.Close(fd), Value::Ok());
+  EXPECT_EQ(h.Open(p).kind, Value::Kind::kHandle);  // the closed slot is free again
+  EXPECT_FALSE(h.violation());
+}
+
+TEST_P(DmabufTest, ExportAtTheFdLimitIsEmfileAndFreesTheBufOnce) {
+  Harness h(Opts());
+  const int p = static_cast<int>(h.m().OpProcess(1).v);
+  const Value fd = h.Open(p);
+  EXPECT_EQ(h.Export(fd, 0), Value::Err(kEMFILE));
+  ASSERT_EQ(h.m().vdevs()[0].privs.size(), 1u);
+  EXPECT_TRUE(h.m().vdevs()[0].privs.front().freed);
+  EXPECT_TRUE(h.m().vdevs()[0].dmabufs.empty());
+  EXPECT_EQ(h.m().vdevs()[0].registrations, 1);
+  ASSERT_EQ(h.Exit(p), Value::Ok());
+  h.AtEnd();
+  EXPECT_FALSE(h.violation());
+}
+
+TEST_P(DmabufTest, ExportFdFailDoublePutIsAUseAfterFree) {
+  HarnessOptions o = Opts();
+  o.bugs = {Bug::kExportFdFailDoublePut};
+  Harness h(o);
+  const int p = static_cast<int>(h.m().OpProcess(1).v);
+  const Value fd = h.Open(p);
+  EXPECT_EQ(h.Export(fd, 0), Value::Err(kEMFILE));
+  EXPECT_EQ(h.m().vdevs()[0].registrations, 0);  // put twice
+  EXPECT_EQ(h.ViolationName(), "use-after-free");
 }
 
 // ---- the last reference dropped while vfio_pci_dma_buf_move() holds one ----

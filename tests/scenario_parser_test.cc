@@ -267,6 +267,17 @@ TEST(ScenarioParser, MmapOfDeviceFdWithEveryOption) {
   EXPECT_EQ(SetupStmt("mmap p fd bar=0 prot=rw").prot, Prot::kReadWrite);
 }
 
+TEST(ScenarioParser, ProcessNofileAndIommuMapProt) {
+  Stmt p = SetupStmt("p = process nofile=2");
+  EXPECT_EQ(p.op, OpKind::kProcess);
+  EXPECT_EQ(p.nofile, 2u);
+  EXPECT_FALSE(SetupStmt("p = process").nofile.has_value());
+  Stmt io = SetupStmt("io = iommu-map p va len=4K prot=r");
+  EXPECT_EQ(io.op, OpKind::kIommuMap);
+  EXPECT_EQ(io.prot, Prot::kRead);
+  EXPECT_FALSE(SetupStmt("io = iommu-map p va len=4K").prot.has_value());
+}
+
 TEST(ScenarioParser, MmapOfDmaBufAndMunmap) {
   Stmt st = SetupStmt("mmap p buf offset=4K");
   EXPECT_FALSE(st.bar.has_value());
@@ -720,6 +731,8 @@ TEST(ScenarioParserErrors, UnknownAndDuplicateOptions) {
   ExpectError(InSetup("touch p va"), 6, 1, "touch needs len=<n>");
   ExpectError(InSetup("info fd"), 6, 1, "info needs bar=<n>");
   ExpectError(InSetup("mmap p fd bar=0 prot=x"), 6, 22, "expected r or rw");
+  ExpectError(InSetup("io = iommu-map p va len=4K prot=w"), 6, 33, "expected r or rw");
+  ExpectError(InSetup("p = process nofile=many"), 6, 20, "expected an fd limit");
   ExpectError(InSetup("a = attach buf"), 6, 15, "attach needs dynamic or pinned");
   ExpectError(InSetup("power fd d1"), 6, 10, "power needs d3 or d0, found 'd1'");
   ExpectError(InSetup("reset fd fd"), 6, 10, "unexpected 'fd' after the operands of 'reset'");

@@ -127,6 +127,14 @@ void Checker::OnRegionInfo(const pci::PciDevice& dev, int bar, bool mmap) {
   info_mmap_[(static_cast<uint64_t>(dev.id()) << 8) | static_cast<uint64_t>(bar)] = mmap;
 }
 
+void Checker::OnType1Pfn(const mm::Leaf& leaf, bool iommu_write) {
+  if (iommu_write && !leaf.writable)
+    Report(Invariant::kIommuProtEscalation,
+           absl::StrFormat("type1 MAP_DMA with IOMMU_WRITE took pfn 0x%x of the read-only leaf at 0x%x: the peer "
+                           "may write what the process may only read",
+                           leaf.pfn, leaf.va));
+}
+
 void Checker::OnBarMmapResult(const pci::PciDevice& dev, int bar, int err) {
   if (err == 0 || err == 11 /*EAGAIN*/) return;
   auto it = info_mmap_.find((static_cast<uint64_t>(dev.id()) << 8) | static_cast<uint64_t>(bar));

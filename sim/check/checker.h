@@ -67,6 +67,7 @@ class Checker : public MachineObserver, public LockObserver {
   // MachineObserver
   void OnBarMmapResult(const pci::PciDevice& dev, int bar, int err) override;
   void OnRegionInfo(const pci::PciDevice& dev, int bar, bool mmap) override;
+  void OnType1Pfn(const mm::Leaf& leaf, bool iommu_write) override;
   // LockObserver
   void OnLockAcquired(Thread* t, LockBase* l, bool write) override;
   void OnLockReleased(Thread* t, LockBase* l, bool write) override;

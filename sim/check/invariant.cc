@@ -25,6 +25,8 @@ constexpr std::array<InvariantInfo, static_cast<size_t>(Invariant::kCount)> kInv
      "after the scenario closed every fd and exited every process, an object is still alive"},
     {Invariant::kMmapFlagLies, "mmap-flag-lies",
      "info reports mmap for a BAR whose mmap then fails with an error other than EAGAIN"},
+    {Invariant::kIommuProtEscalation, "iommu-prot-escalation",
+     "a writable IOMMU mapping (iommu-map prot=rw) takes the PFN of a read-only PTE"},
 }};
 
 }  // namespace

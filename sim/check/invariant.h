@@ -1,4 +1,4 @@
-// The nine invariants of the scenario language (spec, "Invariants"), checked after
+// The ten invariants of the scenario language (spec, "Invariants"), checked after
 // every step by the Checker.
 #pragma once
 
@@ -18,6 +18,7 @@ enum class Invariant {
   kDeadlock,
   kLeak,
   kMmapFlagLies,
+  kIommuProtEscalation,
   kCount,
 };
 

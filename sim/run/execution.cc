@@ -158,7 +158,7 @@ struct Execution::Impl : public Driver {
     const auto& args = c.args;
     switch (st.op) {
       case OpKind::kProcess:
-        co_return m.OpProcess();
+        co_return m.OpProcess(st.nofile);
       case OpKind::kOpen: {
         std::optional<int> proc;
         if (c.in_proc) {
@@ -244,7 +244,8 @@ struct Execution::Impl : public Driver {
       case OpKind::kIommuMap:
         if (!Handle(args[0], &h0)) co_return Value::Err(kEBADF);
         if (!Addr(args[1], &a)) co_return Value::Err(kEFAULT);
-        co_return co_await m.OpIommuMap(static_cast<int>(h0.v), a, st.len.value_or(4096));
+        co_return co_await m.OpIommuMap(static_cast<int>(h0.v), a, st.len.value_or(4096),
+                                        st.prot.value_or(scn::Prot::kReadWrite) == scn::Prot::kReadWrite);
       case OpKind::kIommufdMap:
         if (!Handle(args[0], &h0)) co_return Value::Err(kEBADF);
         co_return co_await m.OpIommufdMap(h0);

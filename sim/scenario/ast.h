@@ -96,6 +96,7 @@ struct Stmt {
   std::optional<uint64_t> offset;  SourceLoc offset_loc;
   std::optional<uint64_t> len;     SourceLoc len_loc;
   std::optional<uint64_t> mem;     SourceLoc mem_loc;  // command mem=0|1
+  std::optional<uint64_t> nofile;  SourceLoc nofile_loc;  // process nofile=<n>
   std::optional<Prot> prot;
   std::optional<Operand> at;       // mmap at=<addr>
   std::vector<ExportRange> ranges;  // export ranges=...

@@ -24,7 +24,7 @@ constexpr ArgSpec Dev{ArgType::kDevice, 0, "a device"};
 
 // Indexed by OpKind.
 const std::array<OpSpec, kNumOpKinds> kSpecs = {{
-    {OpKind::kProcess, 0, {}, OpWord::kNone, 0, 0},
+    {OpKind::kProcess, 0, {}, OpWord::kNone, kOptNofile, 0},
     {OpKind::kOpen, 1, {Dev}, OpWord::kIn, 0, 0},
     {OpKind::kMmap,
      2,
@@ -50,7 +50,7 @@ const std::array<OpSpec, kNumOpKinds> kSpecs = {{
     {OpKind::kFork, 1, {Proc}, OpWord::kNone, 0, 0},
     {OpKind::kClose, 1, {FdOrBuf}, OpWord::kNone, 0, 0},
     {OpKind::kExit, 1, {Proc}, OpWord::kNone, 0, 0},
-    {OpKind::kIommuMap, 2, {Proc, Addr}, OpWord::kNone, kOptLen, kOptLen},
+    {OpKind::kIommuMap, 2, {Proc, Addr}, OpWord::kNone, kOptLen | kOptProt, kOptLen},
     {OpKind::kIommufdMap, 1, {Buf}, OpWord::kNone, 0, 0},
     {OpKind::kP2p, 2, {Iova, Num}, OpWord::kNone, 0, 0},
 }};
@@ -73,6 +73,8 @@ std::string_view OptName(OptBit bit) {
       return "mem";
     case kOptRanges:
       return "ranges";
+    case kOptNofile:
+      return "nofile";
   }
   return "?";
 }

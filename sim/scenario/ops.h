@@ -35,8 +35,9 @@ enum OptBit : uint32_t {
   kOptAt = 1u << 4,
   kOptMem = 1u << 5,
   kOptRanges = 1u << 6,
+  kOptNofile = 1u << 7,  // process nofile=<n> (RLIMIT_NOFILE)
 };
-inline constexpr int kNumOpts = 7;
+inline constexpr int kNumOpts = 8;
 std::string_view OptName(OptBit bit);  // "bar", "offset", ...
 
 enum class OpWord {

@@ -22,7 +22,8 @@ namespace {
 
 constexpr std::string_view kErrnos[] = {"EINVAL", "ENODEV",     "EPERM",     "EBUSY",
                                         "ENOTTY", "EIO",        "ENOMEM",    "EFAULT",
-                                        "EAGAIN", "EOPNOTSUPP", "EOVERFLOW", "EBADF"};
+                                        "EAGAIN", "EOPNOTSUPP", "EOVERFLOW", "EBADF",
+                                        "EMFILE"};
 constexpr std::string_view kSignals[] = {"SIGBUS", "SIGSEGV"};
 constexpr std::string_view kTopKeywords[] = {"scenario", "title",  "arch",   "variant", "kconfig",
                                              "bug",      "fix",    "device", "setup",   "thread",
@@ -866,6 +867,8 @@ bool Parser::Option(Stmt* st, const OpSpec& spec, uint32_t* seen) {
       return num(&st->len, &st->len_loc, "a length");
     case kOptMem:
       return num(&st->mem, &st->mem_loc, "0 or 1");
+    case kOptNofile:
+      return num(&st->nofile, &st->nofile_loc, "an fd limit");
     case kOptProt: {
       const Token v = lex_.Peek();
       if (v.kind != TokKind::kName || (v.text != "r" && v.text != "rw")) {

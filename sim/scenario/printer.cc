@@ -138,6 +138,7 @@ std::string PrintStmt(const Stmt& st) {
   if (st.prot) out.append(*st.prot == Prot::kRead ? " prot=r" : " prot=rw");
   if (st.at) CatTo(&out, " at=", PrintOperand(*st.at));
   if (st.mem) CatTo(&out, " mem=", *st.mem);
+  if (st.nofile) CatTo(&out, " nofile=", *st.nofile);
   for (size_t i = 0; i < st.ranges.size(); ++i) {
     CatTo(&out, i ? "," : " ranges=", FormatNumber(st.ranges[i].offset), "+",
           FormatNumber(st.ranges[i].len));
@@ -246,7 +247,7 @@ class Eq {
       }
       if (!OptOp(x.in_proc, y.in_proc, w + " in") || !Same(x.bar, y.bar, w + " bar=") ||
           !Same(x.offset, y.offset, w + " offset=") || !Same(x.len, y.len, w + " len=") ||
-          !Same(x.mem, y.mem, w + " mem=") || !Same(x.prot, y.prot, w + " prot=") ||
+          !Same(x.mem, y.mem, w + " mem=") || !Same(x.nofile, y.nofile, w + " nofile=") || !Same(x.prot, y.prot, w + " prot=") ||
           !OptOp(x.at, y.at, w + " at=") || !Same(x.attach_mode, y.attach_mode, w + " mode") ||
           !Same(x.power, y.power, w + " power") ||
           !Same(x.ranges.size(), y.ranges.size(), w + " ranges=")) {
