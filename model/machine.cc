@@ -301,17 +301,17 @@ sim::Task<Value> Machine::CpuAccess(int proc, uint64_t va, bool write, uint32_t 
   for (;;) {
     {
       sim::FuncScope f(write ? "cpu_store" : "cpu_load");
-      co_await mm.ptl.Lock();  // the walk; a zap's TLB shootdown waits for it
+      co_await mm.ptl.LockRead();  // the walk; a zap's TLB shootdown waits for it
       std::optional<mm::Leaf> leaf = mm.pt.Lookup(va);
       if (leaf) {
         if (write && !leaf->writable) {
-          mm.ptl.Unlock();
+          mm.ptl.UnlockRead();
           co_return Value::Sig(kSIGSEGV);
         }
         const uint64_t paddr = (leaf->pfn << 12) + (va - leaf->va);
         std::optional<Decoded> d = DecodePhys(paddr);
         if (!d) {  // not BAR memory (a bad PTE: pfn-out-of-range already said so)
-          mm.ptl.Unlock();
+          mm.ptl.UnlockRead();
           co_return Value::Int(0xffffffff);
         }
         co_await sim::Access(d->dev->mmio(), write, "mmio");
@@ -324,10 +324,10 @@ sim::Task<Value> Machine::CpuAccess(int proc, uint64_t va, bool write, uint32_t 
         } else {
           r = Value::Int(d->dev->ReadBar(d->bar, d->off));
         }
-        mm.ptl.Unlock();
+        mm.ptl.UnlockRead();
         co_return r;
       }
-      mm.ptl.Unlock();
+      mm.ptl.UnlockRead();
     }
     // The page fault: exc_page_fault() -> handle_mm_fault() under mmap_lock.
     sim::FuncScope f("exc_page_fault");
@@ -596,9 +596,9 @@ sim::Task<Value> Machine::OpIommuMap(int proc, uint64_t addr, uint64_t len, bool
       mm.mmap_lock.UnlockRead();
       co_return Value::Err(kEFAULT);
     }
-    co_await mm.ptl.Lock();
+    co_await mm.ptl.LockWrite();
     std::optional<mm::Leaf> leaf = mm.pt.Lookup(cur);
-    mm.ptl.Unlock();
+    mm.ptl.UnlockWrite();
     if (!leaf) {
       sim::FuncScope fx("fixup_user_fault");
       // vaddr_get_pfns() -> follow_fault_pfn(..., prot & IOMMU_WRITE): a write fault;

@@ -35,14 +35,14 @@ sim::Task<VmFaultResult> handle_mm_fault(Mm& mm, Vma& vma, uint64_t address, boo
     // pud_none()/pmd_none(): the kernel peeks with READ_ONCE() and no lock.
     // Another thread's fault may be inserting into this table at the same
     // moment (both hold mmap_lock for read), so the peek is a step of its own
-    // that reads the table: the model takes the page-table lock for it, which
+    // that reads the table: the model takes the page-table lock for read, which
     // also keeps the free-running driver (vfiosim stress) free of data races
     // over the model's plain entry words.
     for (const int shift : kHugeShifts) {
       if (!(shift == kPudShift ? mm.huge.pud : mm.huge.pmd) || !mm.pt.geometry().CanPlaceLeaf(shift)) continue;
-      co_await mm.ptl.Lock();
+      co_await mm.ptl.LockRead();
       const bool none = mm.pt.SlotEmpty(address, shift);
-      mm.ptl.Unlock();
+      mm.ptl.UnlockRead();
       const char* level = shift == kPudShift ? "PUD" : "PMD";
       if (!none) {
         if (sim::Tracing()) sim::TraceNote(absl::StrCat(level, " not none: next order"));
@@ -71,11 +71,11 @@ sim::Task<VmFaultResult> vmf_insert_pfn(const VmFault& vmf, uint64_t pfn, int or
   const uint64_t va = vmf.address & ~((uint64_t{1} << shift) - 1);
   sim::FuncScope f(order == 0 ? "vmf_insert_pfn" : order == kPmdShift - kPageShift ? "vmf_insert_pfn_pmd"
                                                                                     : "vmf_insert_pfn_pud");
-  co_await mm.ptl.Lock();
+  co_await mm.ptl.LockWrite();
   const InsertResult r = mm.pt.Insert(va, shift, pfn, vma.writable);
   if (r == InsertResult::kInserted && mm.observer)
     mm.observer->OnLeafInstalled(mm, vma, Leaf{va, shift, pfn, vma.writable});
-  mm.ptl.Unlock();
+  mm.ptl.UnlockWrite();
   // A huge insert that finds a page table in its slot: the core would not have
   // offered the order (pmd_none() check); a racing 4K fault got there first.
   if (r == InsertResult::kSlotNotEmpty) co_return VmFaultResult::kFallback;
@@ -88,11 +88,11 @@ sim::Task<VmFaultResult> vmf_insert_pfn(const VmFault& vmf, uint64_t pfn, int or
 sim::Task<void> zap_vma_range(Vma& vma, uint64_t start, uint64_t end) {
   sim::FuncScope f("zap_page_range_single");
   Mm& mm = *vma.mm;
-  co_await mm.ptl.Lock();
+  co_await mm.ptl.LockWrite();
   mm.pt.Zap(start, end, [&](const Leaf& leaf) {
     if (mm.observer) mm.observer->OnLeafZapped(mm, leaf);
   });
-  mm.ptl.Unlock();
+  mm.ptl.UnlockWrite();
 }
 
 sim::Task<void> unmap_mapping_range(AddressSpace& mapping, uint64_t holebegin, uint64_t holelen,

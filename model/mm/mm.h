@@ -58,7 +58,13 @@ struct Mm {
   int id;
   std::string name;
   sim::RwSem mmap_lock;
-  sim::Mutex ptl;
+  // The page-table lock. Writers (installs, zaps, page-table frees) take it for
+  // write, as the kernel takes pte_lockptr()/pmd_lockptr(). The kernel's lockless
+  // readers (the MMU's walk of a CPU access, whose TLB entry a zap's shootdown
+  // waits for; the READ_ONCE() pmd_none()/pud_none() peeks of __handle_mm_fault())
+  // take it for read: the same atomicity as before, and two readers commute, so
+  // the explorer does not order loads against loads (docs/fidelity.md).
+  sim::RwSem ptl;
   PageTable pt;
   VmaTree vmas;
   HugePfnmap huge;

@@ -145,9 +145,9 @@ sim::Task<int> do_munmap(Mm& mm, uint64_t addr, uint64_t len, bool leak_file_ref
   // free_pgtables(). The kernel frees the tables under mmap_lock alone and
   // keeps hardware walks safe with the TLB flush and RCU; here a CPU access
   // walks the tables under the page-table lock, so that lock is taken.
-  co_await mm.ptl.Lock();
+  co_await mm.ptl.LockWrite();
   mm.pt.FreeEmptyTables(addr, end);
-  mm.ptl.Unlock();
+  mm.ptl.UnlockWrite();
   mm.mmap_lock.UnlockWrite();
   for (File* fl : to_put) co_await fl->fput();
   co_return 0;
@@ -181,8 +181,8 @@ sim::Task<int> dup_mmap(Mm& parent, Mm& child) {
     // copy_page_range(): VM_PFNMAP vmas are copied, huge leaves as huge leaves.
     {
       sim::FuncScope c("copy_page_range");
-      co_await child.ptl.Lock();
-      co_await parent.ptl.Lock();
+      co_await child.ptl.LockWrite();
+      co_await parent.ptl.LockWrite();
       bool oom = false;
       parent.pt.ForEachLeaf(mpnt.vm_start, mpnt.vm_end, [&](const Leaf& leaf) {
         if (oom) return;
@@ -190,8 +190,8 @@ sim::Task<int> dup_mmap(Mm& parent, Mm& child) {
         if (r == InsertResult::kNoMemory) oom = true;
         if (r == InsertResult::kInserted && child.observer) child.observer->OnLeafInstalled(child, *tmp, leaf);
       });
-      parent.ptl.Unlock();
-      child.ptl.Unlock();
+      parent.ptl.UnlockWrite();
+      child.ptl.UnlockWrite();
       if (oom) {  // copy_page_range() -> -ENOMEM: dup_mmap() fails, fork() too
         child.mmap_lock.UnlockWrite();
         parent.mmap_lock.UnlockWrite();
@@ -219,9 +219,9 @@ sim::Task<bool> exit_mmap(Mm& mm, bool leak_file_ref) {
   for (const Vma& v : mm.vmas) ranges.emplace_back(v.vm_start, v.size());
   mm.mmap_lock.UnlockWrite();
   for (auto [start, len] : ranges) co_await do_munmap(mm, start, len, leak_file_ref);
-  co_await mm.ptl.Lock();
+  co_await mm.ptl.LockWrite();
   mm.pt.Clear();
-  mm.ptl.Unlock();
+  mm.ptl.UnlockWrite();
   co_return true;
 }
 
