@@ -24,6 +24,10 @@ enum class Bug {
   kCloseBeforeCleanup,
   kLeakOnMunmap,
   kForkEscapesZap,
+  kPrefaultInMmap,
+  kHugeFaultNeedsAlignedAddress,
+  kPmcsrD3NoZap,
+  kVfMemoryEnforced,
   kCount,
 };
 

@@ -24,6 +24,7 @@ enum Errno : int {
   kEINVAL = 22,
   kENOTTY = 25,
   kEOVERFLOW = 75,
+  kEBADFD = 77,  // spec 1.1
   kEOPNOTSUPP = 95,
 };
 std::string_view ErrnoName(int e);
