@@ -4,6 +4,7 @@
 // decide which huge orders exist.
 #include <gtest/gtest.h>
 
+#include "model/mm/memory.h"
 #include "tests/model_test_harness.h"
 
 namespace vfiosim::testing_model {
