@@ -24,7 +24,7 @@ constexpr std::array<BugInfo, static_cast<size_t>(Bug::kCount)> kBugs = {{
      "CVE-2020-12888 fix: fault under down_read(&vdev->memory_lock)"},
     {Bug::kHugeFaultNoRangeCheck, "huge-fault-no-range-check",
      "a huge leaf is inserted without checking that its window stays inside the VMA and one range",
-     "\"vfio/pci: Align huge faults to order\" (2025-05, bugzilla 220057)"},
+     "c1d9dac0db16 \"vfio/pci: Align huge faults to order\" (v6.15, bugzilla 220057)"},
     {Bug::kHugeFaultUnalignedPfn, "huge-fault-unaligned-pfn",
      "a huge leaf is inserted for a PFN that is not order-aligned",
      "09dfc8a5f2ce \"vfio/pci: Fallback huge faults for unaligned pfn\" (v6.13, bugzilla 219619)"},
