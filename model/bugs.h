@@ -24,9 +24,13 @@ enum class Bug {
   kCloseBeforeCleanup,
   kLeakOnMunmap,
   kForkEscapesZap,
-  // Bugs the kernel had and fixed (scenarios/history/, docs/history-part-b.md).
+  // Bugs the kernel had and fixed (scenarios/history/, docs/history.md).
   kType1IgnoresPteWrite,
   kExportFdFailDoublePut,
+  kPrefaultInMmap,
+  kHugeFaultNeedsAlignedAddress,
+  kPmcsrD3NoZap,
+  kVfMemoryEnforced,
   kCount,
 };
 

@@ -81,6 +81,7 @@ Machine::Machine(const MachineConfig& cfg, MachineObserver* obs)
   int id = 0;
   for (const DeviceSpec& d : cfg.devices) {
     pci::PciDevice& dev = devices_.emplace_back(id++, d.name, d.bdf, !d.noreset);
+    if (d.vf) dev.set_virtfn();
     for (int i = 0; i < pci::kNumBars; ++i) {
       const BarSpec& s = d.bars[i];
       if (!s.present) continue;
@@ -383,6 +384,12 @@ sim::Task<Value> Machine::OpPower(Value fd, bool d3) {
   if (!vdev) co_return Value::Err(kEBADF);
   const int r = d3 ? co_await vfio::vfio_pci_runtime_pm_entry(*vdev) : co_await vfio::vfio_pci_runtime_pm_exit(*vdev);
   co_return Value::FromRet(r);
+}
+
+sim::Task<Value> Machine::OpPmcsr(Value fd, bool d3) {
+  vfio::VfioPciCoreDevice* vdev = ResolveDevice(fd);
+  if (!vdev) co_return Value::Err(kEBADF);
+  co_return Value::FromRet(co_await vfio::vfio_pm_config_write(*vdev, d3));
 }
 
 Value Machine::OpInfo(Value fd, int bar) {

@@ -37,6 +37,7 @@ struct DeviceSpec {
   std::string name;
   std::string bdf;
   bool noreset = false;
+  bool vf = false;  // an SR-IOV VF: no_command_memory
   std::array<BarSpec, pci::kNumBars> bars;
 };
 
@@ -120,6 +121,7 @@ class Machine {
   sim::Task<Value> OpCommand(Value fd, bool mem);
   sim::Task<Value> OpReset(Value fd);
   sim::Task<Value> OpPower(Value fd, bool d3);
+  sim::Task<Value> OpPmcsr(Value fd, bool d3);
   Value OpInfo(Value fd, int bar);
   sim::Task<Value> OpExport(Value fd, int bar, std::vector<vfio::ExportRange> ranges);
   sim::Task<Value> OpAttach(Value buf, bool dynamic);

@@ -11,7 +11,7 @@ constexpr std::array<std::pair<int, std::string_view>, 13> kErrnos = {{
     {kEPERM, "EPERM"}, {kEIO, "EIO"}, {kEBADF, "EBADF"}, {kEAGAIN, "EAGAIN"},
     {kENOMEM, "ENOMEM"}, {kEFAULT, "EFAULT"}, {kEBUSY, "EBUSY"}, {kENODEV, "ENODEV"},
     {kEINVAL, "EINVAL"}, {kENOTTY, "ENOTTY"}, {kEOVERFLOW, "EOVERFLOW"},
-    {kEOPNOTSUPP, "EOPNOTSUPP"}, {kEMFILE, "EMFILE"},
+    {kEOPNOTSUPP, "EOPNOTSUPP"}, {kEMFILE, "EMFILE"}, {kEBADFD, "EBADFD"},
 }};
 }  // namespace
 

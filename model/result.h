@@ -25,6 +25,7 @@ enum Errno : int {
   kEMFILE = 24,
   kENOTTY = 25,
   kEOVERFLOW = 75,
+  kEBADFD = 77,  // spec 1.1
   kEOPNOTSUPP = 95,
 };
 std::string_view ErrnoName(int e);

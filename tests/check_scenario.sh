@@ -14,7 +14,8 @@
 #       (e.g. --explore=pct --schedules=2000 --seed=1) are passed to vfiosim.
 #   check_scenario.sh bug-replay  VFIOSIM SCN_ROOT REL
 #       replaying the failing schedule id printed for --bug=<name> exits 1 with
-#       the same trace table and violation ("=> <invariant>: <message>") line;
+#       the same trace table and violation ("=> <invariant>: <message>") line (or
+#       "=> expect:<line>: ..." for a mutant caught by an expectation);
 #       every other reported id (each Violation line's shortest schedule)
 #       replays to a violation of that line's invariant.
 #   check_scenario.sh coverage    VFIOSIM SCN_ROOT BUGS_TXT
@@ -181,7 +182,8 @@ bug-replay)
     die "$rel: --replay=$id: exit $rc (want 1), violation '$got' (want '$want')"
   fi
   # The same trace, step for step: the table after the header line.
-  sed -n '/^Failing schedule: /,/^=> /p' "$tmp/out" | tail -n +2 >"$tmp/trace.want"
+  # "Failing schedule: " (an invariant) or "Failing schedule for expect:<line>: " (an expectation).
+  sed -n '/^Failing schedule\( for [^ ]*\)\{0,1\}: /,/^=> /p' "$tmp/out" | tail -n +2 >"$tmp/trace.want"
   sed -n '/^Replay of schedule=/,/^=> /p' "$tmp/replay" | tail -n +2 >"$tmp/trace.got"
   [ -s "$tmp/trace.want" ] || { cat "$tmp/out"; die "$rel: no trace table after 'Failing schedule:'"; }
   if ! cmp -s "$tmp/trace.want" "$tmp/trace.got"; then

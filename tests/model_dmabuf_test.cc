@@ -43,6 +43,8 @@ TEST_P(DmabufTest, ExportValidatesRanges) {
   EXPECT_EQ(h.Export(fd, 0, {{0, 4 * kMiB}}), Value::Err(kEINVAL));            // beyond the BAR
   EXPECT_EQ(h.Export(fd, 0, {{2 * kMiB - 4 * kKiB, 8 * kKiB}}), Value::Err(kEINVAL));  // straddles the end
   EXPECT_EQ(h.Export(fd, 0, {{~uint64_t{0} & ~uint64_t{4095}, 4 * kKiB}}), Value::Err(kEOVERFLOW));
+  // validate_dmabuf_input(): a total length that overflows is -EINVAL.
+  EXPECT_EQ(h.Export(fd, 0, {{0, uint64_t{1} << 63}, {0, uint64_t{1} << 63}}), Value::Err(kEINVAL));
   EXPECT_EQ(h.Export(fd, 1, {}), Value::Err(kEINVAL));                          // no such BAR
   EXPECT_EQ(h.Export(fd, 2, {}), Value::Err(kEINVAL));                          // an I/O BAR
   EXPECT_EQ(h.Export(fd, 6, {}), Value::Err(kENODEV));                          // ROM and beyond

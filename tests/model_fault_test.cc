@@ -4,6 +4,7 @@
 // decide which huge orders exist.
 #include <gtest/gtest.h>
 
+#include "model/mm/memory.h"
 #include "tests/model_test_harness.h"
 
 namespace vfiosim::testing_model {
@@ -116,6 +117,47 @@ TEST_P(FaultTest, PmdWindowBeyondVmaEndFallsBack) {
   EXPECT_EQ(h.Read(p, va), Value::Int(0));
   ASSERT_TRUE(h.Leaf(p, va));
   EXPECT_EQ(h.Leaf(p, va)->shift, kPteShift);
+  EXPECT_FALSE(h.violation());
+}
+
+// mm::vmf_insert_pfn() called as a fault handler calls it; the VmFaultResult as an int.
+sim::Task<Value> InsertPfn(mm::Vma* vma, uint64_t address, uint64_t pfn, int order) {
+  const mm::VmFaultResult r = co_await mm::vmf_insert_pfn(mm::VmFault{vma, address, false}, pfn, order);
+  co_return Value::Int(static_cast<uint64_t>(r));
+}
+
+// insert_pfn() (mm/memory.c): under a present PMD leaf get_locked_pte() finds no
+// PTE table and the 4K insert fails with VM_FAULT_OOM (bugzilla 220057); a read
+// of that address still gets the BAR through the PMD.
+TEST_P(FaultTest, FourKInsertUnderAPmdLeafIsVmFaultOom) {
+  Harness h(Opts({{0, 2 * kMiB}}));
+  const int p = h.Process();
+  const Value fd = h.Open(p);
+  const uint64_t va = h.MmapBarOk(p, fd, 0);
+  ASSERT_EQ(h.Write(p, va + 0x1000, 0x77), Value::Ok());
+  ASSERT_TRUE(h.Leaf(p, va));
+  ASSERT_EQ(h.Leaf(p, va)->shift, kPmdShift);
+  mm::Vma* vma = h.mm(p).VmaLookup(va);
+  EXPECT_EQ(h.Run(InsertPfn(vma, va + 0x1000, h.BarPfn(0) + 1, 0)),
+            Value::Int(static_cast<uint64_t>(mm::VmFaultResult::kOom)));
+  EXPECT_EQ(h.PresentLeaves(p), 1u);
+  EXPECT_EQ(h.Read(p, va + 0x1000), Value::Int(0x77));
+  EXPECT_FALSE(h.violation());
+}
+
+// vmf_insert_pfn_pmd() (mm/huge_memory.c): `addr < vma->vm_start || addr >=
+// vma->vm_end` -> VM_FAULT_SIGBUS, for the address aligned down to the order.
+TEST_P(FaultTest, InsertOutsideTheVmaIsSigbus) {
+  Harness h(Opts({{0, 4 * kMiB}}));
+  const int p = h.Process();
+  const Value fd = h.Open(p);
+  const uint64_t va = h.MmapBarOk(p, fd, 0, 4 * kKiB);  // the first 2M window starts 4K before the VMA
+  mm::Vma* vma = h.mm(p).VmaLookup(va);
+  ASSERT_NE(vma, nullptr);
+  const auto sigbus = Value::Int(static_cast<uint64_t>(mm::VmFaultResult::kSigbus));
+  EXPECT_EQ(h.Run(InsertPfn(vma, va, h.BarPfn(0), kPmdShift - kPteShift)), sigbus);
+  EXPECT_EQ(h.Run(InsertPfn(vma, vma->vm_end, h.BarPfn(0), 0)), sigbus);
+  EXPECT_EQ(h.PresentLeaves(p), 0u);
   EXPECT_FALSE(h.violation());
 }
 

@@ -300,10 +300,10 @@ TEST(RevokeDmabufTest, PermanentRevokeZapsTheBufsMmapAndIsSticky) {
   EXPECT_EQ(h.VmaPriv(p, bva.v)->status(), vfio::RevokeStatus::kPermRevoked);
   EXPECT_EQ(h.Read(p, bva.v), Value::Sig(kSIGBUS));
   EXPECT_EQ(h.Read(p, va), Value::Int(0));
-  // Reset does not undo it either; revoking again is a no-op.
+  // Reset does not undo it either; revoking again is -EBADFD.
   ASSERT_EQ(h.Reset(fd), Value::Ok());
   EXPECT_TRUE(h.m().Revoked(buf));
-  EXPECT_EQ(h.Revoke(fd, buf), Value::Ok());
+  EXPECT_EQ(h.Revoke(fd, buf), Value::Err(kEBADFD));
   EXPECT_FALSE(h.violation());
 }
 
@@ -326,15 +326,66 @@ TEST(RevokeDmabufTest, PermanentRevokeOfTempRevokedBufUpgradesWithoutNotifyingAg
   EXPECT_FALSE(h.violation());
 }
 
-TEST(RevokeDmabufTest, RevokeOfAnotherDevicesBufIsEinval) {
+// vfio_pci_dma_buf_revoke(): `!db_vdev || db_vdev != vdev` -> -ENODEV.
+TEST(RevokeDmabufTest, RevokeOfAnotherDevicesBufIsEnodev) {
   Harness h({.variant = Variant::kDmabuf, .devices = 2});
   const int p = h.Process();
   const Value fd0 = h.Open(p, 0);
   const Value fd1 = h.Open(p, 1);
   const Value buf = h.Export(fd0, 0);
-  EXPECT_EQ(h.Revoke(fd1, buf), Value::Err(kEINVAL));
+  EXPECT_EQ(h.Revoke(fd1, buf), Value::Err(kENODEV));
   EXPECT_FALSE(h.m().Revoked(buf));
   EXPECT_EQ(h.Revoke(fd0, fd1), Value::Err(kEBADF));  // not a dma-buf
+}
+
+// A buffer cleaned up at the device's last close has priv->vdev == NULL: -ENODEV
+// through a new open; a permanently revoked one: -EBADFD.
+TEST(RevokeDmabufTest, RevokeOfACleanedUpBufIsEnodevOfARevokedOneEbadfd) {
+  Harness h({.variant = Variant::kDmabuf});
+  const int p = h.Process();
+  const Value fd = h.Open(p);
+  const Value buf = h.Export(fd, 0);
+  const Value buf2 = h.Export(fd, 0);
+  EXPECT_EQ(h.Revoke(fd, buf2), Value::Ok());
+  EXPECT_EQ(h.Revoke(fd, buf2), Value::Err(kEBADFD));
+  ASSERT_EQ(h.Close(fd), Value::Ok());  // last close: vfio_pci_dma_buf_cleanup()
+  const Value fd2 = h.Open(p);
+  EXPECT_EQ(h.Revoke(fd2, buf), Value::Err(kENODEV));
+  EXPECT_TRUE(h.m().Revoked(buf));
+  EXPECT_FALSE(h.violation());
+}
+
+// __vfio_pci_dma_buf_revoke() ("vfio/pci: Permanently revoke a DMABUF on
+// request"): an un-revoke notifies importers while the status is still
+// TEMP_REVOKED and sets OK in a second resv section, so an importer that maps
+// after the notification but before the second section gets -ENODEV. Runs the
+// whole map at every point of the MEM=1 write.
+TEST(RevokeDmabufTest, UnrevokeNotifiesWhileStillRevokedThenSetsOk) {
+  bool enodev_after_notify = false;
+  for (int k = 0;; ++k) {
+    Harness h({.variant = Variant::kDmabuf});
+    const int p = h.Process();
+    const Value fd = h.Open(p);
+    const Value buf = h.Export(fd, 0);
+    const Value att = h.Attach(buf);
+    ASSERT_EQ(h.Map(att), Value::Ok());
+    ASSERT_EQ(h.Command(fd, false), Value::Ok());
+    dmabuf::Attachment& a = h.m().attachments()[att.v];
+    a.invalidated = false;  // mark: has the un-revoke notified yet?
+    Interleaving il(h.checker());
+    const int admin = il.Spawn(h.m().OpCommand(fd, true), "admin");
+    for (int i = 0; i < k; ++i) ASSERT_TRUE(il.Step(admin));
+    if (il.done(admin)) break;  // every point tried
+    const bool notified = a.invalidated;
+    const int imp = il.Spawn(h.m().OpMap(att), "importer");
+    il.Finish(imp);
+    ASSERT_TRUE(il.FinishAll()) << "deadlock, k=" << k;
+    if (notified && il.result(imp) == Value::Err(kENODEV)) enodev_after_notify = true;
+    EXPECT_EQ(h.Priv()->status(), vfio::RevokeStatus::kOk) << "k=" << k;
+    EXPECT_FALSE(h.violation()) << "k=" << k;
+    ASSERT_LT(k, 100);
+  }
+  EXPECT_TRUE(enodev_after_notify);
 }
 
 }  // namespace

@@ -495,7 +495,7 @@ TEST(ScenarioParser, ConditionRefsPredicatesAndValues) {
   // Every errno and signal of the spec is a value.
   for (const char* name :
        {"EINVAL", "ENODEV", "EPERM", "EBUSY", "ENOTTY", "EIO", "ENOMEM", "EFAULT", "EAGAIN",
-        "EOPNOTSUPP", "EOVERFLOW", "EBADF", "SIGBUS", "SIGSEGV"}) {
+        "EOPNOTSUPP", "EOVERFLOW", "EBADF", "EBADFD", "SIGBUS", "SIGSEGV"}) {
     Scenario e = ParseOk(std::string("scenario t\nexpect never x != ") + name + "\n");
     EXPECT_EQ(e.expectations[0].cond->values[0].name, name);
   }

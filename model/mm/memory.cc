@@ -1,6 +1,7 @@
 #include "model/mm/memory.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "sim/core/driver.h"
@@ -42,8 +43,13 @@ sim::Task<VmFaultResult> handle_mm_fault(Mm& mm, Vma& vma, uint64_t address, boo
       if (!(shift == kPudShift ? mm.huge.pud : mm.huge.pmd) || !mm.pt.geometry().CanPlaceLeaf(shift)) continue;
       co_await mm.ptl.LockRead();
       const bool none = mm.pt.SlotEmpty(address, shift);
+      std::optional<Leaf> leaf;
+      if (!none) leaf = mm.pt.Lookup(address);
       mm.ptl.UnlockRead();
       const char* level = shift == kPudShift ? "PUD" : "PMD";
+      // pud_trans_huge()/pmd_trans_huge(): a huge leaf got there since the
+      // CPU walk missed; the fault is done (returns 0), the access retries.
+      if (leaf && leaf->shift >= shift) co_return VmFaultResult::kNoPage;
       if (!none) {
         if (sim::Tracing()) sim::TraceNote(absl::StrCat(level, " not none: next order"));
         continue;
@@ -71,11 +77,23 @@ sim::Task<VmFaultResult> vmf_insert_pfn(const VmFault& vmf, uint64_t pfn, int or
   const uint64_t va = vmf.address & ~((uint64_t{1} << shift) - 1);
   sim::FuncScope f(order == 0 ? "vmf_insert_pfn" : order == kPmdShift - kPageShift ? "vmf_insert_pfn_pmd"
                                                                                     : "vmf_insert_pfn_pud");
+  // vmf_insert_pfn_prot(), vmf_insert_pfn_pmd/pud(): the (aligned-down)
+  // address must lie in the vma (mm/memory.c, mm/huge_memory.c).
+  if (va < vma.vm_start || va >= vma.vm_end) co_return VmFaultResult::kSigbus;
   co_await mm.ptl.LockWrite();
   const InsertResult r = mm.pt.Insert(va, shift, pfn, vma.writable);
   if (r == InsertResult::kInserted && mm.observer)
     mm.observer->OnLeafInstalled(mm, vma, Leaf{va, shift, pfn, vma.writable});
+  // insert_pfn(): get_locked_pte() finds no PTE table under a PMD/PUD leaf
+  // installed since the fault checked pmd_none() (pte_offset_map_lock()
+  // returns NULL) and the insert fails with VM_FAULT_OOM; bugzilla 220057.
+  bool under_huge_leaf = false;
+  if (r == InsertResult::kAlreadyPresent && order == 0) {
+    const std::optional<Leaf> leaf = mm.pt.Lookup(va);
+    under_huge_leaf = leaf && leaf->shift > kPageShift;
+  }
   mm.ptl.UnlockWrite();
+  if (under_huge_leaf) co_return VmFaultResult::kOom;
   // A huge insert that finds a page table in its slot: the core would not have
   // offered the order (pmd_none() check); a racing 4K fault got there first.
   if (r == InsertResult::kSlotNotEmpty) co_return VmFaultResult::kFallback;

@@ -42,6 +42,14 @@ class PciDevice {
   const std::string& name() const { return name_; }
   const std::string& bdf() const { return bdf_; }
   bool reset_works() const { return reset_works_; }
+  // pdev->no_command_memory (drivers/pci/iov.c sets it for VFs, 515ecd5368f1):
+  // a VF's PCI_COMMAND.MEM is hard-wired 0; memory decode follows the PF's
+  // SR-IOV VF MSE, which the model keeps on. Fixed at creation.
+  bool no_command_memory() const { return no_command_memory_; }
+  void set_virtfn() {
+    no_command_memory_ = true;
+    command = 0;
+  }
 
   std::array<PciBar, kNumBars> bars;
 
@@ -54,10 +62,17 @@ class PciDevice {
   std::atomic<PowerState> power{PowerState::kD0};
   std::atomic<bool> in_reset{false};
 
-  // Memory decode as the hardware sees it: MEM set, in D0, not mid-reset.
+  // Memory decode as the hardware sees it: MEM set (a VF: always), in D0, not
+  // mid-reset.
   bool decode_enabled() const {
     TouchMmio(false);
-    return (command & kCommandMemory) && power == PowerState::kD0 && !in_reset;
+    return (no_command_memory_ || (command & kCommandMemory)) && power == PowerState::kD0 && !in_reset;
+  }
+  // A write of PCI_COMMAND's MEM bit: ignored by a VF (hard-wired 0).
+  void WriteCommandMem(bool mem) {
+    TouchMmio(true);
+    if (no_command_memory_) return;
+    command = mem ? (command | kCommandMemory) : (command & static_cast<uint16_t>(~kCommandMemory));
   }
 
   // pci_save_state() / pci_restore_state() around a function reset.
@@ -106,6 +121,7 @@ class PciDevice {
   std::string name_;
   std::string bdf_;
   bool reset_works_;
+  bool no_command_memory_ = false;
   std::optional<uint16_t> saved_command_;
   char mmio_tag_ = 0;
 };

@@ -32,6 +32,12 @@ class LegacyVmOpsImpl final : public mm::VmOps {
     const uint64_t addr = vmf.address & ~(size - 1);
     const uint64_t pgoff = (addr - vma.vm_start) >> 12;
     uint64_t pfn = vma_to_pfn(vdev, vma) + pgoff;
+    // Before c1d9dac0db16 "vfio/pci: Align huge faults to order" (v6.15) the
+    // check demanded an order-aligned faulting address (vmf->address), so only
+    // the first page of a window could get a PMD/PUD; a fault elsewhere in it
+    // took the PTE path while another could insert the PMD (bugzilla 220057).
+    if (order && ctx.bug(Bug::kHugeFaultNeedsAlignedAddress) && (vmf.address & (size - 1) & ~uint64_t{4095}))
+      co_return VmFaultResult::kFallback;
     if (order) {
       // is_aligned_for_order(): the window inside the vma, the pfn order-aligned.
       const bool in_vma = addr >= vma.vm_start && addr + size <= vma.vm_end;
@@ -64,6 +70,23 @@ class LegacyBarMapping final : public BarMapping {
   sim::Task<int> MmapBar(VfioPciCoreDevice& vdev, mm::Vma& vma, int, uint64_t, uint64_t) override {
     // vm_pgoff stays the device-fd offset so unmap_mapping_range() finds it.
     vfio_pci_setup_vma(vma, LegacyVmOps(), &vdev);
+    // vfio_pci_core_mmap() must not populate PTEs: call_mmap() runs before
+    // vma_link_file(), so a zap between the two cannot find this vma (the rule
+    // aac6db75a9fc "vfio/pci: Use unmap_mapping_range()" states). The
+    // prefault-in-mmap mutant maps the whole vma here anyway, with the memory
+    // check under memory_lock that a fault would make.
+    if (vdev.ctx().bug(Bug::kPrefaultInMmap)) {
+      co_await vdev.memory_lock.LockRead();
+      vdev.TouchConfig(false);
+      if (!vdev.pm_runtime_engaged && vdev.memory_enabled()) {
+        const uint64_t pfn = vma_to_pfn(vdev, vma);
+        for (uint64_t va = vma.vm_start; va < vma.vm_end; va += 4096) {
+          const mm::VmFault vmf{&vma, va, false};
+          if (co_await mm::vmf_insert_pfn(vmf, pfn + ((va - vma.vm_start) >> 12), 0) != VmFaultResult::kNoPage) break;
+        }
+      }
+      vdev.memory_lock.UnlockRead();
+    }
     co_return 0;
   }
 

@@ -27,8 +27,33 @@ sim::Task<int> vfio_pci_write_command_mem(VfioPciCoreDevice& vdev, bool mem) {
     pdev.TouchMmio(true);
     vdev.TouchConfig(true);
     const uint16_t bit = pci::kCommandMemory;
-    pdev.command = mem ? (pdev.command | bit) : (pdev.command & static_cast<uint16_t>(~bit));
+    pdev.WriteCommandMem(mem);  // a VF ignores it (no_command_memory)
     vdev.vconfig_command = mem ? (vdev.vconfig_command | bit) : (vdev.vconfig_command & static_cast<uint16_t>(~bit));
+  }
+  if (vdev.memory_enabled()) co_await vfio_pci_dma_buf_move(vdev, false);
+  co_await vfio_pci_memory_up_write(vdev);
+  co_return 0;
+}
+
+// vfio_pm_config_write() -> vfio_lock_and_set_power_state(), added by
+// 2b2c651baf1c "vfio/pci: Invalidate mmaps and block the access in D3hot power
+// state" (v5.19): entering D3hot zaps and revokes under memory_lock (write) like
+// MEM=0; D0 only takes the lock. Then vfio_pci_set_power_state(), and un-revoke
+// if memory is enabled. The pmcsr-d3-no-zap mutant takes the lock without the
+// zap and revoke for D3hot, as vfio_pm_config_write() did before that commit.
+sim::Task<int> vfio_pm_config_write(VfioPciCoreDevice& vdev, bool d3hot) {
+  sim::FuncScope f("vfio_lock_and_set_power_state");
+  if (d3hot && !vdev.ctx().bug(Bug::kPmcsrD3NoZap)) {
+    co_await vdev.bar_mapping().ZapAndDownWriteMemoryLock(vdev);
+    co_await vfio_pci_dma_buf_move(vdev, true);
+  } else {
+    co_await vdev.memory_lock.LockWrite();
+  }
+  {
+    sim::FuncScope s("vfio_pci_set_power_state");
+    co_await sim::Access(vdev.pdev().mmio(), true, "mmio");
+    vdev.pdev().TouchMmio(true, &vdev.memory_lock);
+    vdev.pdev().power = d3hot ? pci::PowerState::kD3hot : pci::PowerState::kD0;
   }
   if (vdev.memory_enabled()) co_await vfio_pci_dma_buf_move(vdev, false);
   co_await vfio_pci_memory_up_write(vdev);

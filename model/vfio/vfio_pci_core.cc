@@ -36,7 +36,7 @@ static sim::Task<void> vfio_pci_core_enable(VfioPciCoreDevice& vdev) {
   pdev.TouchMmio(true, &vdev.memory_lock);
   vdev.TouchConfig(true);
   pdev.power = pci::PowerState::kD0;
-  pdev.command |= pci::kCommandMemory;
+  pdev.WriteCommandMem(true);  // pci_enable_device(); a VF's MEM stays 0
   vdev.vconfig_command = pdev.command;
   vdev.pm_runtime_engaged = false;
   for (int i = 0; i < pci::kNumBars; ++i) {

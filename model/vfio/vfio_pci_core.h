@@ -151,11 +151,14 @@ class VfioPciCoreDevice {
   // up_write. Under memory_lock (write); see vfio_pci_memory_up_write().
   std::vector<mm::File*> deferred_release;
 
-  // __vfio_pci_memory_enabled(): vconfig MEM set and below D3hot.
+  // __vfio_pci_memory_enabled(): below D3hot and (no_command_memory or vconfig
+  // MEM set). The vf-memory-enforced mutant leaves out no_command_memory, as
+  // before ebfa440ce38b "vfio/pci: Fix SR-IOV VF handling with MMIO blocking".
   bool memory_enabled() const {
     TouchConfig(false);
     pdev_->TouchMmio(false, &memory_lock);  // the kernel's view of the power state
-    return pdev_->power < pci::PowerState::kD3hot && (vconfig_command & pci::kCommandMemory);
+    const bool no_cmd_mem = pdev_->no_command_memory() && !ctx_->bug(Bug::kVfMemoryEnforced);
+    return pdev_->power < pci::PowerState::kD3hot && (no_cmd_mem || (vconfig_command & pci::kCommandMemory));
   }
   bool memory_lock_write_held() const { return memory_lock.write_held(); }
 
@@ -188,6 +191,9 @@ sim::Task<int> vfio_pci_ioctl_reset(VfioPciCoreDevice& vdev);
 // VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY / _EXIT.
 sim::Task<int> vfio_pci_runtime_pm_entry(VfioPciCoreDevice& vdev);
 sim::Task<int> vfio_pci_runtime_pm_exit(VfioPciCoreDevice& vdev);
+// vfio_pm_config_write() of PMCSR's PowerState field (D3hot or D0):
+// vfio_lock_and_set_power_state() (2b2c651baf1c).
+sim::Task<int> vfio_pm_config_write(VfioPciCoreDevice& vdev, bool d3hot);
 // VFIO_DEVICE_FEATURE_DMA_BUF: vfio_pci_core_feature_dma_buf(). Returns the
 // dma-buf or -errno (as `err`).
 struct ExportRange {

@@ -11,7 +11,7 @@
 namespace vfiosim::vfio {
 namespace {
 
-constexpr int kEINVAL = 22, kENODEV = 19, kEOPNOTSUPP = 95, kEOVERFLOW = 75, kENOTTY = 25;
+constexpr int kEINVAL = 22, kENODEV = 19, kEOPNOTSUPP = 95, kEOVERFLOW = 75, kENOTTY = 25, kEBADFD = 77;
 
 class VfioDmaBufOps final : public dmabuf::DmaBufOps {
  public:
@@ -156,13 +156,25 @@ sim::Task<void> vfio_pci_dma_buf_move(VfioPciCoreDevice& vdev, bool revoked, con
     co_await sim::Access(priv->dmabuf, true, "f_count");
     if (!priv->dmabuf->get_file_active()) continue;  // release is racing
     if (priv->revoked() != revoked && priv->status() != RevokeStatus::kPermRevoked) {
+      // __vfio_pci_dma_buf_revoke(): a revoke sets TEMP_REVOKED and notifies in
+      // one resv section; an un-revoke notifies importers while the status is
+      // still TEMP_REVOKED and sets OK in a second section (so an importer that
+      // maps in between gets -ENODEV).
       co_await priv->dmabuf->resv.Lock();
-      priv->set_status(revoked ? RevokeStatus::kTempRevoked : RevokeStatus::kOk);
-      priv->revoke_why = why;
+      if (revoked) {
+        priv->set_status(RevokeStatus::kTempRevoked);
+        priv->revoke_why = why;
+      }
       co_await dmabuf::dma_buf_move_notify(*priv->dmabuf);
       priv->dmabuf->resv.Unlock();
       if (revoked && zap && !ctx.bug(Bug::kNoZapOnRevoke) && !ctx.bug(Bug::kZapBeforeLock))
         co_await vdev.bar_mapping().ZapDmaBuf(*priv);
+      if (!revoked) {
+        co_await priv->dmabuf->resv.Lock();
+        priv->set_status(RevokeStatus::kOk);
+        priv->revoke_why = why;
+        priv->dmabuf->resv.Unlock();
+      }
     }
     // fput(): if the buffer's other references went away meanwhile (a close or
     // munmap racing), this is the last one, and ->release (which takes
@@ -231,8 +243,8 @@ sim::Task<dmabuf::DmaBuf*> vfio_pci_core_feature_dma_buf(VfioPciCoreDevice& vdev
       *err = kEINVAL;
       co_return nullptr;
     }
-    if (total + r.len < total) {
-      *err = kEOVERFLOW;
+    if (total + r.len < total) {  // check_add_overflow() -> -EINVAL
+      *err = kEINVAL;
       co_return nullptr;
     }
     total += r.len;
@@ -280,12 +292,20 @@ sim::Task<int> vfio_pci_dma_buf_revoke_ioctl(VfioPciCoreDevice& vdev, dmabuf::Dm
   vdev.TouchMemoryLocked(false, "dmabufs");
   auto it = std::find_if(vdev.dmabufs.begin(), vdev.dmabufs.end(),
                          [&](VfioPciDmaBuf* p) { return p->dmabuf == &buf; });
+  // vfio_pci_dma_buf_revoke(): priv->vdev must be this device (another
+  // device's buffer, or one cleaned up at close: -ENODEV); an already
+  // permanently revoked buffer is -EBADFD. A buffer is on vdev->dmabufs
+  // exactly while priv->vdev == vdev (the caller's fd keeps it from release).
   if (it == vdev.dmabufs.end()) {
     vdev.memory_lock.UnlockWrite();
-    co_return -kEINVAL;
+    co_return -kENODEV;
   }
   VfioPciDmaBuf* priv = *it;
-  if (priv->status() != RevokeStatus::kPermRevoked) {
+  if (priv->status() == RevokeStatus::kPermRevoked) {
+    vdev.memory_lock.UnlockWrite();
+    co_return -kEBADFD;
+  }
+  {
     const bool was_revoked = priv->revoked();
     co_await buf.resv.Lock();
     priv->set_status(RevokeStatus::kPermRevoked);

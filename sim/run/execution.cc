@@ -119,7 +119,7 @@ struct Execution::Impl : public Driver {
   static int FdOperand(OpKind op) {
     switch (op) {
       case OpKind::kMmap: return 1;
-      case OpKind::kCommand: case OpKind::kReset: case OpKind::kPower: case OpKind::kInfo:
+      case OpKind::kCommand: case OpKind::kReset: case OpKind::kPower: case OpKind::kPmcsr: case OpKind::kInfo:
       case OpKind::kExport: case OpKind::kAttach: case OpKind::kRevoke: case OpKind::kClose:
       case OpKind::kIommufdMap:
         return 0;
@@ -204,6 +204,9 @@ struct Execution::Impl : public Driver {
       case OpKind::kPower:
         if (!Handle(args[0], &h0)) co_return Value::Err(kEBADF);
         co_return co_await m.OpPower(h0, st.power.value_or(scn::PowerTarget::kD3) == scn::PowerTarget::kD3);
+      case OpKind::kPmcsr:
+        if (!Handle(args[0], &h0)) co_return Value::Err(kEBADF);
+        co_return co_await m.OpPmcsr(h0, st.power.value_or(scn::PowerTarget::kD3) == scn::PowerTarget::kD3);
       case OpKind::kInfo:
         if (!Handle(args[0], &h0)) co_return Value::Err(kEBADF);
         co_return m.OpInfo(h0, static_cast<int>(st.bar.value_or(0)));

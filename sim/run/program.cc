@@ -178,6 +178,7 @@ absl::StatusOr<Program> Compile(const scn::Scenario& s, const CompileOptions& op
     ds.name = d.name;
     ds.bdf = d.bdf.empty() ? absl::StrFormat("0000:%02x:00.0", m.devices.size() + 1) : d.bdf;
     ds.noreset = d.noreset;
+    ds.vf = d.vf;
     for (const scn::BarDecl& b : d.bars) {
       BarSpec& bs = ds.bars[b.index];
       bs.present = true;

@@ -45,8 +45,9 @@ enum class OpKind {
   kIommuMap,    // iommu-map <proc> <addr> len=<n>
   kIommufdMap,  // iommufd-map <buf>
   kP2p,         // p2p <iova> <offset>
+  kPmcsr,       // pmcsr <fd> d3|d0 (extension: a PMCSR config-space write)
 };
-inline constexpr int kNumOpKinds = static_cast<int>(OpKind::kP2p) + 1;
+inline constexpr int kNumOpKinds = static_cast<int>(OpKind::kPmcsr) + 1;
 
 // The kind of value a variable holds, as far as the validator can tell statically.
 enum class HandleKind {
@@ -119,12 +120,13 @@ struct BarDecl {
   SourceLoc addr_loc;
 };
 
-// `device <name> [bdf=<dddd:bb:dd.f>] [noreset] ... end`
+// `device <name> [bdf=<dddd:bb:dd.f>] [noreset] [vf] ... end`
 struct DeviceDecl {
   SourceLoc loc;
   std::string name;
   std::string bdf;  // empty: assigned by the simulator
   bool noreset = false;
+  bool vf = false;  // extension: `vf`, an SR-IOV VF (no_command_memory)
   std::vector<BarDecl> bars;
 };
 

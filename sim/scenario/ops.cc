@@ -53,6 +53,7 @@ const std::array<OpSpec, kNumOpKinds> kSpecs = {{
     {OpKind::kIommuMap, 2, {Proc, Addr}, OpWord::kNone, kOptLen | kOptProt, kOptLen},
     {OpKind::kIommufdMap, 1, {Buf}, OpWord::kNone, 0, 0},
     {OpKind::kP2p, 2, {Iova, Num}, OpWord::kNone, 0, 0},
+    {OpKind::kPmcsr, 1, {Fd}, OpWord::kPower, 0, 0},
 }};
 
 }  // namespace

@@ -23,7 +23,7 @@ namespace {
 constexpr std::string_view kErrnos[] = {"EINVAL", "ENODEV",     "EPERM",     "EBUSY",
                                         "ENOTTY", "EIO",        "ENOMEM",    "EFAULT",
                                         "EAGAIN", "EOPNOTSUPP", "EOVERFLOW", "EBADF",
-                                        "EMFILE"};
+                                        "EMFILE", "EBADFD"};
 constexpr std::string_view kSignals[] = {"SIGBUS", "SIGSEGV"};
 constexpr std::string_view kTopKeywords[] = {"scenario", "title",  "arch",   "variant", "kconfig",
                                              "bug",      "fix",    "device", "setup",   "thread",
@@ -555,7 +555,7 @@ void Parser::DeviceHeader(Scenario* s, const Token& kw) {
   d.name = std::string(name.text);
   block_.index = static_cast<int>(s->devices.size()) - 1;
   block_.what = Cat("device ", Shorten(d.name));
-  SourceLoc bdf_loc, noreset_loc;
+  SourceLoc bdf_loc, noreset_loc, vf_loc;
   while (!PeekIs(TokKind::kEol)) {
     const Token t = lex_.Peek();
     if (t.kind == TokKind::kName && t.text == "bdf" && PeekIs(TokKind::kEq, 1)) {
@@ -596,8 +596,16 @@ void Parser::DeviceHeader(Scenario* s, const Token& kw) {
       noreset_loc = t.loc;
       lex_.Take();
       d.noreset = true;
+    } else if (t.kind == TokKind::kName && t.text == "vf") {
+      if (vf_loc.line > 0) {
+        Error(t.loc, "duplicate 'vf'");
+        return;
+      }
+      vf_loc = t.loc;
+      lex_.Take();
+      d.vf = true;
     } else {
-      Expected(t, "bdf=<dddd:bb:dd.f>, noreset or end of line");
+      Expected(t, "bdf=<dddd:bb:dd.f>, noreset, vf or end of line");
       return;
     }
   }

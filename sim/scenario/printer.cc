@@ -160,6 +160,7 @@ std::string PrintScenario(const Scenario& s) {
     CatTo(&out, "\ndevice ", d.name);
     if (!d.bdf.empty()) CatTo(&out, " bdf=", d.bdf);
     if (d.noreset) out.append(" noreset");
+    if (d.vf) out.append(" vf");
     out.append("\n");
     for (const BarDecl& b : d.bars) {
       CatTo(&out, "  bar ", b.index, " size=", FormatNumber(b.size));
@@ -341,7 +342,7 @@ class Eq {
       const DeviceDecl& y = b.devices[i];
       std::string w = Cat("device ", x.name);
       if (!Same(x.name, y.name, w) || !Same(x.bdf, y.bdf, w + " bdf") ||
-          !Same(x.noreset, y.noreset, w + " noreset") ||
+          !Same(x.noreset, y.noreset, w + " noreset") || !Same(x.vf, y.vf, w + " vf") ||
           !Same(x.bars.size(), y.bars.size(), w + " bar count")) {
         return false;
       }
