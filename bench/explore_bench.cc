@@ -3,7 +3,10 @@
 //                            scenarios/*.scn, counters steps_per_second and
 //                            schedules_per_second (wall clock);
 //  BM_ExploreParallel/<jobs> the same exhaustive tree of a fixed three-thread
-//                            scenario with 1 or 2 TBB jobs (compare real_time).
+//                            scenario with 1 or 2 TBB jobs (compare real_time);
+//  BM_SpinAnchor/<N>x<P>     exhaustive exploration (one job) of
+//                            bench/spin/anchor-<N>x<P>.scn, the race that
+//                            bench/spin/anchor.pml models for Spin (BENCHMARKS.md).
 // A scenario whose exploration does not finish in 10 s is cut there (counter
 // complete=0): the rates stay meaningful.
 #include <benchmark/benchmark.h>
@@ -13,6 +16,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sim/explore/explorer.h"
@@ -111,8 +115,12 @@ expect always cpu.r in {0, SIGBUS}
   for (const auto& e : fs::directory_iterator(fs::path(VFIOSIM_SOURCE_DIR) / "scenarios", ec))
     if (e.is_regular_file() && e.path().extension() == ".scn") files.push_back(e.path());
   std::sort(files.begin(), files.end());
-  for (const fs::path& f : files) {
-    const std::string name = "BM_Explore/" + f.stem().string();
+  std::vector<std::pair<std::string, fs::path>> runs;
+  for (const fs::path& f : files) runs.emplace_back("BM_Explore/" + f.stem().string(), f);
+  for (const char* np : {"2x1", "2x2", "3x1", "3x2"})
+    runs.emplace_back(std::string("BM_SpinAnchor/") + np,
+                      fs::path(VFIOSIM_SOURCE_DIR) / "bench" / "spin" / (std::string("anchor-") + np + ".scn"));
+  for (const auto& [name, f] : runs) {
     const std::string path = f.string();
     benchmark::RegisterBenchmark(name.c_str(), [path](benchmark::State& s) {
       std::string err;

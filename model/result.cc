@@ -7,7 +7,7 @@
 
 namespace vfiosim {
 namespace {
-constexpr std::array<std::pair<int, std::string_view>, 13> kErrnos = {{
+constexpr std::array<std::pair<int, std::string_view>, 14> kErrnos = {{
     {kEPERM, "EPERM"}, {kEIO, "EIO"}, {kEBADF, "EBADF"}, {kEAGAIN, "EAGAIN"},
     {kENOMEM, "ENOMEM"}, {kEFAULT, "EFAULT"}, {kEBUSY, "EBUSY"}, {kENODEV, "ENODEV"},
     {kEINVAL, "EINVAL"}, {kENOTTY, "ENOTTY"}, {kEOVERFLOW, "EOVERFLOW"},

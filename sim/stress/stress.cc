@@ -63,6 +63,10 @@ struct Run {
   std::atomic<int> finished{0};
   std::atomic<int> faulters_done{0};
   std::atomic<int> revokers_started{0};
+  // Revokers that finished at least one cycle: an op-quota run ends only when
+  // every revoker has (so a short run revokes at least once, however the
+  // machine's scheduler treats the threads).
+  std::atomic<int> revokers_cycled{0};
   std::atomic<int> next_worker{1};  // faulter 0 is the calling thread
   std::string setup_error;
 };
@@ -205,6 +209,7 @@ void Revoker(Run& r, int i) {
     return v;
   };
   size_t next = static_cast<size_t>(k) % o.revoke_kinds.size();
+  bool cycled = false;
   while (!r.stop.load(std::memory_order_relaxed) && !r.checker->failed()) {
     const RevokeKind kind = o.revoke_kinds[next];
     next = (next + 1) % o.revoke_kinds.size();
@@ -232,6 +237,8 @@ void Revoker(Run& r, int i) {
         break;
     }
     st.revokes[static_cast<size_t>(kind)]++;
+    if (!cycled) r.revokers_cycled.fetch_add(1);
+    cycled = true;
     SleepUs(o.revoke_gap_us);
   }
 }
@@ -341,7 +348,7 @@ StressResult RunStress(const StressOptions& o) {
       const Clock::time_point now = Clock::now();
       if (r.checker->failed()) r.stop = true;
       if (o.duration_seconds > 0 && now - start >= std::chrono::duration<double>(o.duration_seconds)) r.stop = true;
-      if (r.faulters_done.load() == o.faulters) r.stop = true;
+      if (r.faulters_done.load() == o.faulters && r.revokers_cycled.load() == o.revokers) r.stop = true;
       uint64_t sum = 0;
       for (const auto& st : r.stats) sum += st->progress.load(std::memory_order_relaxed);
       if (sum != last_sum) {
