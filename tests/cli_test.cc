@@ -280,7 +280,7 @@ TEST(CliUsage, MergeRejectsBadReports) {
 // exploration's shards is refused (exit 2), a missing shard makes it bounded.
 TEST(CliUsage, MergeOfShards) {
   TempDir d;
-  const std::string scn = Scn("huge-4k-misaligned.scn");  // 3003 schedules, PASS in each shard
+  const std::string scn = Scn("huge-4k-misaligned.scn");  // 72 schedules, PASS in each shard
   auto shard = [&](const std::string& kn, const std::string& file, const std::string& scenario) {
     const Result r = RunTool({"run", "--jobs=1", "--format=json", "--shard=" + kn, scenario});
     EXPECT_EQ(r.status, 0) << r;
@@ -340,7 +340,7 @@ std::string WithLockStep(std::string report, const std::string& edges) {
 // it across schedules.
 TEST(CliUsage, MergeFindsLockOrderCyclesAcrossShards) {
   TempDir d;
-  const std::string scn = Scn("huge-4k-misaligned.scn");  // 3003 schedules, PASS in each shard
+  const std::string scn = Scn("huge-4k-misaligned.scn");  // 72 schedules, PASS in each shard
   std::vector<std::string> reports;
   for (const char* kn : {"0/2", "1/2"}) {
     const Result r = RunTool({"run", "--jobs=1", "--format=json", std::string("--shard=") + kn, scn});

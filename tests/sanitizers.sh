@@ -35,7 +35,7 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1:abort_o
 # shellcheck disable=SC2086
 # Heavy whole-space checks run at full size once, in the ctest stage; here the
 # determinism and diff tests of three-thread-fault-mem-pm (four explorations of
-# its 39,002 schedules, many minutes under ASan) are left out. Its golden test
+# its 101,902 schedules, many minutes under ASan) are left out. Its golden test
 # (one exploration) still runs.
 (cd "$BUILD" && ctest --output-on-failure -j"$(nproc)" --timeout 1200 \
    -E '^(scenario-determinism|diff)/three-thread-fault-mem-pm[.]scn$' ${CTEST_ARGS:-})

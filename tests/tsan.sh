@@ -34,7 +34,7 @@ echo "== tsan: stress (${STRESS_SECONDS}s per configuration)"
 echo "== tsan: parallel exploration"
 # Exit 0 or 1 (a sampled run may miss a `sometimes`): anything else is a TSan
 # report (exit 66) or a crash.
-# (Exhaustive runs bounded: the whole space is 39,002 schedules, minutes under TSan.)
+# (Exhaustive runs bounded: the whole space is 101,902 schedules, minutes under TSan.)
 for args in "--schedules=3000" "--reduction=dpor --schedules=3000" "--explore=random --schedules=2000" \
             "--explore=pct --schedules=2000"; do
   rc=0
