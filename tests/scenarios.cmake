@@ -15,8 +15,7 @@
 #                               side, and stdout does not depend on --jobs (tests/check_diff.sh)
 #  bug-catalogue/coverage       every `vfiosim list bugs` mutant has a scenario and a bugs.txt line
 #
-# Everything under scenarios/ except scenarios/pending/ (scenarios that show a known
-# simulator problem, kept out of the suite) is registered. tests/update_golden.sh
+# Everything under scenarios/ is registered. tests/update_golden.sh
 # regenerates the golden file.
 set(VFIOSIM_SCN_ROOT ${CMAKE_SOURCE_DIR}/scenarios)
 set(VFIOSIM_SCN_CHECK ${CMAKE_CURRENT_SOURCE_DIR}/check_scenario.sh)
@@ -28,7 +27,6 @@ set(VFIOSIM_SCN_TIMEOUT 1200)
 
 file(GLOB_RECURSE VFIOSIM_SCENARIO_FILES CONFIGURE_DEPENDS RELATIVE ${VFIOSIM_SCN_ROOT}
      ${VFIOSIM_SCN_ROOT}/*.scn)
-list(FILTER VFIOSIM_SCENARIO_FILES EXCLUDE REGEX "^pending/")
 list(SORT VFIOSIM_SCENARIO_FILES)
 # bugs.txt decides which random/pct tests exist: re-configure when it changes.
 set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${VFIOSIM_BUGS_TXT})

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Regenerates tests/golden/scenarios.txt (and tests/golden/diff.txt): for every scenarios/**/*.scn except
-# scenarios/pending/, the verdict line and the number of distinct outcomes of
+# Regenerates tests/golden/scenarios.txt (and tests/golden/diff.txt): for every scenarios/**/*.scn, the
+# verdict line and the number of distinct outcomes of
 # `vfiosim run --jobs=2 --keep-going FILE` (the whole space, plus the file's `# test-options:`), as
 # tests/check_scenario.sh compares them. Review the diff before committing it:
 # a changed count means the reduction or the semantics changed.
@@ -32,11 +32,11 @@ while IFS= read -r rel; do
   v=$(echo "$res" | grep '^verdict: ' | tail -1)
   n=$(echo "$res" | sed -n 's/^Outcomes (\([0-9]*\),.*/\1/p' | head -1)
   if [ $rc -ne 0 ]; then
-    echo "update_golden: $rel exits $rc ($v): fix it or move it to scenarios/pending/" >&2
+    echo "update_golden: $rel exits $rc ($v): fix it" >&2
     fail=1
   fi
   echo "$rel  $v  outcomes=${n:-?}" >>"$tmp"
-done < <(cd scenarios && find . -name '*.scn' -not -path './pending/*' | sed 's|^\./||' | LC_ALL=C sort)
+done < <(cd scenarios && find . -name '*.scn' | sed 's|^\./||' | LC_ALL=C sort)
 mv "$tmp" "$out"
 trap - EXIT
 echo "update_golden: wrote $out ($(grep -vc '^#' "$out") scenarios)"
@@ -48,7 +48,7 @@ dout=tests/golden/diff.txt
   echo "# (tests/scenarios.cmake, tests/check_diff.sh). Regenerate with tests/update_golden.sh."
   while IFS= read -r rel; do
     echo "$rel  $("$vfiosim" diff --jobs=2 "scenarios/$rel" 2>/dev/null | tail -1)"
-  done < <(cd scenarios && find . -name '*.scn' -not -path './pending/*' | sed 's|^\./||' | LC_ALL=C sort)
+  done < <(cd scenarios && find . -name '*.scn' | sed 's|^\./||' | LC_ALL=C sort)
 } >"$dout"
 echo "update_golden: wrote $dout"
 for f in scenarios/bugs/*.scn; do
