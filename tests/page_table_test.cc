@@ -139,14 +139,14 @@ TEST(PageTableTest, InsertIntoPresentSlotReportsAlreadyPresent) {
   EXPECT_EQ(pt.present_leaves(), 2u);
 }
 
-TEST(PageTableTest, SmallInsertUnderHugeLeafReportsAlreadyPresent) {
+TEST(PageTableTest, SmallInsertUnderHugeLeafReportsUnderLargerLeaf) {
   PageTable pt = X86();
   ASSERT_EQ(pt.Insert(kGiB, kPudShift, 0x40000, true), InsertResult::kInserted);
   ASSERT_EQ(pt.Insert(4 * kMiB, kPmdShift, 0x200, true), InsertResult::kInserted);
   const size_t tables = pt.table_count();
-  EXPECT_EQ(pt.Insert(kGiB + 0x5000, kPageShift, 1, true), InsertResult::kAlreadyPresent);
-  EXPECT_EQ(pt.Insert(kGiB + 2 * kMiB, kPmdShift, 0x200, true), InsertResult::kAlreadyPresent);
-  EXPECT_EQ(pt.Insert(4 * kMiB + 0x3000, kPageShift, 1, true), InsertResult::kAlreadyPresent);
+  EXPECT_EQ(pt.Insert(kGiB + 0x5000, kPageShift, 1, true), InsertResult::kUnderLargerLeaf);
+  EXPECT_EQ(pt.Insert(kGiB + 2 * kMiB, kPmdShift, 0x200, true), InsertResult::kUnderLargerLeaf);
+  EXPECT_EQ(pt.Insert(4 * kMiB + 0x3000, kPageShift, 1, true), InsertResult::kUnderLargerLeaf);
   EXPECT_EQ(pt.table_count(), tables);  // nothing allocated under a huge leaf
   EXPECT_EQ(pt.Lookup(kGiB + 0x5000)->shift, kPudShift);
 }

@@ -84,16 +84,11 @@ sim::Task<VmFaultResult> vmf_insert_pfn(const VmFault& vmf, uint64_t pfn, int or
   const InsertResult r = mm.pt.Insert(va, shift, pfn, vma.writable);
   if (r == InsertResult::kInserted && mm.observer)
     mm.observer->OnLeafInstalled(mm, vma, Leaf{va, shift, pfn, vma.writable});
+  mm.ptl.UnlockWrite();
   // insert_pfn(): get_locked_pte() finds no PTE table under a PMD/PUD leaf
   // installed since the fault checked pmd_none() (pte_offset_map_lock()
   // returns NULL) and the insert fails with VM_FAULT_OOM; bugzilla 220057.
-  bool under_huge_leaf = false;
-  if (r == InsertResult::kAlreadyPresent && order == 0) {
-    const std::optional<Leaf> leaf = mm.pt.Lookup(va);
-    under_huge_leaf = leaf && leaf->shift > kPageShift;
-  }
-  mm.ptl.UnlockWrite();
-  if (under_huge_leaf) co_return VmFaultResult::kOom;
+  if (r == InsertResult::kUnderLargerLeaf && order == 0) co_return VmFaultResult::kOom;
   // A huge insert that finds a page table in its slot: the core would not have
   // offered the order (pmd_none() check); a racing 4K fault got there first.
   if (r == InsertResult::kSlotNotEmpty) co_return VmFaultResult::kFallback;

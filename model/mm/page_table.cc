@@ -252,7 +252,7 @@ InsertResult PageTable::Insert(uint64_t va, int shift, uint64_t pfn, bool writab
       SetEntry(ti, idx, (uint64_t{child} << kPayloadShift) | kPresent);
       ti = child;
     } else if (word & kLeafBit) {
-      return InsertResult::kAlreadyPresent;  // a bigger leaf covers va
+      return InsertResult::kUnderLargerLeaf;
     } else {
       ti = static_cast<uint32_t>(word >> kPayloadShift);
     }

@@ -43,6 +43,7 @@ struct Leaf {
 enum class InsertResult {
   kInserted,        // slot was empty, leaf installed
   kAlreadyPresent,  // a leaf already maps the address (VM_FAULT_NOPAGE, nothing changed)
+  kUnderLargerLeaf, // a larger leaf above the target level maps it (nothing changed)
   kSlotNotEmpty,    // huge insert found a lower-level table in its slot
   kNoMemory,        // a new table was needed and the budget is spent (VM_FAULT_OOM)
 };
