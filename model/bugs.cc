@@ -65,6 +65,12 @@ constexpr std::array<BugInfo, static_cast<size_t>(Bug::kCount)> kBugs = {{
     {Bug::kVfMemoryEnforced, "vf-memory-enforced",
      "__vfio_pci_memory_enabled() ignores no_command_memory: a VF (MEM hard-wired 0) looks disabled, every BAR fault SIGBUSes",
      "ebfa440ce38b \"vfio/pci: Fix SR-IOV VF handling with MMIO blocking\" (v5.8-rc3), 515ecd5368f1 (v5.10)"},
+    {Bug::kIommufdDestroyBeforeDetach, "iommufd-destroy-before-detach",
+     "iommufd releases a dma-buf area's pages (their mutex with them) before dma_buf_detach(): a racing move_notify uses them",
+     "f2d70dbd3dce \"iommufd: Destroy the pages content after detaching from dmabuf\" (CVE-2026-74328)"},
+    {Bug::kBarRwHoldsMemoryLock, "bar-rw-holds-memory-lock",
+     "a BAR read through the device fd holds memory_lock (read) across copy_to_user(): a buffer in a BAR mmap faults and takes it again",
+     "bc93b9ae0151 \"vfio-pci: Avoid recursive read-lock usage\" (v5.9)"},
 }};
 
 }  // namespace

@@ -31,6 +31,8 @@ enum class Bug {
   kHugeFaultNeedsAlignedAddress,
   kPmcsrD3NoZap,
   kVfMemoryEnforced,
+  kIommufdDestroyBeforeDetach,
+  kBarRwHoldsMemoryLock,
   kCount,
 };
 

@@ -1,5 +1,7 @@
 #include "model/machine.h"
 
+#include "model/vfio/vfio_pci_rdwr.h"
+
 #include <algorithm>
 
 #include "absl/strings/str_format.h"
@@ -373,6 +375,22 @@ sim::Task<Value> Machine::OpCommand(Value fd, bool mem) {
   co_return Value::FromRet(co_await vfio::vfio_pci_write_command_mem(*vdev, mem));
 }
 
+// read(fd, buf, 4, VFIO_PCI_INDEX_TO_OFFSET(bar) + offset) by a thread of
+// `proc`: the copy out is a store to `buf` from kernel mode, which takes the
+// fault path (exc_page_fault() -> handle_mm_fault()) and fails with -EFAULT
+// where a user store would get a signal.
+sim::Task<Value> Machine::OpPread(int proc, uint64_t buf, Value fd, int bar, uint64_t offset) {
+  vfio::VfioPciCoreDevice* vdev = ResolveDevice(fd);
+  if (!vdev) co_return Value::Err(kEBADF);
+  const vfio::CopyToUser copy_to_user = [this, proc, buf](uint32_t value) -> sim::Task<int> {
+    sim::FuncScope f("copy_to_user");
+    const Value r = co_await CpuAccess(proc, buf, true, value, "copy_to_user");
+    co_return r.failed() ? -kEFAULT : 0;
+  };
+  const int64_t r = co_await vfio::vfio_pci_bar_read(*vdev, bar, offset, copy_to_user);
+  co_return r < 0 ? Value::Err(static_cast<int>(-r)) : Value::Int(static_cast<uint64_t>(r));
+}
+
 sim::Task<Value> Machine::OpReset(Value fd) {
   vfio::VfioPciCoreDevice* vdev = ResolveDevice(fd);
   if (!vdev) co_return Value::Err(kEBADF);
@@ -655,14 +673,44 @@ sim::Task<Value> Machine::OpIommufdMap(Value bufh) {
   // iommufd is a dynamic importer: attach, then map under the resv lock.
   dmabuf::Attachment& att = atts_.emplace_back();
   att.id = static_cast<int>(atts_.size()) - 1;
+  auto pages = std::make_unique<iommu::IommufdPages>(obs_);
+  att.importer_callbacks = pages.get();
   int r = co_await dmabuf::dma_buf_attach(*buf, att, true);
   if (r == 0) r = co_await dmabuf::dma_buf_map_attachment(att);
   if (r) co_return Value::Err(-r);
   IovaMapping& m = iovas_.emplace_back();
   m.id = static_cast<int>(iovas_.size()) - 1;
   m.att = &att;
+  m.pages = std::move(pages);
   m.target = &priv->orig_vdev->pdev();
   co_return Value::Handle(static_cast<uint64_t>(m.id));
+}
+
+sim::Task<Value> Machine::OpIommufdUnmap(Value ioh) {
+  sim::FuncScope f("iommufd_ioas_unmap");
+  if (ioh.kind != Value::Kind::kHandle || ioh.v >= iovas_.size()) co_return Value::Err(kEBADF);
+  IovaMapping& m = iovas_[ioh.v];
+  if (!m.att) co_return Value::Err(kEINVAL);  // a type1 mapping: not an IOAS area
+  iommu::IommufdPages& pages = *m.pages;
+  // iopt_unmap_iova(): the area leaves the IOAS and its domains (-ENOENT when
+  // nothing is mapped there any more).
+  co_await sim::Access(m.att, true, "iopt_area");
+  m.att->Touch(true);
+  if (pages.area_unmapped) co_return Value::Err(kENOENT);
+  pages.area_unmapped = true;
+  // The last reference on the pages: iopt_release_pages(). Since f2d70dbd3dce
+  // "iommufd: Destroy the pages content after detaching from dmabuf" the
+  // dma-buf is detached first, so no move_notify callback can reach the pages.
+  auto destroy_pages = [&]() -> sim::Task<void> {
+    sim::FuncScope d("iopt_release_pages");
+    co_await sim::Access(m.att, true, "iopt_pages");
+    m.att->Touch(true);
+    pages.destroyed = true;
+  };
+  if (ctx_.bug(Bug::kIommufdDestroyBeforeDetach)) co_await destroy_pages();
+  const int r = co_await dmabuf::dma_buf_detach(*m.att);
+  if (!ctx_.bug(Bug::kIommufdDestroyBeforeDetach)) co_await destroy_pages();
+  co_return AttachmentResult(r);
 }
 
 sim::Task<Value> Machine::OpP2p(Value ioh, uint64_t offset) {
@@ -672,7 +720,7 @@ sim::Task<Value> Machine::OpP2p(Value ioh, uint64_t offset) {
   if (m.att) {
     co_await sim::Access2(m.att, false, m.target->mmio(), false, "p2p");
     m.att->Touch(false);
-    if (!m.att->mapped) co_return Value::Err(kEIO);
+    if (!m.att->mapped || m.pages->area_unmapped) co_return Value::Err(kEIO);
     if (m.att->invalidated && obs_) obs_->OnImporterAfterMove(*m.att);
     co_return co_await AccessThroughSg(m.att->sgt, offset, m.att, "p2p");
   }

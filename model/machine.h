@@ -17,6 +17,7 @@
 
 #include "model/arch.h"
 #include "model/dmabuf/dma_buf.h"
+#include "model/iommu/iommufd.h"
 #include "model/mm/mm.h"
 #include "model/pci/pci_device.h"
 #include "model/result.h"
@@ -93,6 +94,7 @@ struct IovaMapping {
   bool write = true;                      // type1: IOMMU_WRITE (prot=rw)
   std::vector<dmabuf::PhysRange> ranges;  // type1
   dmabuf::Attachment* att = nullptr;      // iommufd
+  std::unique_ptr<iommu::IommufdPages> pages;  // iommufd
   const pci::PciDevice* target = nullptr;
 };
 
@@ -135,6 +137,8 @@ class Machine {
   sim::Task<Value> OpExit(int proc);
   sim::Task<Value> OpIommuMap(int proc, uint64_t addr, uint64_t len, bool write);
   sim::Task<Value> OpIommufdMap(Value buf);
+  sim::Task<Value> OpIommufdUnmap(Value iova);
+  sim::Task<Value> OpPread(int proc, uint64_t buf, Value fd, int bar, uint64_t offset);
   sim::Task<Value> OpP2p(Value iova, uint64_t offset);
 
   // ---- state the checker and expectations read ----

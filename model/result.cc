@@ -7,11 +7,11 @@
 
 namespace vfiosim {
 namespace {
-constexpr std::array<std::pair<int, std::string_view>, 14> kErrnos = {{
+constexpr std::array<std::pair<int, std::string_view>, 15> kErrnos = {{
     {kEPERM, "EPERM"}, {kEIO, "EIO"}, {kEBADF, "EBADF"}, {kEAGAIN, "EAGAIN"},
     {kENOMEM, "ENOMEM"}, {kEFAULT, "EFAULT"}, {kEBUSY, "EBUSY"}, {kENODEV, "ENODEV"},
     {kEINVAL, "EINVAL"}, {kENOTTY, "ENOTTY"}, {kEOVERFLOW, "EOVERFLOW"},
-    {kEOPNOTSUPP, "EOPNOTSUPP"}, {kEMFILE, "EMFILE"}, {kEBADFD, "EBADFD"},
+    {kEOPNOTSUPP, "EOPNOTSUPP"}, {kEMFILE, "EMFILE"}, {kEBADFD, "EBADFD"}, {kENOENT, "ENOENT"},
 }};
 }  // namespace
 

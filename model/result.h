@@ -14,6 +14,7 @@ namespace vfiosim {
 // The errnos of the spec, with Linux's numbers.
 enum Errno : int {
   kEPERM = 1,
+  kENOENT = 2,  // extension: iommufd-unmap of an unmapped area
   kEIO = 5,
   kEBADF = 9,
   kEAGAIN = 11,

@@ -433,9 +433,11 @@ TEST(ScenarioGen, DeterministicValidAndCoversEveryOp) {
     EXPECT_TRUE(scn::AstEquals(s, *again, &why)) << why;
   }
   // Every op of the spec (through p2p); the generator does not draw the
-  // extensions appended after it (pmcsr), so seeds keep their scenarios.
+  // extensions appended after it (pmcsr, iommufd-unmap, pread), so seeds keep their scenarios.
   EXPECT_EQ(static_cast<int>(ops.size()), static_cast<int>(scn::OpKind::kP2p) + 1) << "ops seen: " << ops.size();
   EXPECT_EQ(ops.count(scn::OpKind::kPmcsr), 0u);
+  EXPECT_EQ(ops.count(scn::OpKind::kIommufdUnmap), 0u);
+  EXPECT_EQ(ops.count(scn::OpKind::kPread), 0u);
   EXPECT_EQ(variants.size(), 2u);
   EXPECT_GE(bugs.size(), Small() ? 3u : 10u);
   EXPECT_GT(with_expect, n / 2);

@@ -130,6 +130,7 @@ sim::Task<void> dma_buf_move_notify(DmaBuf& buf) {
     co_await sim::Access(att, true, "attachment");
     att->Touch(true);
     att->invalidated = true;
+    if (att->importer_callbacks) att->importer_callbacks->MoveNotify(*att);
     if (!att->ignores_move && att->mapped) {
       buf.ops()->UnmapDmaBuf(*att);
       att->mapped = false;

@@ -20,6 +20,16 @@
 namespace vfiosim::dmabuf {
 
 class DmaBuf;
+struct Attachment;
+
+// struct dma_buf_attach_ops: an importer's own callbacks. The model's generic
+// importer (nullptr) just drops its mapping in move_notify; an importer with
+// state of its own (iommufd) also runs this, in the same step, resv held.
+class DmaBufAttachOps {
+ public:
+  virtual ~DmaBufAttachOps() = default;
+  virtual void MoveNotify(Attachment& att) = 0;  // ->move_notify
+};
 
 // The simulated importer device behind an attachment: it DMAs through the
 // scatterlist it got from map, and its move_notify drops that mapping at once.
@@ -34,7 +44,8 @@ struct Attachment {
   std::vector<PhysRange> sgt;     // what it DMAs through
   bool invalidated = false;       // move_notify seen and not re-mapped since
   bool ignores_move = false;      // importer-ignores-move mutant
-  // Every field but id/dmabuf/dynamic/peer2peer/ignores_move (set before the
+  DmaBufAttachOps* importer_callbacks = nullptr;  // iommufd's; nullptr: the generic importer
+  // Every field but id/dmabuf/dynamic/peer2peer/ignores_move/importer_callbacks (set before the
   // attachment is published) is touched only in steps that declare it.
   void Touch(bool write) const { sim::Touch(this, write, "attachment"); }
 };

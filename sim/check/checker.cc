@@ -149,6 +149,16 @@ void Checker::OnLockAcquired(Thread* t, LockBase* l, bool write) {
   if (record_) Event(TraceEvent::Kind::kLockAcquired,
         absl::StrFormat("%s %s(%s)", write ? "lock" : "lock_read", std::string(LockClassName(l->cls())),
                         std::string(l->instance())));
+  // lockdep's "possible recursive locking detected": a reader that takes an
+  // rwsem it already holds waits behind a writer queued in between (the
+  // kernel's rwsem prefers a waiting writer; kernel/locking/rwsem.c), and the
+  // writer waits for it.
+  for (size_t i = 0; i + 1 < t->held.size(); ++i)
+    if (t->held[i].lock == l)
+      Report(Invariant::kDeadlock,
+             absl::StrFormat("%s(%s) taken for read by %s, which holds it already: a writer queued in between "
+                             "would wait for it and it for the writer (possible recursive locking)",
+                             std::string(LockClassName(l->cls())), std::string(l->instance()), t->name()));
   const int b = static_cast<int>(l->cls());
   for (size_t i = 0; i + 1 < t->held.size(); ++i) {
     const int a = static_cast<int>(t->held[i].lock->cls());

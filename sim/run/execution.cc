@@ -119,6 +119,7 @@ struct Execution::Impl : public Driver {
   static int FdOperand(OpKind op) {
     switch (op) {
       case OpKind::kMmap: return 1;
+      case OpKind::kPread: return 2;
       case OpKind::kCommand: case OpKind::kReset: case OpKind::kPower: case OpKind::kPmcsr: case OpKind::kInfo:
       case OpKind::kExport: case OpKind::kAttach: case OpKind::kRevoke: case OpKind::kClose:
       case OpKind::kIommufdMap:
@@ -252,6 +253,14 @@ struct Execution::Impl : public Driver {
       case OpKind::kIommufdMap:
         if (!Handle(args[0], &h0)) co_return Value::Err(kEBADF);
         co_return co_await m.OpIommufdMap(h0);
+      case OpKind::kIommufdUnmap:
+        if (!Handle(args[0], &h0)) co_return Value::Err(kEBADF);
+        co_return co_await m.OpIommufdUnmap(h0);
+      case OpKind::kPread:
+        if (!Handle(args[0], &h0) || !Handle(args[2], &h1)) co_return Value::Err(kEBADF);
+        if (!Addr(args[1], &a)) co_return Value::Err(kEFAULT);
+        co_return co_await m.OpPread(static_cast<int>(h0.v), a, h1, static_cast<int>(st.bar.value_or(0)),
+                                     st.offset.value_or(0));
       case OpKind::kP2p:
         if (!Handle(args[0], &h0)) co_return Value::Err(kEBADF);
         co_return co_await m.OpP2p(h0, Num(args[1]));

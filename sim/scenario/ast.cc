@@ -10,7 +10,7 @@ constexpr std::array<std::string_view, kNumOpKinds> kOpNames = {
     "process", "open",   "mmap", "munmap", "read",   "write",     "touch",       "command",
     "reset",   "power",  "info", "export", "attach", "map",       "unmap",       "dma",
     "detach",  "revoke", "fork", "close",  "exit",   "iommu-map", "iommufd-map", "p2p",
-    "pmcsr",
+    "pmcsr",   "iommufd-unmap", "pread",
 };
 
 }  // namespace

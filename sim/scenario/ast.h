@@ -46,8 +46,10 @@ enum class OpKind {
   kIommufdMap,  // iommufd-map <buf>
   kP2p,         // p2p <iova> <offset>
   kPmcsr,       // pmcsr <fd> d3|d0 (extension: a PMCSR config-space write)
+  kIommufdUnmap,  // iommufd-unmap <iova> (extension: IOMMU_IOAS_UNMAP of an iommufd-map area)
+  kPread,         // pread <proc> <addr> <fd> bar=<n> [offset=<n>] (extension: read() of a BAR region)
 };
-inline constexpr int kNumOpKinds = static_cast<int>(OpKind::kPmcsr) + 1;
+inline constexpr int kNumOpKinds = static_cast<int>(OpKind::kPread) + 1;
 
 // The kind of value a variable holds, as far as the validator can tell statically.
 enum class HandleKind {

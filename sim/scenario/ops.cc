@@ -54,6 +54,8 @@ const std::array<OpSpec, kNumOpKinds> kSpecs = {{
     {OpKind::kIommufdMap, 1, {Buf}, OpWord::kNone, 0, 0},
     {OpKind::kP2p, 2, {Iova, Num}, OpWord::kNone, 0, 0},
     {OpKind::kPmcsr, 1, {Fd}, OpWord::kPower, 0, 0},
+    {OpKind::kIommufdUnmap, 1, {Iova}, OpWord::kNone, 0, 0},
+    {OpKind::kPread, 3, {Proc, Addr, Fd}, OpWord::kNone, kOptBar | kOptOffset, kOptBar},
 }};
 
 }  // namespace

@@ -23,7 +23,7 @@ namespace {
 constexpr std::string_view kErrnos[] = {"EINVAL", "ENODEV",     "EPERM",     "EBUSY",
                                         "ENOTTY", "EIO",        "ENOMEM",    "EFAULT",
                                         "EAGAIN", "EOPNOTSUPP", "EOVERFLOW", "EBADF",
-                                        "EMFILE", "EBADFD"};
+                                        "EMFILE", "EBADFD", "ENOENT"};
 constexpr std::string_view kSignals[] = {"SIGBUS", "SIGSEGV"};
 constexpr std::string_view kTopKeywords[] = {"scenario", "title",  "arch",   "variant", "kconfig",
                                              "bug",      "fix",    "device", "setup",   "thread",

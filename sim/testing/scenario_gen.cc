@@ -393,6 +393,8 @@ class Gen {
         break;
       }
       case OpKind::kPmcsr:  // not drawn (see above)
+      case OpKind::kIommufdUnmap:
+      case OpKind::kPread:
         return std::nullopt;
     }
     res.name = Fresh(scn::OpName(op)[0]);
