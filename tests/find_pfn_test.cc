@@ -260,5 +260,29 @@ TEST(FindPfnPropertyTest, RandomizedLinearAndIndexedAgree) {
   EXPECT_EQ(lookups, 3000 * 4 * 12);
 }
 
+// One 1G range then a thousand 4K ones: the bucket table's buckets (about the
+// mean range length) each hold hundreds of the small ranges, so the indexed
+// finder binary-searches inside a bucket; it must agree with the linear scan
+// at every range start and end.
+TEST(FindPfnPropertyTest, SkewedRangeLengthsAgreeAtEveryRangeEdge) {
+  std::vector<PhysRange> ranges = {{k1G * 7, k1G}};
+  for (uint64_t i = 0; i < 1000; ++i) ranges.push_back({(i * 7919 % 1000 + 1) * kPage * 3, kPage});
+  absl::StatusOr<LinearPfnFinder> linear = LinearPfnFinder::Create(ranges);
+  absl::StatusOr<IndexedPfnFinder> indexed = IndexedPfnFinder::Create(ranges);
+  ASSERT_TRUE(linear.ok() && indexed.ok());
+  const VmaWindow vma{k1G, k1G + linear->size(), 0};
+  int checked = 0;
+  for (uint64_t off = 0; off < linear->size() + 2 * kPage; off += off < k1G ? k2M : kPage) {
+    const absl::StatusOr<uint64_t> l = linear->Find(vma, k1G + off, 0);
+    const absl::StatusOr<uint64_t> x = indexed->Find(vma, k1G + off, 0);
+    ASSERT_EQ(l.status().code(), x.status().code()) << "offset 0x" << std::hex << off;
+    if (l.ok()) {
+      ASSERT_EQ(*l, *x) << "offset 0x" << std::hex << off;
+      ++checked;
+    }
+  }
+  EXPECT_EQ(checked, 512 + 1000);
+}
+
 }  // namespace
 }  // namespace vfiosim::dmabuf

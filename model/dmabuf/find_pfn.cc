@@ -118,6 +118,17 @@ IndexedPfnFinder::IndexedPfnFinder(std::vector<PhysRange> ranges) : ranges_(std:
     ends_.push_back(end);
     paddr_.push_back(r.paddr);
   }
+  const size_t n = ends_.size();
+  if (n <= kLinearScanMax) return;
+  // A bucket no longer than the mean range: at most 2n buckets.
+  bucket_shift_ = static_cast<unsigned>(63 - __builtin_clzll(end / n));
+  const uint64_t buckets = ((end - 1) >> bucket_shift_) + 1;
+  first_.reserve(buckets);
+  size_t i = 0;
+  for (uint64_t b = 0; b < buckets; ++b) {
+    while (ends_[i] <= (b << bucket_shift_)) ++i;
+    first_.push_back(i);
+  }
 }
 
 absl::StatusOr<IndexedPfnFinder> IndexedPfnFinder::Create(std::vector<PhysRange> ranges) {
@@ -136,9 +147,20 @@ absl::StatusOr<uint64_t> IndexedPfnFinder::Find(const VmaWindow& vma, uint64_t a
   if (n <= kLinearScanMax) {
     i = 0;
     while (i < n && ends[i] <= w.off) ++i;
+  } else if (w.off >= ends[n - 1]) {
+    i = n;
   } else {
-    // First range whose end is past w.off.
-    i = static_cast<size_t>(std::upper_bound(ends, ends + n, w.off) - ends);
+    // First range whose end is past w.off: between the range the offset's
+    // bucket starts in and the one the next bucket starts in.
+    const uint64_t b = w.off >> bucket_shift_;
+    const size_t lo = first_[b];
+    const size_t hi = b + 1 < first_.size() ? first_[b + 1] : n - 1;
+    if (hi - lo <= kLinearScanMax) {
+      i = lo;
+      while (ends[i] <= w.off) ++i;
+    } else {
+      i = static_cast<size_t>(std::upper_bound(ends + lo, ends + hi + 1, w.off) - ends);
+    }
   }
   if (i == n) return BeyondBuffer();
   return PfnInRange(w, order, paddr_[i], i == 0 ? 0 : ends[i - 1], ends[i]);

@@ -78,8 +78,11 @@ class LinearPfnFinder {
   uint64_t size_;
 };
 
-// Same results as LinearPfnFinder, in O(log n): prefix sums of the lengths
-// plus std::upper_bound (a short linear scan for few ranges).
+// Same results as LinearPfnFinder, in O(1) for ranges of similar length and
+// O(log n) at worst: prefix sums of the lengths, and a bucket table over the
+// buffer (about one bucket per range) giving the first range each bucket
+// starts in; a lookup searches only the ranges of its bucket (a short linear
+// scan for few ranges).
 class IndexedPfnFinder {
  public:
   static absl::StatusOr<IndexedPfnFinder> Create(std::vector<PhysRange> ranges);
@@ -98,6 +101,10 @@ class IndexedPfnFinder {
   std::vector<PhysRange> ranges_;
   std::vector<uint64_t> ends_;   // ends_[i] = buffer offset one past range i
   std::vector<uint64_t> paddr_;  // paddr_[i] = ranges_[i].paddr
+  // Above kLinearScanMax ranges: bucket b covers offsets [b << bucket_shift_,
+  // (b + 1) << bucket_shift_) and first_[b] is the range its first byte is in.
+  unsigned bucket_shift_ = 0;
+  std::vector<size_t> first_;
 };
 
 template <typename T>
