@@ -82,12 +82,10 @@ class VfioDmaBufOps final : public dmabuf::DmaBufOps {
   bool has_mmap_;
 };
 
-VfioDmaBufOps legacy_ops(false);
-VfioDmaBufOps dmabuf_ops(true);
+VfioDmaBufOps ops_without_mmap(false);
+VfioDmaBufOps ops_with_mmap(true);
 
 }  // namespace
-
-dmabuf::DmaBufOps* VfioDmaBufOpsFor(Variant v) { return v == Variant::kLegacy ? &legacy_ops : &dmabuf_ops; }
 
 absl::StatusOr<uint64_t> VfioPciDmaBuf::FindPfn(const VfioContext& ctx, const dmabuf::VmaWindow& w,
                                                 uint64_t address, unsigned order) const {
@@ -143,7 +141,8 @@ VfioPciDmaBuf* VfioPciCoreDevice::NewDmaBufPriv() {
   priv->id = (*next_dmabuf_id)++;
   priv->vdev = this;
   priv->orig_vdev = this;
-  priv->dmabuf = &bufs.emplace_back(priv->id, VfioDmaBufOpsFor(ctx().variant), priv, 0);
+  dmabuf::DmaBufOps* ops = bar_mapping_->exporter_mmap() ? &ops_with_mmap : &ops_without_mmap;
+  priv->dmabuf = &bufs.emplace_back(priv->id, ops, priv, 0);
   return priv;
 }
 
@@ -221,6 +220,19 @@ sim::Task<void> vfio_pci_dma_buf_cleanup(VfioPciCoreDevice& vdev) {
   vdev.memory_lock.UnlockWrite();
 }
 
+sim::Task<void> vfio_pci_dma_buf_register(VfioPciCoreDevice& vdev, VfioPciDmaBuf& priv, const char* why) {
+  vdev.registrations++;
+  co_await vdev.memory_lock.LockWrite();
+  co_await priv.dmabuf->resv.Lock();
+  priv.set_status(vdev.memory_enabled() ? RevokeStatus::kOk : RevokeStatus::kTempRevoked);
+  priv.revoke_why = why;
+  vdev.TouchMemoryLocked(true, "dmabufs");
+  vdev.dmabufs.push_back(&priv);
+  priv.on_list = true;
+  priv.dmabuf->resv.Unlock();
+  vdev.memory_lock.UnlockWrite();
+}
+
 sim::Task<dmabuf::DmaBuf*> vfio_pci_core_feature_dma_buf(VfioPciCoreDevice& vdev, int bar,
                                                           std::vector<ExportRange> ranges, int* err) {
   sim::FuncScope f("vfio_pci_core_feature_dma_buf");
@@ -271,16 +283,7 @@ sim::Task<dmabuf::DmaBuf*> vfio_pci_core_feature_dma_buf(VfioPciCoreDevice& vdev
   VfioPciDmaBuf* priv = vdev.NewDmaBufPriv();
   priv->bar = bar;
   priv->SetRanges(std::move(phys));
-  vdev.registrations++;
-  co_await vdev.memory_lock.LockWrite();
-  co_await priv->dmabuf->resv.Lock();
-  priv->set_status(vdev.memory_enabled() ? RevokeStatus::kOk : RevokeStatus::kTempRevoked);
-  priv->revoke_why = "memory disabled at export";
-  vdev.TouchMemoryLocked(true, "dmabufs");
-  vdev.dmabufs.push_back(priv);
-  priv->on_list = true;
-  priv->dmabuf->resv.Unlock();
-  vdev.memory_lock.UnlockWrite();
+  co_await vfio_pci_dma_buf_register(vdev, *priv, "memory disabled at export");
   co_return priv->dmabuf;
 }
 
