@@ -74,8 +74,11 @@ class DmabufVmOpsImpl final : public mm::VmOps {
       NoteSigbus(priv, false, " under memory_lock");
       ret = VmFaultResult::kSigbus;
     } else {
+      // vfio_pci_dma_buf_find_pfn(); each huge-fault mutant leaves one check out.
       const dmabuf::VmaWindow w{vma.vm_start, vma.vm_end, vma.vm_pgoff};
-      absl::StatusOr<uint64_t> pfn = priv.FindPfn(ctx, w, vmf.address, static_cast<unsigned>(order));
+      const dmabuf::FindPfnChecks checks{.window = !ctx.bug(Bug::kHugeFaultNoRangeCheck),
+                                         .aligned = !ctx.bug(Bug::kHugeFaultUnalignedPfn)};
+      absl::StatusOr<uint64_t> pfn = priv.finder->Find(w, vmf.address, static_cast<unsigned>(order), checks);
       if (!pfn.ok()) {
         ret = dmabuf::IsFallback(pfn.status()) ? VmFaultResult::kFallback : VmFaultResult::kSigbus;
         if (ret == VmFaultResult::kSigbus && sim::Tracing())

@@ -51,8 +51,8 @@ struct VfioPciDmaBuf {
   bool from_mmap = false;    // created by vfio_pci_core_mmap_prep_dmabuf()
   mm::File* device_file = nullptr;  // BAR-mmap dma-bufs hold the device file
   bool freed = false;
-  std::unique_ptr<dmabuf::LinearPfnFinder> linear;
-  std::unique_ptr<dmabuf::IndexedPfnFinder> indexed;
+  // vfio_pci_dma_buf_find_pfn() over phys_vec, of the machine's finder kind.
+  std::unique_ptr<dmabuf::PfnFinder> finder;
 
   // The revoke status (and `vdev`): changed with memory_lock held for write
   // and the resv lock taken in the same step; read under either lock, or in a
@@ -70,10 +70,8 @@ struct VfioPciDmaBuf {
   // ioctl", "cleanup"); set with the status.
   const char* revoke_why = "";
   void TouchStatus(bool write) const;
-  // Sets phys_vec and size, builds both PFN finders and sizes the dma-buf.
+  // Sets phys_vec and size, builds the PFN finder and sizes the dma-buf.
   void SetRanges(std::vector<dmabuf::PhysRange> ranges);
-  absl::StatusOr<uint64_t> FindPfn(const VfioContext& ctx, const dmabuf::VmaWindow& w, uint64_t address,
-                                   unsigned order) const;
 
  private:
   RevokeStatus status_ = RevokeStatus::kOk;
