@@ -3,18 +3,13 @@
 #include "model/mm/memory.h"
 #include "model/vfio/bar_mapping.h"
 #include "model/vfio/vfio_pci_core.h"
+#include "model/vfio/vma_pfn.h"
 #include "sim/core/thread.h"
 
 namespace vfiosim::vfio {
 namespace {
 
 using mm::VmFaultResult;
-
-// vma_to_pfn(): BAR start pfn + the in-BAR page offset of vm_pgoff.
-uint64_t vma_to_pfn(const VfioPciCoreDevice& vdev, const mm::Vma& vma) {
-  const int index = static_cast<int>(vma.vm_pgoff >> kPgoffIndexShift);
-  return (vdev.pdev().bars[index].start >> 12) + (vma.vm_pgoff & kPgoffMask);
-}
 
 class LegacyVmOpsImpl final : public mm::VmOps {
  public:
