@@ -114,6 +114,22 @@ TYPED_TEST(FindPfnTest, MisalignedPfnFallsBack) {
   EXPECT_EQ(*f.Find(vma, 0x200000000, 0), 0x80001u);
 }
 
+// The checks the huge-fault mutants leave out (FindPfnChecks).
+TYPED_TEST(FindPfnTest, ChecksLeftOutByMutants) {
+  const TypeParam f = MustCreate<TypeParam>({{0x201000, 4 * k2M}});
+  const uint64_t v = 0x40000000;
+  // The 2M window [v, v + 2M) starts a page below the vma: without the window
+  // check the pfn is counted back from the faulting page's.
+  const VmaWindow below{v + kPage, v + kPage + 2 * k2M, 0};
+  EXPECT_TRUE(IsFallback(f.Find(below, v + 2 * kPage, 9).status()));
+  EXPECT_EQ(*f.Find(below, v + 2 * kPage, 9, {.window = false}), 0x200u);
+  // A window inside the vma and the range whose pfn is not 2M aligned:
+  // without the alignment check the low bits are dropped.
+  const VmaWindow whole{v, v + 2 * k2M, 0};
+  EXPECT_TRUE(IsFallback(f.Find(whole, v, 9).status()));
+  EXPECT_EQ(*f.Find(whole, v, 9, {.aligned = false}), 0x200u);
+}
+
 TYPED_TEST(FindPfnTest, OffsetBeyondBufferIsHardError) {
   const TypeParam f = MustCreate<TypeParam>({{0x1000000, 4 * kPage}});
   // The vma is larger than the buffer (or its pgoff points past it).

@@ -503,7 +503,7 @@ CompileOptions TestCompileOptions(const fs::path& f) {
     if (k == std::string::npos) continue;
     std::istringstream ss(line.substr(k + 15));
     for (std::string o; ss >> o;) {
-      if (o == "--find_pfn=indexed") co.find_pfn = vfio::FindPfnImpl::kIndexed;
+      if (o == "--find_pfn=indexed") co.find_pfn = dmabuf::PfnFinderKind::kIndexed;
       if (o.rfind("--bug=", 0) == 0) co.extra_bugs.push_back(o.substr(6));
     }
   }

@@ -12,31 +12,39 @@ constexpr uint64_t kPageMask = (uint64_t{1} << kFindPfnPageShift) - 1;
 constexpr uint64_t kU64Max = std::numeric_limits<uint64_t>::max();
 
 // What both finders compute before searching: the aligned window's size and
-// its offset into the buffer. Returns a non-OK status when the lookup is
+// the buffer offset to look up. Returns a non-OK status when the lookup is
 // already decided (fallback or hard error).
 struct Window {
   uint64_t size;  // PAGE_SIZE << order
-  uint64_t off;   // buffer offset of the window's first byte
+  uint64_t key;   // buffer offset looked up: the window's first byte (the
+                  // faulting page's without the window check)
+  uint64_t back;  // pages from the window's first page to key's
 };
 
 inline absl::Status ComputeWindow(const VmaWindow& vma, uint64_t address, unsigned order,
-                                  Window* w) {
+                                  FindPfnChecks checks, Window* w) {
   if (order > kMaxFindPfnOrder) {
     return absl::InvalidArgumentError(absl::StrFormat("fault order %u too large", order));
   }
   w->size = uint64_t{1} << (kFindPfnPageShift + order);
   const uint64_t addr = address & ~(w->size - 1);
-  // The window [addr, addr + size) must lie inside [vm_start, vm_end).
-  if (addr < vma.vm_start || addr >= vma.vm_end || w->size > vma.vm_end - addr) {
-    return absl::UnavailableError("fault window crosses the vma");
+  uint64_t from = addr;
+  if (checks.window) {
+    // The window [addr, addr + size) must lie inside [vm_start, vm_end).
+    if (addr < vma.vm_start || addr >= vma.vm_end || w->size > vma.vm_end - addr) {
+      return absl::UnavailableError("fault window crosses the vma");
+    }
+  } else {
+    from = address & ~kPageMask;
   }
+  w->back = (from - addr) >> kFindPfnPageShift;
   if (vma.vm_pgoff > (kU64Max >> kFindPfnPageShift)) {
     return absl::OutOfRangeError("vma pgoff beyond any buffer");
   }
   const uint64_t vma_off = vma.vm_pgoff << kFindPfnPageShift;
-  const uint64_t rel = addr - vma.vm_start;
+  const uint64_t rel = from - vma.vm_start;
   if (rel > kU64Max - vma_off) return absl::OutOfRangeError("fault offset beyond any buffer");
-  w->off = rel + vma_off;
+  w->key = rel + vma_off;
   return absl::OkStatus();
 }
 
@@ -44,15 +52,17 @@ absl::Status BeyondBuffer() {
   return absl::OutOfRangeError("fault offset beyond the end of the dma-buf");
 }
 
-// The range [range_start, range_end) holds w.off at physical paddr.
-inline absl::StatusOr<uint64_t> PfnInRange(const Window& w, unsigned order, uint64_t paddr,
-                                           uint64_t range_start, uint64_t range_end) {
-  if (w.size > range_end - w.off) {
+// The range [range_start, range_end) holds w.key at physical paddr.
+inline absl::StatusOr<uint64_t> PfnInRange(const Window& w, unsigned order, FindPfnChecks checks,
+                                           uint64_t paddr, uint64_t range_start, uint64_t range_end) {
+  if (checks.window && w.size > range_end - w.key) {
     return absl::UnavailableError("fault window crosses a phys_vec range edge");
   }
-  const uint64_t pfn = (paddr + (w.off - range_start)) >> kFindPfnPageShift;
-  if ((pfn & ((uint64_t{1} << order) - 1)) != 0) {
-    return absl::UnavailableError("pfn not aligned to the fault order");
+  uint64_t pfn = ((paddr + (w.key - range_start)) >> kFindPfnPageShift) - w.back;
+  const uint64_t mask = (uint64_t{1} << order) - 1;
+  if ((pfn & mask) != 0) {
+    if (checks.aligned) return absl::UnavailableError("pfn not aligned to the fault order");
+    pfn &= ~mask;
   }
   return pfn;
 }
@@ -94,14 +104,14 @@ absl::StatusOr<LinearPfnFinder> LinearPfnFinder::Create(std::vector<PhysRange> r
 }
 
 absl::StatusOr<uint64_t> LinearPfnFinder::Find(const VmaWindow& vma, uint64_t address,
-                                               unsigned order) const {
+                                               unsigned order, FindPfnChecks checks) const {
   Window w{};
-  if (absl::Status s = ComputeWindow(vma, address, order, &w); !s.ok()) return s;
-  // Search upwards from buffer offset 0 for the range containing w.off.
+  if (absl::Status s = ComputeWindow(vma, address, order, checks, &w); !s.ok()) return s;
+  // Search upwards from buffer offset 0 for the range containing w.key.
   uint64_t range_start = 0;
   for (const PhysRange& r : ranges_) {
     const uint64_t range_end = range_start + r.len;
-    if (w.off < range_end) return PfnInRange(w, order, r.paddr, range_start, range_end);
+    if (w.key < range_end) return PfnInRange(w, order, checks, r.paddr, range_start, range_end);
     range_start = range_end;
   }
   return BeyondBuffer();
@@ -138,32 +148,32 @@ absl::StatusOr<IndexedPfnFinder> IndexedPfnFinder::Create(std::vector<PhysRange>
 }
 
 absl::StatusOr<uint64_t> IndexedPfnFinder::Find(const VmaWindow& vma, uint64_t address,
-                                                unsigned order) const {
+                                                unsigned order, FindPfnChecks checks) const {
   Window w{};
-  if (absl::Status s = ComputeWindow(vma, address, order, &w); !s.ok()) return s;
+  if (absl::Status s = ComputeWindow(vma, address, order, checks, &w); !s.ok()) return s;
   const size_t n = ends_.size();
   const uint64_t* ends = ends_.data();
   size_t i;
   if (n <= kLinearScanMax) {
     i = 0;
-    while (i < n && ends[i] <= w.off) ++i;
-  } else if (w.off >= ends[n - 1]) {
+    while (i < n && ends[i] <= w.key) ++i;
+  } else if (w.key >= ends[n - 1]) {
     i = n;
   } else {
-    // First range whose end is past w.off: between the range the offset's
-    // bucket starts in and the one the next bucket starts in.
-    const uint64_t b = w.off >> bucket_shift_;
+    // First range whose end is past w.key: between the range the key's bucket
+    // starts in and the one the next bucket starts in.
+    const uint64_t b = w.key >> bucket_shift_;
     const size_t lo = first_[b];
     const size_t hi = b + 1 < first_.size() ? first_[b + 1] : n - 1;
     if (hi - lo <= kLinearScanMax) {
       i = lo;
-      while (ends[i] <= w.off) ++i;
+      while (ends[i] <= w.key) ++i;
     } else {
-      i = static_cast<size_t>(std::upper_bound(ends + lo, ends + hi + 1, w.off) - ends);
+      i = static_cast<size_t>(std::upper_bound(ends + lo, ends + hi + 1, w.key) - ends);
     }
   }
   if (i == n) return BeyondBuffer();
-  return PfnInRange(w, order, paddr_[i], i == 0 ? 0 : ends[i - 1], ends[i]);
+  return PfnInRange(w, order, checks, paddr_[i], i == 0 ? 0 : ends[i - 1], ends[i]);
 }
 
 // ---- Factory ----

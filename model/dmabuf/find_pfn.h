@@ -44,6 +44,18 @@ inline constexpr int kFindPfnPageShift = 12;
 // Orders above this make the window wider than the 64-bit address space.
 inline constexpr unsigned kMaxFindPfnOrder = 51;
 
+// The huge-fault checks of the lookup, each of which a planted bug leaves out
+// (model/bugs.cc). They matter only for order > 0.
+struct FindPfnChecks {
+  // The window lies in the vma and in one range. Without it
+  // (huge-fault-no-range-check) the range is the faulting page's and the pfn
+  // is counted back from that page to the window's first one.
+  bool window = true;
+  // The pfn is order-aligned. Without it (huge-fault-unaligned-pfn) the low
+  // bits are dropped, as a PMD/PUD entry drops them.
+  bool aligned = true;
+};
+
 // True for the -EAGAIN results (window crosses the vma or a range edge, or
 // the pfn is misaligned for the order): the fault handler returns
 // VM_FAULT_FALLBACK and the core retries with a smaller order. Any other
@@ -65,7 +77,8 @@ class LinearPfnFinder {
   // `address`. absl::UnavailableError (IsFallback()) for -EAGAIN,
   // absl::OutOfRangeError when the offset lies beyond the buffer (or cannot
   // be represented), absl::InvalidArgumentError for order > kMaxFindPfnOrder.
-  absl::StatusOr<uint64_t> Find(const VmaWindow& vma, uint64_t address, unsigned order) const;
+  absl::StatusOr<uint64_t> Find(const VmaWindow& vma, uint64_t address, unsigned order,
+                                FindPfnChecks checks = {}) const;
 
   const std::vector<PhysRange>& ranges() const { return ranges_; }
   uint64_t size() const { return size_; }
@@ -87,7 +100,8 @@ class IndexedPfnFinder {
  public:
   static absl::StatusOr<IndexedPfnFinder> Create(std::vector<PhysRange> ranges);
 
-  absl::StatusOr<uint64_t> Find(const VmaWindow& vma, uint64_t address, unsigned order) const;
+  absl::StatusOr<uint64_t> Find(const VmaWindow& vma, uint64_t address, unsigned order,
+                                FindPfnChecks checks = {}) const;
 
   const std::vector<PhysRange>& ranges() const { return ranges_; }
   uint64_t size() const { return ends_.back(); }
@@ -109,8 +123,8 @@ class IndexedPfnFinder {
 
 template <typename T>
 concept PfnFinderLike = requires(const T& f, const VmaWindow& vma, uint64_t address,
-                                 unsigned order) {
-  { f.Find(vma, address, order) } -> std::same_as<absl::StatusOr<uint64_t>>;
+                                 unsigned order, FindPfnChecks checks) {
+  { f.Find(vma, address, order, checks) } -> std::same_as<absl::StatusOr<uint64_t>>;
   { f.size() } -> std::same_as<uint64_t>;
 };
 
@@ -118,8 +132,11 @@ concept PfnFinderLike = requires(const T& f, const VmaWindow& vma, uint64_t addr
 class PfnFinder {
  public:
   virtual ~PfnFinder() = default;
-  virtual absl::StatusOr<uint64_t> Find(const VmaWindow& vma, uint64_t address,
-                                        unsigned order) const = 0;
+  virtual absl::StatusOr<uint64_t> Find(const VmaWindow& vma, uint64_t address, unsigned order,
+                                        FindPfnChecks checks) const = 0;
+  absl::StatusOr<uint64_t> Find(const VmaWindow& vma, uint64_t address, unsigned order) const {
+    return Find(vma, address, order, FindPfnChecks{});
+  }
   virtual const std::vector<PhysRange>& ranges() const = 0;
   virtual uint64_t size() const = 0;
 };
@@ -128,9 +145,10 @@ template <PfnFinderLike Impl>
 class PfnFinderAdapter final : public PfnFinder {
  public:
   explicit PfnFinderAdapter(Impl impl) : impl_(std::move(impl)) {}
-  absl::StatusOr<uint64_t> Find(const VmaWindow& vma, uint64_t address,
-                                unsigned order) const override {
-    return impl_.Find(vma, address, order);
+  using PfnFinder::Find;
+  absl::StatusOr<uint64_t> Find(const VmaWindow& vma, uint64_t address, unsigned order,
+                                FindPfnChecks checks) const override {
+    return impl_.Find(vma, address, order, checks);
   }
   const std::vector<PhysRange>& ranges() const override { return impl_.ranges(); }
   uint64_t size() const override { return impl_.size(); }

@@ -4,6 +4,8 @@
 //    PFN = BAR start + offset; zap by unmap_mapping_range() on the device inode.
 //  - DmabufBarMapping: the patch: every BAR mmap creates a single-range dma-buf
 //    that becomes the VMA's file; faults look the PFN up in it; revoke zaps it.
+// MakeBarMapping() is the one place that picks the variant; the rest of the
+// VFIO model asks the device's BarMapping.
 #pragma once
 
 #include <memory>
@@ -15,16 +17,19 @@
 namespace vfiosim::vfio {
 
 class VfioPciCoreDevice;
+struct VfioContext;
 struct VfioPciDmaBuf;
 
 class BarMapping {
  public:
   virtual ~BarMapping() = default;
-  virtual Variant variant() const = 0;
   // The tail of vfio_pci_core_mmap() for BAR `index` (checks already done);
   // `pgoff` is the page offset inside the BAR, `req_len` the VMA length.
   virtual sim::Task<int> MmapBar(VfioPciCoreDevice& vdev, mm::Vma& vma, int index, uint64_t pgoff,
                                  uint64_t req_len) = 0;
+  // Whether MmapBar() can map a BAR at all in this kernel (the patch without a
+  // P2PDMA provider cannot, unless the legacy-fallback fix maps it the old way).
+  virtual bool CanMmapBars(const VfioContext& ctx) const = 0;
   // Every zap site's entry: legacy vfio_pci_zap_and_down_write_memory_lock();
   // the patch: down_write(&vdev->memory_lock) (the zap moved into dma_buf_move()).
   virtual sim::Task<void> ZapAndDownWriteMemoryLock(VfioPciCoreDevice& vdev) = 0;
@@ -38,19 +43,24 @@ class BarMapping {
 };
 
 std::unique_ptr<BarMapping> MakeBarMapping(Variant v);
+// The two variants (bar_mapping_legacy.cc, bar_mapping_dmabuf.cc), for MakeBarMapping().
+std::unique_ptr<BarMapping> MakeLegacyBarMapping();
+std::unique_ptr<BarMapping> MakeDmabufBarMapping();
 
-// Shared by both variants: vfio_pci_zap_bars() (unmap_mapping_range() of the six
-// BAR windows of the device inode).
+// Shared by both variants (bar_mapping.cc):
+// vfio_pci_zap_bars(): unmap_mapping_range() of the six BAR windows of the
+// device inode.
 sim::Task<void> vfio_pci_zap_bars(VfioPciCoreDevice& vdev);
-// The legacy vm_ops, also used by the dmabuf variant under the legacy-fallback fix.
-const mm::VmOps& LegacyVmOps();
-// The patch's vm_ops (fault through the dma-buf).
-const mm::VmOps& DmabufVmOps();
 // vfio_pci_vmf_insert_pfn(): memory_lock held for read (unless a mutant dropped it).
 sim::Task<mm::VmFaultResult> vfio_pci_vmf_insert_pfn(VfioPciCoreDevice& vdev, const mm::VmFault& vmf,
                                                      uint64_t pfn, int order);
 // Sets the VMA up as a VFIO BAR mapping (flags, vm_ops) - shared tail of both
 // variants' mmap.
 void vfio_pci_setup_vma(mm::Vma& vma, const mm::VmOps& ops, void* private_data);
+
+// The legacy vm_ops, also used by the dmabuf variant under the legacy-fallback fix.
+const mm::VmOps& LegacyVmOps();
+// The patch's vm_ops (fault through the dma-buf).
+const mm::VmOps& DmabufVmOps();
 
 }  // namespace vfiosim::vfio

@@ -10,8 +10,6 @@
 
 namespace vfiosim::vfio {
 
-std::unique_ptr<BarMapping> MakeLegacyBarMapping();
-
 namespace {
 
 using mm::VmFaultResult;
@@ -76,8 +74,11 @@ class DmabufVmOpsImpl final : public mm::VmOps {
       NoteSigbus(priv, false, " under memory_lock");
       ret = VmFaultResult::kSigbus;
     } else {
+      // vfio_pci_dma_buf_find_pfn(); each huge-fault mutant leaves one check out.
       const dmabuf::VmaWindow w{vma.vm_start, vma.vm_end, vma.vm_pgoff};
-      absl::StatusOr<uint64_t> pfn = priv.FindPfn(ctx, w, vmf.address, static_cast<unsigned>(order));
+      const dmabuf::FindPfnChecks checks{.window = !ctx.bug(Bug::kHugeFaultNoRangeCheck),
+                                         .aligned = !ctx.bug(Bug::kHugeFaultUnalignedPfn)};
+      absl::StatusOr<uint64_t> pfn = priv.finder->Find(w, vmf.address, static_cast<unsigned>(order), checks);
       if (!pfn.ok()) {
         ret = dmabuf::IsFallback(pfn.status()) ? VmFaultResult::kFallback : VmFaultResult::kSigbus;
         if (ret == VmFaultResult::kSigbus && sim::Tracing())
@@ -94,8 +95,6 @@ class DmabufVmOpsImpl final : public mm::VmOps {
 
 class DmabufBarMapping final : public BarMapping {
  public:
-  Variant variant() const override { return Variant::kDmabuf; }
-
   sim::Task<int> MmapBar(VfioPciCoreDevice& vdev, mm::Vma& vma, int index, uint64_t pgoff,
                          uint64_t req_len) override {
     const VfioContext& ctx = vdev.ctx();
@@ -120,17 +119,8 @@ class DmabufBarMapping final : public BarMapping {
     priv->bar = index;
     priv->SetRanges({{vdev.pdev().bars[index].start, (pgoff << 12) + req_len}});
     priv->from_mmap = true;
-    vdev.registrations++;
+    co_await vfio_pci_dma_buf_register(vdev, *priv, "memory disabled at mmap");
     dmabuf::DmaBuf* buf = priv->dmabuf;
-    co_await vdev.memory_lock.LockWrite();
-    co_await buf->resv.Lock();
-    priv->set_status(vdev.memory_enabled() ? RevokeStatus::kOk : RevokeStatus::kTempRevoked);
-    priv->revoke_why = "memory disabled at mmap";
-    vdev.TouchMemoryLocked(true, "dmabufs");
-    vdev.dmabufs.push_back(priv);
-    priv->on_list = true;
-    buf->resv.Unlock();
-    vdev.memory_lock.UnlockWrite();
     // vma_set_file(vma, priv->dmabuf->file): the vma's device-file reference
     // moves to the dma-buf; the export's reference becomes the vma's.
     priv->device_file = vma.vm_file;
@@ -167,6 +157,9 @@ class DmabufBarMapping final : public BarMapping {
     sim::FuncScope f("vfio_pci_dma_buf_move(zap)");
     co_await mm::unmap_mapping_range(priv.dmabuf->mapping, 0, priv.size);
   }
+  bool CanMmapBars(const VfioContext& ctx) const override {
+    return ctx.config.p2pdma_provider || ctx.fixes.legacy_fallback;
+  }
   bool exporter_mmap() const override { return true; }
   bool revoke_ioctl() const override { return true; }
 };
@@ -178,9 +171,6 @@ const mm::VmOps& DmabufVmOps() {
   return ops;
 }
 
-std::unique_ptr<BarMapping> MakeBarMapping(Variant v) {
-  if (v == Variant::kLegacy) return MakeLegacyBarMapping();
-  return std::make_unique<DmabufBarMapping>();
-}
+std::unique_ptr<BarMapping> MakeDmabufBarMapping() { return std::make_unique<DmabufBarMapping>(); }
 
 }  // namespace vfiosim::vfio

@@ -3,19 +3,13 @@
 #include "model/mm/memory.h"
 #include "model/vfio/bar_mapping.h"
 #include "model/vfio/vfio_pci_core.h"
+#include "model/vfio/vma_pfn.h"
 #include "sim/core/thread.h"
-#include "sim/core/trace_note.h"
 
 namespace vfiosim::vfio {
 namespace {
 
 using mm::VmFaultResult;
-
-// vma_to_pfn(): BAR start pfn + the in-BAR page offset of vm_pgoff.
-uint64_t vma_to_pfn(const VfioPciCoreDevice& vdev, const mm::Vma& vma) {
-  const int index = static_cast<int>(vma.vm_pgoff >> kPgoffIndexShift);
-  return (vdev.pdev().bars[index].start >> 12) + (vma.vm_pgoff & kPgoffMask);
-}
 
 class LegacyVmOpsImpl final : public mm::VmOps {
  public:
@@ -61,12 +55,8 @@ class LegacyVmOpsImpl final : public mm::VmOps {
   }
 };
 
-bool OnVmaList(const mm::Vma& v) { return v.on_vma_list; }
-
 class LegacyBarMapping final : public BarMapping {
  public:
-  Variant variant() const override { return Variant::kLegacy; }
-
   sim::Task<int> MmapBar(VfioPciCoreDevice& vdev, mm::Vma& vma, int, uint64_t, uint64_t) override {
     // vm_pgoff stays the device-fd offset so unmap_mapping_range() finds it.
     vfio_pci_setup_vma(vma, LegacyVmOps(), &vdev);
@@ -103,6 +93,7 @@ class LegacyBarMapping final : public BarMapping {
   }
 
   sim::Task<void> ZapDmaBuf(VfioPciDmaBuf&) override { co_return; }
+  bool CanMmapBars(const VfioContext&) const override { return true; }
   bool exporter_mmap() const override { return false; }
   bool revoke_ioctl() const override { return false; }
 };
@@ -114,49 +105,6 @@ const mm::VmOps& LegacyVmOps() {
   return ops;
 }
 
-sim::Task<void> vfio_pci_zap_bars(VfioPciCoreDevice& vdev) {
-  sim::FuncScope f("vfio_pci_zap_bars");
-  // VFIO_PCI_INDEX_TO_OFFSET(BAR0) .. VFIO_PCI_INDEX_TO_OFFSET(ROM).
-  const uint64_t len = uint64_t{kRomRegionIndex} << kVfioPciOffsetShift;
-  // fork-escapes-zap: the v5.8..v6.9 zap walked vdev->vma_list, which a forked
-  // child's vma never joined (35e351780fa9).
-  co_await mm::unmap_mapping_range(vdev.inode_mapping, 0, len,
-                                   vdev.ctx().bug(Bug::kForkEscapesZap) ? &OnVmaList : nullptr);
-}
-
 std::unique_ptr<BarMapping> MakeLegacyBarMapping() { return std::make_unique<LegacyBarMapping>(); }
-
-sim::Task<mm::VmFaultResult> vfio_pci_vmf_insert_pfn(VfioPciCoreDevice& vdev, const mm::VmFault& vmf,
-                                                     uint64_t pfn, int order) {
-  sim::FuncScope f("vfio_pci_vmf_insert_pfn");
-  const VfioContext& ctx = vdev.ctx();
-  if (ctx.bug(Bug::kFaultWithoutLock)) {
-    // Without memory_lock the device state is read racily: a point of its own.
-    co_await sim::Access(vdev.pdev().mmio(), false, "mmio");
-  }
-  // The legacy fault handler's mutant: also the dmabuf variant's BAR mmaps that
-  // the legacy-fallback fix maps with the legacy vm_ops.
-  const bool skip_check = vmf.vma->vm_ops == &LegacyVmOps() && ctx.bug(Bug::kLegacyNoMemoryCheck);
-  if (!skip_check) vdev.TouchConfig(false);
-  if (!skip_check && (vdev.pm_runtime_engaged || !vdev.memory_enabled())) {
-    sim::TraceNote(vdev.pm_runtime_engaged                              ? "SIGBUS: low power (pm_runtime_engaged)"
-                   : !(vdev.vconfig_command & pci::kCommandMemory) ? "SIGBUS: memory disabled (MEM off)"
-                                                                     : "SIGBUS: device in D3hot");
-    co_return VmFaultResult::kSigbus;
-  }
-  // Order 0 / PMD_ORDER / PUD_ORDER, each only where the arch supports it.
-  if (order == 9 && !ctx.config.pmd_pfnmap) co_return VmFaultResult::kFallback;
-  if (order == 18 && !ctx.config.pud_pfnmap) co_return VmFaultResult::kFallback;
-  if (order != 0 && order != 9 && order != 18) co_return VmFaultResult::kFallback;
-  co_return co_await mm::vmf_insert_pfn(vmf, pfn, order);
-}
-
-void vfio_pci_setup_vma(mm::Vma& vma, const mm::VmOps& ops, void* private_data) {
-  // VM_ALLOW_ANY_UNCACHED | VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP,
-  // pgprot_noncached(): only VM_PFNMAP matters to the model.
-  vma.pfnmap = true;
-  vma.vm_private_data = private_data;
-  vma.vm_ops = &ops;
-}
 
 }  // namespace vfiosim::vfio

@@ -7,6 +7,7 @@
 
 #include "model/arch.h"
 #include "model/bugs.h"
+#include "model/dmabuf/find_pfn.h"
 #include "model/mm/file.h"
 
 namespace vfiosim::vfio {
@@ -26,7 +27,8 @@ struct FixOptions {
   bool fault_waits_temp_revoke = false;
 };
 
-enum class FindPfnImpl { kLinear, kIndexed };
+// The spelling sim/cli uses for the finder kind.
+using FindPfnImpl = dmabuf::PfnFinderKind;
 
 struct VfioObserver;
 
@@ -35,7 +37,7 @@ struct VfioContext {
   KernelConfig config;
   FixOptions fixes;
   BugSet bugs;
-  FindPfnImpl find_pfn = FindPfnImpl::kLinear;
+  dmabuf::PfnFinderKind find_pfn = dmabuf::PfnFinderKind::kLinear;  // each dma-buf's finder
   VfioObserver* observer = nullptr;
 
   bool bug(Bug b) const { return bugs.has(b); }

@@ -101,9 +101,7 @@ bool vfio_pci_region_info_mmap(const VfioPciCoreDevice& vdev, int bar) {
   if (!b.present || b.io || !vdev.bar_mmap_supported[bar]) return false;
   // hide-mmap-flag: don't advertise what vfio_pci_core_mmap() cannot do.
   const VfioContext& ctx = vdev.ctx();
-  if (ctx.fixes.hide_mmap_flag && ctx.variant == Variant::kDmabuf && !ctx.config.p2pdma_provider &&
-      !ctx.fixes.legacy_fallback)
-    return false;
+  if (ctx.fixes.hide_mmap_flag && !vdev.bar_mapping().CanMmapBars(ctx)) return false;
   return true;
 }
 

@@ -51,8 +51,8 @@ struct VfioPciDmaBuf {
   bool from_mmap = false;    // created by vfio_pci_core_mmap_prep_dmabuf()
   mm::File* device_file = nullptr;  // BAR-mmap dma-bufs hold the device file
   bool freed = false;
-  std::unique_ptr<dmabuf::LinearPfnFinder> linear;
-  std::unique_ptr<dmabuf::IndexedPfnFinder> indexed;
+  // vfio_pci_dma_buf_find_pfn() over phys_vec, of the machine's finder kind.
+  std::unique_ptr<dmabuf::PfnFinder> finder;
 
   // The revoke status (and `vdev`): changed with memory_lock held for write
   // and the resv lock taken in the same step; read under either lock, or in a
@@ -70,10 +70,8 @@ struct VfioPciDmaBuf {
   // ioctl", "cleanup"); set with the status.
   const char* revoke_why = "";
   void TouchStatus(bool write) const;
-  // Sets phys_vec and size, builds both PFN finders and sizes the dma-buf.
+  // Sets phys_vec and size, builds the PFN finder and sizes the dma-buf.
   void SetRanges(std::vector<dmabuf::PhysRange> ranges);
-  absl::StatusOr<uint64_t> FindPfn(const VfioContext& ctx, const dmabuf::VmaWindow& w, uint64_t address,
-                                   unsigned order) const;
 
  private:
   RevokeStatus status_ = RevokeStatus::kOk;
@@ -120,6 +118,7 @@ class VfioPciCoreDevice {
   VfioContext& ctx() { return *ctx_; }
   const VfioContext& ctx() const { return *ctx_; }
   BarMapping& bar_mapping() { return *bar_mapping_; }
+  const BarMapping& bar_mapping() const { return *bar_mapping_; }
 
   sim::Mutex dev_set_lock;   // vdev->vdev.dev_set->lock
   sim::RwSem memory_lock;    // vdev->memory_lock
@@ -205,6 +204,12 @@ sim::Task<dmabuf::DmaBuf*> vfio_pci_core_feature_dma_buf(VfioPciCoreDevice& vdev
 // VFIO_DEVICE_PCI_DMABUF_REVOKE (patch 8/9).
 sim::Task<int> vfio_pci_dma_buf_revoke_ioctl(VfioPciCoreDevice& vdev, dmabuf::DmaBuf& buf);
 
+// The registration both dma-buf constructors end with (export:
+// vfio_pci_core_feature_dma_buf(); BAR mmap: vfio_pci_core_mmap_prep_dmabuf()):
+// takes a device registration and, under memory_lock and the resv lock, sets
+// the revoke status from the memory state (`why`: the reason traces give if
+// revoked) and puts the buffer on vdev->dmabufs.
+sim::Task<void> vfio_pci_dma_buf_register(VfioPciCoreDevice& vdev, VfioPciDmaBuf& priv, const char* why);
 // vfio_pci_dma_buf_move(): memory_lock held for write; revoke or un-revoke every
 // dma-buf of the device; `zap` false only for the zap-before-lock mutant, which
 // zapped already.

@@ -82,55 +82,23 @@ class VfioDmaBufOps final : public dmabuf::DmaBufOps {
   bool has_mmap_;
 };
 
-VfioDmaBufOps legacy_ops(false);
-VfioDmaBufOps dmabuf_ops(true);
+VfioDmaBufOps ops_without_mmap(false);
+VfioDmaBufOps ops_with_mmap(true);
 
 }  // namespace
-
-dmabuf::DmaBufOps* VfioDmaBufOpsFor(Variant v) { return v == Variant::kLegacy ? &legacy_ops : &dmabuf_ops; }
-
-absl::StatusOr<uint64_t> VfioPciDmaBuf::FindPfn(const VfioContext& ctx, const dmabuf::VmaWindow& w,
-                                                uint64_t address, unsigned order) const {
-  const bool no_range = ctx.bug(Bug::kHugeFaultNoRangeCheck), unaligned = ctx.bug(Bug::kHugeFaultUnalignedPfn);
-  if (order == 0 || (!no_range && !unaligned))
-    return ctx.find_pfn == FindPfnImpl::kIndexed ? indexed->Find(w, address, order)
-                                                 : linear->Find(w, address, order);
-  // A mutant: the same walk with the broken check(s) left out.
-  const uint64_t size = uint64_t{4096} << order, mask = (uint64_t{1} << order) - 1;
-  const uint64_t addr = address & ~(size - 1);
-  const uint64_t page = address & ~uint64_t{4095};
-  const uint64_t off = (page - w.vm_start) + (w.vm_pgoff << 12);
-  uint64_t start = 0;
-  for (const dmabuf::PhysRange& r : phys_vec) {
-    if (off >= start && off - start < r.len) {
-      const uint64_t pfn_page = (r.paddr + (off - start)) >> 12;
-      const uint64_t pfn = pfn_page - ((page - addr) >> 12);
-      const uint64_t woff = off - (page - addr);
-      const bool in_vma = addr >= w.vm_start && addr + size <= w.vm_end;
-      const bool in_range = off >= (page - addr) && woff >= start && woff + size <= start + r.len;
-      if ((!in_vma || !in_range) && !no_range) return absl::UnavailableError("window");
-      if ((pfn & mask) && !unaligned) return absl::UnavailableError("misaligned");
-      return pfn & ~mask;
-    }
-    start += r.len;
-  }
-  return absl::OutOfRangeError("beyond the buffer");
-}
 
 void VfioPciDmaBuf::SetRanges(std::vector<dmabuf::PhysRange> ranges) {
   uint64_t total = 0;
   for (const auto& r : ranges) total += r.len;
   size = total;
   dmabuf->set_size(total);
-  auto lin = dmabuf::LinearPfnFinder::Create(ranges);
-  auto idx = dmabuf::IndexedPfnFinder::Create(ranges);
-  if (!lin.ok() || !idx.ok()) {
+  auto f = dmabuf::MakePfnFinder(orig_vdev->ctx().find_pfn, ranges);
+  if (!f.ok()) {
     std::fprintf(stderr, "vfiosim: internal error: bad dma-buf ranges: %s\n",
-                 std::string(lin.status().message()).c_str());
+                 std::string(f.status().message()).c_str());
     std::abort();
   }
-  linear = std::make_unique<dmabuf::LinearPfnFinder>(*std::move(lin));
-  indexed = std::make_unique<dmabuf::IndexedPfnFinder>(*std::move(idx));
+  finder = *std::move(f);
   phys_vec = std::move(ranges);
 }
 
@@ -143,7 +111,8 @@ VfioPciDmaBuf* VfioPciCoreDevice::NewDmaBufPriv() {
   priv->id = (*next_dmabuf_id)++;
   priv->vdev = this;
   priv->orig_vdev = this;
-  priv->dmabuf = &bufs.emplace_back(priv->id, VfioDmaBufOpsFor(ctx().variant), priv, 0);
+  dmabuf::DmaBufOps* ops = bar_mapping_->exporter_mmap() ? &ops_with_mmap : &ops_without_mmap;
+  priv->dmabuf = &bufs.emplace_back(priv->id, ops, priv, 0);
   return priv;
 }
 
@@ -221,6 +190,19 @@ sim::Task<void> vfio_pci_dma_buf_cleanup(VfioPciCoreDevice& vdev) {
   vdev.memory_lock.UnlockWrite();
 }
 
+sim::Task<void> vfio_pci_dma_buf_register(VfioPciCoreDevice& vdev, VfioPciDmaBuf& priv, const char* why) {
+  vdev.registrations++;
+  co_await vdev.memory_lock.LockWrite();
+  co_await priv.dmabuf->resv.Lock();
+  priv.set_status(vdev.memory_enabled() ? RevokeStatus::kOk : RevokeStatus::kTempRevoked);
+  priv.revoke_why = why;
+  vdev.TouchMemoryLocked(true, "dmabufs");
+  vdev.dmabufs.push_back(&priv);
+  priv.on_list = true;
+  priv.dmabuf->resv.Unlock();
+  vdev.memory_lock.UnlockWrite();
+}
+
 sim::Task<dmabuf::DmaBuf*> vfio_pci_core_feature_dma_buf(VfioPciCoreDevice& vdev, int bar,
                                                           std::vector<ExportRange> ranges, int* err) {
   sim::FuncScope f("vfio_pci_core_feature_dma_buf");
@@ -271,16 +253,7 @@ sim::Task<dmabuf::DmaBuf*> vfio_pci_core_feature_dma_buf(VfioPciCoreDevice& vdev
   VfioPciDmaBuf* priv = vdev.NewDmaBufPriv();
   priv->bar = bar;
   priv->SetRanges(std::move(phys));
-  vdev.registrations++;
-  co_await vdev.memory_lock.LockWrite();
-  co_await priv->dmabuf->resv.Lock();
-  priv->set_status(vdev.memory_enabled() ? RevokeStatus::kOk : RevokeStatus::kTempRevoked);
-  priv->revoke_why = "memory disabled at export";
-  vdev.TouchMemoryLocked(true, "dmabufs");
-  vdev.dmabufs.push_back(priv);
-  priv->on_list = true;
-  priv->dmabuf->resv.Unlock();
-  vdev.memory_lock.UnlockWrite();
+  co_await vfio_pci_dma_buf_register(vdev, *priv, "memory disabled at export");
   co_return priv->dmabuf;
 }
 

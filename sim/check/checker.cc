@@ -1,6 +1,7 @@
 #include "sim/check/checker.h"
 
 #include "absl/strings/str_format.h"
+#include "model/vfio/vma_pfn.h"
 #include "sim/core/thread.h"
 
 namespace vfiosim::sim {
@@ -43,28 +44,10 @@ void Checker::OnLeafInstalled(const mm::Mm& mm, const mm::Vma& vma, const mm::Le
   LeafInfo info{nullptr, nullptr};
   const uint64_t pages = leaf.size() >> 12;
   // What the VMA says the first page of the leaf must map.
-  std::optional<uint64_t> expected;
-  bool window_ok = leaf.va >= vma.vm_start && leaf.end() <= vma.vm_end;
-  if (vma.vm_file && vma.vm_file->kind() == mm::File::Kind::kDmaBuf) {
-    auto* priv = static_cast<const vfio::VfioPciDmaBuf*>(vma.vm_private_data);
-    info.priv = priv;
-    const uint64_t off = (leaf.va - vma.vm_start) + (vma.vm_pgoff << 12);
-    uint64_t start = 0;
-    for (const dmabuf::PhysRange& r : priv->phys_vec) {
-      if (leaf.va >= vma.vm_start && off >= start && off - start < r.len) {
-        expected = (r.paddr + (off - start)) >> 12;
-        if (off + leaf.size() > start + r.len) window_ok = false;  // crosses a range
-        break;
-      }
-      start += r.len;
-    }
-  } else if (leaf.va >= vma.vm_start) {
-    const int index = static_cast<int>(vma.vm_pgoff >> vfio::kPgoffIndexShift);
-    auto* vdev = static_cast<const vfio::VfioPciCoreDevice*>(vma.vm_private_data);
-    if (vdev && index < pci::kNumBars)
-      expected = (vdev->pdev().bars[index].start >> 12) + (vma.vm_pgoff & vfio::kPgoffMask) +
-                 ((leaf.va - vma.vm_start) >> 12);
-  }
+  const vfio::LeafPfn want = vfio::vfio_pci_leaf_pfn(vma, leaf.va, leaf.size());
+  const std::optional<uint64_t> expected = want.pfn;
+  const bool window_ok = leaf.va >= vma.vm_start && leaf.end() <= vma.vm_end && want.in_one_range;
+  info.priv = vfio::vma_to_dmabuf(vma);
   std::optional<Machine::Decoded> first = machine_->DecodePhys(leaf.pfn << 12);
   std::optional<Machine::Decoded> last = machine_->DecodePhys(((leaf.pfn + pages) << 12) - 1);
   if (first) info.dev = first->dev;

@@ -68,7 +68,7 @@ struct CompileOptions {
   std::optional<Variant> variant;         // --variant
   std::optional<Arch> arch;               // --arch
   std::vector<scn::KconfigSetting> kconfig;  // --kconfig (after the file's)
-  vfio::FindPfnImpl find_pfn = vfio::FindPfnImpl::kLinear;
+  dmabuf::PfnFinderKind find_pfn = dmabuf::PfnFinderKind::kLinear;
   std::string dot_config;  // --config=FILE contents (optional)
   std::string dot_config_name;
 };

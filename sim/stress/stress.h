@@ -51,7 +51,7 @@ struct StressOptions {
   Variant variant = Variant::kDmabuf;
   LeafLimit leaf = LeafLimit::k1G;
   std::vector<Bug> bugs;
-  vfio::FindPfnImpl find_pfn = vfio::FindPfnImpl::kLinear;
+  dmabuf::PfnFinderKind find_pfn = dmabuf::PfnFinderKind::kLinear;
   int faulters = 2;
   int revokers = 1;
   bool shared_mm = false;  // all faulters in one process (one mm, one set of mappings)

@@ -1,6 +1,7 @@
 #include "sim/stress/stress_checker.h"
 
 #include "absl/strings/str_format.h"
+#include "model/vfio/vma_pfn.h"
 #include "sim/core/thread.h"
 
 namespace vfiosim::stress {
@@ -46,18 +47,12 @@ void StressChecker::Index(Machine& m) {
   maps_.assign(m.processes().size(), {});
   for (Process& p : m.processes()) {
     for (mm::Vma& vma : p.mm->vmas) {
-      MapInfo mi{vma.vm_start, vma.vm_end, -1, -1, 0, nullptr, 0};
-      if (vma.vm_file && vma.vm_file->kind() == mm::File::Kind::kDmaBuf) {
-        auto* priv = static_cast<const vfio::VfioPciDmaBuf*>(vma.vm_private_data);
-        mi.dmabuf = priv;
-        mi.pgoff = vma.vm_pgoff;
+      MapInfo mi{vma.vm_start, vma.vm_end, -1, -1};
+      if (const vfio::VfioPciDmaBuf* priv = vfio::vma_to_dmabuf(vma)) {
         mi.priv = priv_of.at(priv);
         mi.dev = dev_of.at(priv->orig_vdev);
       } else {
-        auto* vdev = static_cast<const vfio::VfioPciCoreDevice*>(vma.vm_private_data);
-        const int index = static_cast<int>(vma.vm_pgoff >> vfio::kPgoffIndexShift);
-        mi.dev = dev_of.at(vdev);
-        mi.first_pfn = (vdev->pdev().bars[index].start >> 12) + (vma.vm_pgoff & vfio::kPgoffMask);
+        mi.dev = dev_of.at(vfio::vma_to_vdev(vma));
       }
       maps_[static_cast<size_t>(p.mm->id)].push_back(mi);
     }
@@ -106,24 +101,11 @@ void StressChecker::OnLeafInstalled(const mm::Mm& mm, const mm::Vma& vma, const 
   }
   dev_live_[mi->dev].n.fetch_add(1, std::memory_order_relaxed);
   if (mi->priv >= 0) priv_live_[mi->priv].n.fetch_add(1, std::memory_order_relaxed);
-  // What the mapping says the leaf must map.
+  // What the mapping (set up before the run: `vma` is mi's) says the leaf must map.
   const uint64_t pages = leaf.size() >> 12;
-  bool window_ok = leaf.va >= mi->start && leaf.end() <= mi->end;
-  std::optional<uint64_t> expected;
-  if (mi->dmabuf) {
-    const uint64_t off = (leaf.va - mi->start) + (mi->pgoff << 12);
-    uint64_t start = 0;
-    for (const dmabuf::PhysRange& r : mi->dmabuf->phys_vec) {
-      if (off >= start && off - start < r.len) {
-        expected = (r.paddr + (off - start)) >> 12;
-        if (off + leaf.size() > start + r.len) window_ok = false;
-        break;
-      }
-      start += r.len;
-    }
-  } else if (leaf.va >= mi->start) {
-    expected = mi->first_pfn + ((leaf.va - mi->start) >> 12);
-  }
+  const vfio::LeafPfn want = vfio::vfio_pci_leaf_pfn(vma, leaf.va, leaf.size());
+  const std::optional<uint64_t> expected = want.pfn;
+  const bool window_ok = leaf.va >= mi->start && leaf.end() <= mi->end && want.in_one_range;
   const pci::PciDevice& dev = *pdevs_[static_cast<size_t>(mi->dev)];
   const auto first = dev.Decode(leaf.pfn << 12);
   const auto last = dev.Decode(((leaf.pfn + pages) << 12) - 1);

@@ -76,9 +76,6 @@ class StressChecker : public MachineObserver, public sim::LockObserver {
     uint64_t start, end;
     int dev;   // index into devs_
     int priv;  // index into privs_, -1 for a legacy mapping
-    uint64_t first_pfn;  // pfn the first page of the mapping must map (single range)
-    const vfio::VfioPciDmaBuf* dmabuf;  // multi-range lookups
-    uint64_t pgoff;      // in pages, into the dma-buf
   };
   struct alignas(64) Live {
     std::atomic<int64_t> n{0};
