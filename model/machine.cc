@@ -673,15 +673,15 @@ sim::Task<Value> Machine::OpIommufdMap(Value bufh) {
   // iommufd is a dynamic importer: attach, then map under the resv lock.
   dmabuf::Attachment& att = atts_.emplace_back();
   att.id = static_cast<int>(atts_.size()) - 1;
-  auto pages = std::make_unique<iommu::IommufdPages>(obs_);
-  att.importer_callbacks = pages.get();
+  iommu::IommufdPages& pages = iommufd_pages_.emplace_back(obs_);
+  att.importer_callbacks = &pages;
   int r = co_await dmabuf::dma_buf_attach(*buf, att, true);
   if (r == 0) r = co_await dmabuf::dma_buf_map_attachment(att);
   if (r) co_return Value::Err(-r);
   IovaMapping& m = iovas_.emplace_back();
   m.id = static_cast<int>(iovas_.size()) - 1;
   m.att = &att;
-  m.pages = std::move(pages);
+  m.pages = &pages;
   m.target = &priv->orig_vdev->pdev();
   co_return Value::Handle(static_cast<uint64_t>(m.id));
 }

@@ -94,7 +94,7 @@ struct IovaMapping {
   bool write = true;                      // type1: IOMMU_WRITE (prot=rw)
   std::vector<dmabuf::PhysRange> ranges;  // type1
   dmabuf::Attachment* att = nullptr;      // iommufd
-  std::unique_ptr<iommu::IommufdPages> pages;  // iommufd
+  iommu::IommufdPages* pages = nullptr;   // iommufd
   const pci::PciDevice* target = nullptr;
 };
 
@@ -213,6 +213,9 @@ class Machine {
   mutable std::mutex fd_lock_;
   std::deque<dmabuf::Attachment> atts_;
   std::deque<IovaMapping> iovas_;
+  // Live as long as the Machine: a failed map leaves the attachment (and its
+  // callbacks) on the dma-buf.
+  std::deque<iommu::IommufdPages> iommufd_pages_;
   int next_dmabuf_id_ = 1;
 };
 
