@@ -40,7 +40,7 @@ int DiffOne(const std::string& file, const RunConfig& rc, const sim::CompileOpti
   sim::DiffResult d = sim::CompareSides(a, b);
   sim::AddWitnesses(a, b, eo.exec, &d);
   if (rc.json)
-    std::cout << sim::DiffToJson(file, a, b, d).Dump(2) << "\n";
+    std::cout << json::Dump(sim::DiffToJson(file, a, b, d), 2) << "\n";
   else
     std::cout << sim::RenderDiff(a, b, d);
   std::cout.flush();

@@ -37,7 +37,7 @@ int MergeMain(const std::vector<std::string>& args) {
       std::cerr << path << ": error: " << v.status().message() << "\n";
       return kExitUsage;
     }
-    if ((*v)["vfiosim_diff"].type() != json::Value::Type::kNull || !diffs.empty()) {
+    if (!json::View(*v)["vfiosim_diff"].is_null() || !diffs.empty()) {
       diffs.push_back(std::move(*v));
       continue;
     }
