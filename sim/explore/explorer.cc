@@ -15,6 +15,7 @@
 #include "absl/container/inlined_vector.h"
 #include "absl/hash/hash.h"
 #include "absl/strings/str_format.h"
+#include "sim/core/splitmix64.h"
 #include "sim/explore/parallel_for.h"
 
 namespace vfiosim::sim {
@@ -762,17 +763,11 @@ class PctChooser : public Chooser {
   std::vector<std::pair<int, int>> change_;
 };
 
-// splitmix64 of (seed, i): the same on every run and machine (absl::Hash is
-// salted per process, so it must not be used here).
+// splitmix64 of (seed, i), applied twice: the same on every run and machine
+// (absl::Hash is salted per process, so it must not be used here).
 uint64_t ScheduleSeed(uint64_t seed, uint64_t i) {
-  uint64_t z = seed * 0x9e3779b97f4a7c15ULL + i + 0x7666696f73696dULL;
-  for (int k = 0; k < 2; ++k) {
-    z += 0x9e3779b97f4a7c15ULL;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    z ^= z >> 31;
-  }
-  return z;
+  const uint64_t once = SplitMix64{seed * SplitMix64::kGamma + i + 0x7666696f73696dULL}.Next();
+  return SplitMix64{once}.Next();
 }
 
 ExploreResult ExploreSampled(const Program& p, const ExploreOptions& o) {
