@@ -1,34 +1,18 @@
 #include "model/result.h"
 
-#include <array>
-#include <utility>
-
 #include "absl/strings/str_format.h"
 
 namespace vfiosim {
-namespace {
-constexpr std::array<std::pair<int, std::string_view>, 14> kErrnos = {{
-    {kEPERM, "EPERM"}, {kEIO, "EIO"}, {kEBADF, "EBADF"}, {kEAGAIN, "EAGAIN"},
-    {kENOMEM, "ENOMEM"}, {kEFAULT, "EFAULT"}, {kEBUSY, "EBUSY"}, {kENODEV, "ENODEV"},
-    {kEINVAL, "EINVAL"}, {kENOTTY, "ENOTTY"}, {kEOVERFLOW, "EOVERFLOW"},
-    {kEOPNOTSUPP, "EOPNOTSUPP"}, {kEMFILE, "EMFILE"}, {kEBADFD, "EBADFD"},
-}};
-}  // namespace
 
-std::string_view ErrnoName(int e) {
-  for (const auto& [n, s] : kErrnos)
-    if (n == e) return s;
-  return "E?";
+std::string_view SignalName(int s) {
+  for (const auto& [n, name] : kSignalNames)
+    if (n == s) return name;
+  return "SIG?";
 }
-std::optional<int> ParseErrno(std::string_view s) {
-  for (const auto& [n, name] : kErrnos)
-    if (name == s) return n;
-  return std::nullopt;
-}
-std::string_view SignalName(int s) { return s == kSIGBUS ? "SIGBUS" : s == kSIGSEGV ? "SIGSEGV" : "SIG?"; }
+
 std::optional<int> ParseSignal(std::string_view s) {
-  if (s == "SIGBUS") return kSIGBUS;
-  if (s == "SIGSEGV") return kSIGSEGV;
+  for (const auto& [n, name] : kSignalNames)
+    if (name == s) return n;
   return std::nullopt;
 }
 

@@ -4,34 +4,20 @@
 // does; ops turn them into Values.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+
+#include "model/errno.h"
 
 namespace vfiosim {
 
-// The errnos of the spec, with Linux's numbers.
-enum Errno : int {
-  kEPERM = 1,
-  kEIO = 5,
-  kEBADF = 9,
-  kEAGAIN = 11,
-  kENOMEM = 12,
-  kEFAULT = 14,
-  kEBUSY = 16,
-  kENODEV = 19,
-  kEINVAL = 22,
-  kEMFILE = 24,
-  kENOTTY = 25,
-  kEOVERFLOW = 75,
-  kEBADFD = 77,  // spec 1.1
-  kEOPNOTSUPP = 95,
-};
-std::string_view ErrnoName(int e);
-std::optional<int> ParseErrno(std::string_view s);
-
 enum Signal : int { kSIGBUS = 7, kSIGSEGV = 11 };
+inline constexpr std::array<std::pair<Signal, std::string_view>, 2> kSignalNames = {{
+    {kSIGBUS, "SIGBUS"}, {kSIGSEGV, "SIGSEGV"}}};
 std::string_view SignalName(int s);
 std::optional<int> ParseSignal(std::string_view s);
 

@@ -3,12 +3,10 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "model/errno.h"
 #include "sim/core/thread.h"
 
 namespace vfiosim::dmabuf {
-namespace {
-constexpr int kEBADF = 9, kEINVAL = 22, kEOPNOTSUPP = 95, kEOVERFLOW = 75;
-}
 
 DmaBuf::DmaBuf(int id, DmaBufOps* ops, void* priv, uint64_t size)
     : mm::File(Kind::kDmaBuf, &mapping),
