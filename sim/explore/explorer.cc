@@ -409,16 +409,19 @@ void Record(const Program& p, const ExecResult& e, Partial* out) {
   }
 }
 
-// Merges b (later in canonical order) into a.
-void Merge(Partial* a, Partial&& b) {
-  ExploreResult& r = a->r;
-  const ExploreResult& s = b.r;
+}  // namespace
+
+void MergeResults(ExploreResult* into, ExploreResult&& later) {
+  ExploreResult& r = *into;
+  const ExploreResult& s = later;
   r.schedules += s.schedules;
   r.complete_schedules += s.complete_schedules;
   r.pruned += s.pruned;
   r.step_limited += s.step_limited;
   r.steps += s.steps;
   r.timed_out |= s.timed_out;
+  r.preemption_bounded |= s.preemption_bounded;
+  r.stopped_early |= s.stopped_early;
   for (const auto& [k, v] : s.outcomes) r.outcomes[k] += v;
   for (const auto& [k, id] : s.outcome_witness) r.outcome_witness.try_emplace(k, id);
   if (r.expect_true.size() < s.expect_true.size()) r.expect_true.resize(s.expect_true.size());
@@ -433,7 +436,7 @@ void Merge(Partial* a, Partial&& b) {
     g.count += f.count;
   }
   if (s.shortest && (!r.shortest || s.shortest->steps < r.shortest->steps)) r.shortest = s.shortest;
-  for (LockStep& ls : b.r.lock_steps) r.lock_steps.push_back(std::move(ls));
+  for (LockStep& ls : later.lock_steps) r.lock_steps.push_back(std::move(ls));
   if (r.expect_witness.size() < s.expect_witness.size()) r.expect_witness.resize(s.expect_witness.size());
   for (size_t i = 0; i < s.expect_witness.size(); ++i)
     if (!r.expect_witness[i]) r.expect_witness[i] = s.expect_witness[i];
@@ -441,6 +444,8 @@ void Merge(Partial* a, Partial&& b) {
   if (!r.first_ended) r.first_ended = s.first_ended;
   if (!r.first_step_limited) r.first_step_limited = s.first_step_limited;
 }
+
+namespace {
 
 // ---------------------------------------------------------------- progress
 
@@ -703,12 +708,12 @@ ExploreResult ExploreExhaustive(const Program& p, const ExploreOptions& o) {
           }
           stopped_early = !(k + 1 == parts.size() && pt.exhausted);
           merged = k + 1;
-          Merge(&all, std::move(pt));
+          MergeResults(&all.r, std::move(pt.r));
           break;
         }
       }
       stopped |= pt.stop;
-      Merge(&all, std::move(pt));
+      MergeResults(&all.r, std::move(pt.r));
     }
   }
   CheckLockOrderAcrossSchedules(&all.r);
@@ -857,11 +862,11 @@ ExploreResult ExploreSampled(const Program& p, const ExploreOptions& o) {
           }
           all.r.stopped_early = !pt.exhausted;
           decided = true;
-          Merge(&all, std::move(pt));
+          MergeResults(&all.r, std::move(pt.r));
           break;
         }
       }
-      Merge(&all, std::move(pt));
+      MergeResults(&all.r, std::move(pt.r));
     }
     CheckLockOrderAcrossSchedules(&all.r);  // also drops the chunks' redundant lock steps
   }
