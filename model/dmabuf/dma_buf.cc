@@ -47,7 +47,7 @@ sim::Task<int> dma_buf_attach(DmaBuf& buf, Attachment& att, bool dynamic) {
     co_await buf.resv.Lock();
     const int r = buf.ops()->Pin(att);
     buf.resv.Unlock();
-    if (r) co_return r == -kEOPNOTSUPP ? -kEOPNOTSUPP : r;
+    if (r) co_return r;
   }
   co_await buf.resv.Lock();
   co_await sim::Access(&att, true, "attachment");  // published on the list
