@@ -38,7 +38,7 @@ struct Node {
 };
 
 struct DfsConfig {
-  int maxp = -1;
+  int max_preemptions = -1;
   Reduction reduction = Reduction::kSleep;
 };
 
@@ -46,10 +46,9 @@ uint64_t Bit(int t) { return uint64_t{1} << t; }
 
 // The choices allowed at a node (enabled, not asleep, within the preemption bound).
 uint64_t Candidates(const Node& n, const DfsConfig& cfg) {
-  const int max_preemptions = cfg.maxp;
   uint64_t c = n.enabled & ~n.sleep;
   if (cfg.reduction == Reduction::kDpor) c &= n.backtrack;
-  if (max_preemptions >= 0 && n.preemptions >= max_preemptions && n.last >= 0 && (c & Bit(n.last)) &&
+  if (cfg.max_preemptions >= 0 && n.preemptions >= cfg.max_preemptions && n.last >= 0 && (c & Bit(n.last)) &&
       (n.enabled & Bit(n.last)))
     c &= Bit(n.last);
   return c;
@@ -71,7 +70,7 @@ class DfsChooser : public Chooser {
       n.preemptions = preemptions_;
       n.backtrack = ~uint64_t{0};
       const uint64_t c = Candidates(n, cfg_);
-      if (cfg_.maxp >= 0 && c != Candidates(n, DfsConfig{-1, cfg_.reduction})) bound_cut_ = true;
+      if (cfg_.max_preemptions >= 0 && c != Candidates(n, DfsConfig{-1, cfg_.reduction})) bound_cut_ = true;
       if (!c) return -1;  // every enabled thread is asleep: a redundant schedule
       n.chosen = __builtin_ctzll(c);
       n.backtrack = Bit(n.chosen);
