@@ -33,7 +33,7 @@
 #include "sim/check/checker.h"
 #include "sim/check/invariant.h"
 #include "sim/core/driver.h"
-#include "sim/core/run_to_completion.h"
+#include "sim/core/free_runner.h"
 #include "sim/core/sync.h"
 #include "sim/core/thread.h"
 

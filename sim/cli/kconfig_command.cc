@@ -36,7 +36,7 @@
 #include "sim/check/invariant.h"
 #include "sim/cli/commands.h"
 #include "sim/cli/kconfig_matrix.h"
-#include "sim/core/run_to_completion.h"
+#include "sim/core/free_runner.h"
 #include "sim/report/json.h"
 
 ABSL_FLAG(bool, matrix, false,

@@ -1,7 +1,7 @@
 // sim::Driver: what runs simulated threads. Two kinds share the model code:
 //  - controlled (Execution, sim/run/execution.h; the explorer runs it): one step
 //    at a time, every point suspends;
-//  - free-running (FreeRunner, sim/core/run_to_completion.h; stress and tests): points
+//  - free-running (FreeRunner, sim/core/free_runner.h; stress and tests): points
 //    do not suspend, locks are real locks.
 // The driver also forwards lock events to an observer (lockdep, traces).
 #pragma once

@@ -5,7 +5,7 @@
 // it finishes. Only scheduling points (sim/core/sync.h) suspend a simulated thread
 // back to its driver: the controlled driver (Execution, sim/run/execution.h)
 // resumes exactly one thread per step; the free-running driver (FreeRunner,
-// sim/core/run_to_completion.h) never suspends, so the same code runs straight through
+// sim/core/free_runner.h) never suspends, so the same code runs straight through
 // on a real (TBB) thread.
 //
 // Frames come from a per-OS-thread free list (FrameArena) so that re-executing a

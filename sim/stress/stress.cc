@@ -13,7 +13,7 @@
 
 #include "absl/strings/str_format.h"
 #include "model/machine.h"
-#include "sim/core/run_to_completion.h"
+#include "sim/core/free_runner.h"
 #include "sim/core/splitmix64.h"
 #include "sim/stress/stress_checker.h"
 
