@@ -1,7 +1,7 @@
 // The errnos of the scenario language, with Linux's numbers
 // (include/uapi/asm-generic/errno-base.h, errno.h): the one place that names
 // them. Model functions return them negated, as the kernel does; ops turn them
-// into Values (model/result.h); the scenario parser accepts exactly these names.
+// into Values (model/value.h); the scenario parser accepts exactly these names.
 #pragma once
 
 #include <array>

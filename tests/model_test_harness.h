@@ -29,7 +29,7 @@
 #include "model/kconfig/kernel_kconfig.h"
 #include "model/machine.h"
 #include "model/mm/page_table.h"
-#include "model/result.h"
+#include "model/value.h"
 #include "sim/check/checker.h"
 #include "sim/check/invariant.h"
 #include "sim/core/driver.h"

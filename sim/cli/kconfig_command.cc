@@ -31,7 +31,7 @@
 #include "absl/strings/str_join.h"
 #include "model/kconfig/kconfig.h"
 #include "model/machine.h"
-#include "model/result.h"
+#include "model/value.h"
 #include "sim/check/checker.h"
 #include "sim/check/invariant.h"
 #include "sim/cli/commands.h"

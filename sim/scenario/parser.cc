@@ -11,7 +11,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_format.h"
-#include "model/result.h"
+#include "model/value.h"
 #include "sim/scenario/lexer.h"
 #include "sim/scenario/ops.h"
 #include "sim/scenario/strings.h"

@@ -1,4 +1,4 @@
-#include "model/result.h"
+#include "model/value.h"
 
 #include "absl/strings/str_format.h"
 

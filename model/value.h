@@ -1,7 +1,7 @@
-// Op results as the scenario language sees them: an integer, `ok`, an errno name,
-// a signal, `mmap`/`nommap` (region info), or a handle to a model object.
-// Model functions return kernel errnos as negative ints internally, as the kernel
-// does; ops turn them into Values.
+// Value: an op's result as the scenario language sees it: an integer, `ok`, an
+// errno name (model/errno.h), a signal, `mmap`/`nommap` (region info), or a
+// handle to a model object. Model functions return kernel errnos as negative
+// ints internally, as the kernel does; ops turn them into Values.
 #pragma once
 
 #include <array>
