@@ -4,8 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-PKGS=(g++ cmake ninja-build pkg-config libtbb-dev libabsl-dev libboost-dev libgtest-dev libgmock-dev
-      libbenchmark-dev python3 python3-matplotlib spin parallel)  # spin: bench/spin/anchor.pml; parallel: docs/scale-out.md
+PKGS=(g++ cmake ninja-build pkg-config libtbb-dev libabsl-dev libboost-dev nlohmann-json3-dev libgtest-dev
+      libgmock-dev libbenchmark-dev python3 python3-matplotlib spin parallel)  # spin: bench/spin/anchor.pml; parallel: docs/scale-out.md
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -12,7 +12,7 @@
 
 #include "model/machine.h"
 #include "model/mm/memory.h"
-#include "sim/core/run_to_completion.h"
+#include "sim/core/free_runner.h"
 
 namespace vfiosim::bench {
 

@@ -10,7 +10,7 @@
 
 #include "model/machine.h"
 #include "sim/check/checker.h"
-#include "sim/core/run_to_completion.h"
+#include "sim/core/free_runner.h"
 
 namespace vfiosim {
 namespace {

@@ -1,7 +1,8 @@
 #include "model/bugs.h"
 
 #include <array>
-#include <cstdlib>
+
+#include "sim/core/check.h"
 
 namespace vfiosim {
 namespace {
@@ -85,7 +86,7 @@ std::optional<Bug> ParseBug(std::string_view name) {
 
 const BugInfo& GetBugInfo(Bug b) {
   const auto i = static_cast<size_t>(b);
-  if (i >= kBugs.size()) std::abort();
+  VFIOSIM_CHECK(i < kBugs.size(), "GetBugInfo(%zu): no such bug", i);
   return kBugs[i];
 }
 

@@ -737,11 +737,7 @@ uint64_t Machine::PageSize(int proc, uint64_t addr) const {
 
 bool Machine::Revoked(Value buf) const {
   dmabuf::DmaBuf* b = ResolveBuf(buf);
-  if (!b) {
-    // A closed buf handle: look the file up even though the fd is gone.
-    if (buf.kind != Value::Kind::kHandle || buf.v >= fdrefs_.size()) return false;
-    return false;
-  }
+  if (!b) return false;
   return static_cast<vfio::VfioPciDmaBuf*>(b->priv())->revoked();
 }
 

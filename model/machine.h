@@ -20,7 +20,7 @@
 #include "model/iommu/iommufd.h"
 #include "model/mm/mm.h"
 #include "model/pci/pci_device.h"
-#include "model/result.h"
+#include "model/value.h"
 #include "model/vfio/vfio_context.h"
 #include "model/vfio/vfio_pci_core.h"
 #include "sim/core/task.h"
@@ -151,7 +151,8 @@ class Machine {
   std::deque<IovaMapping>& iovas() { return iovas_; }
   // The page size of the leaf mapping addr in proc (0 if none); mapped().
   uint64_t PageSize(int proc, uint64_t addr) const;
-  // revoked(buf): the dma-buf behind a buf handle is revoked (or gone).
+  // revoked(buf): the dma-buf behind a buf handle is revoked; false when the
+  // handle names no open dma-buf (its fd closed, or not a buf handle).
   bool Revoked(Value buf) const;
   // The device, BAR and offset a physical address decodes to.
   struct Decoded {

@@ -276,6 +276,28 @@ TEST(CliUsage, MergeRejectsBadReports) {
   EXPECT_LE(r.status, 2) << r;
 }
 
+// The JSON report's layout, which `merge` and users' scripts read: two-space
+// indent, keys in report order, empty arrays as [], and the seed as an int64 (a
+// seed above INT64_MAX as its negative bits, as reports have always said it).
+TEST(CliUsage, JsonReportLayout) {
+  const Result r = RunTool({"run", "--jobs=1", "--format=json", "--explore=random", "--schedules=5",
+                            "--seed=18446744073709551615", Scn("fault-vs-revoke.scn")});
+  ASSERT_EQ(r.status, 0) << r;
+  EXPECT_EQ(r.out.rfind("{\n  \"vfiosim_report\": 1,\n  \"scenario\": \"fault-vs-revoke\",\n  \"file\": \"", 0), 0u)
+      << r.out;
+  for (const char* part : {
+           "\n  \"strategy\": \"random\",\n  \"seed\": -1,\n  \"shard\": \"0/1\",\n  \"verdict\": \"PASS\",\n"
+           "  \"reason\": \"\",\n",
+           "\n  \"complete\": false,\n  \"timed_out\": false,\n",
+           "\n  \"first_complete\": {\n    \"schedule\": \"",
+           "\n  \"outcomes\": [\n    {\n      \"outcome\": \"",
+           "\n  \"violations\": [],\n  \"lock_steps\": [\n    {\n",
+           "\n      \"edges\": [\n        [\n          \"",
+       })
+    EXPECT_NE(r.out.find(part), std::string::npos) << part << "\n" << r.out;
+  EXPECT_TRUE(r.out.ends_with("\n  ]\n}\n")) << r.out;
+}
+
 // Shard reports merge into the unsharded answer; anything that is not one
 // exploration's shards is refused (exit 2), a missing shard makes it bounded.
 TEST(CliUsage, MergeOfShards) {

@@ -29,11 +29,11 @@
 #include "model/kconfig/kernel_kconfig.h"
 #include "model/machine.h"
 #include "model/mm/page_table.h"
-#include "model/result.h"
+#include "model/value.h"
 #include "sim/check/checker.h"
 #include "sim/check/invariant.h"
 #include "sim/core/driver.h"
-#include "sim/core/run_to_completion.h"
+#include "sim/core/free_runner.h"
 #include "sim/core/sync.h"
 #include "sim/core/thread.h"
 

@@ -7,7 +7,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "sim/core/run_to_completion.h"
+#include "sim/core/free_runner.h"
 #include "sim/core/task.h"
 
 namespace vfiosim::sim {

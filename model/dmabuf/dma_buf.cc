@@ -3,12 +3,10 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "model/errno.h"
 #include "sim/core/thread.h"
 
 namespace vfiosim::dmabuf {
-namespace {
-constexpr int kEBADF = 9, kEINVAL = 22, kEOPNOTSUPP = 95, kEOVERFLOW = 75;
-}
 
 DmaBuf::DmaBuf(int id, DmaBufOps* ops, void* priv, uint64_t size)
     : mm::File(Kind::kDmaBuf, &mapping),
@@ -49,7 +47,7 @@ sim::Task<int> dma_buf_attach(DmaBuf& buf, Attachment& att, bool dynamic) {
     co_await buf.resv.Lock();
     const int r = buf.ops()->Pin(att);
     buf.resv.Unlock();
-    if (r) co_return r == -kEOPNOTSUPP ? -kEOPNOTSUPP : r;
+    if (r) co_return r;
   }
   co_await buf.resv.Lock();
   co_await sim::Access(&att, true, "attachment");  // published on the list

@@ -4,33 +4,18 @@
 #include "model/kconfig/evaluate.h"
 
 #include <algorithm>
-#include <cstdio>
-#include <cstdlib>
 #include <optional>
 #include <utility>
 
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "model/kconfig/kernel_kconfig.h"
+#include "sim/core/check.h"
+#include "sim/core/edit_distance.h"
 
 namespace vfiosim::kconfig {
 
 namespace {
-
-size_t EditDistance(std::string_view a, std::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diag = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
-}
 
 std::string UnknownSymbolMessage(const SymbolTable& table, std::string_view sym) {
   if (sym.starts_with("CONFIG_") && table.Find(sym.substr(7)) >= 0) {
@@ -38,9 +23,10 @@ std::string UnknownSymbolMessage(const SymbolTable& table, std::string_view sym)
                            sym.substr(7));
   }
   std::string_view best;
-  size_t best_distance = std::max<size_t>(2, sym.size() / 3) + 1;
+  const size_t limit = std::max<size_t>(2, sym.size() / 3);
+  size_t best_distance = limit + 1;
   for (const SymbolTable::Symbol& s : table.symbols()) {
-    size_t d = EditDistance(sym, s.name);
+    size_t d = EditDistance(sym, s.name, limit);
     if (d < best_distance) {
       best_distance = d;
       best = s.name;
@@ -161,11 +147,9 @@ Config::Config(std::map<std::string, bool, std::less<>> values, std::vector<std:
 bool Config::enabled(std::string_view sym) const {
   auto it = values_.find(sym);
   if (it != values_.end()) return it->second;
-  if (IsKnownSymbol(sym)) return false;
-  std::fprintf(stderr,
-               "vfiosim internal error: Config::enabled(\"%.*s\"): unknown Kconfig symbol\n",
-               static_cast<int>(sym.size()), sym.data());
-  std::abort();
+  VFIOSIM_CHECK(IsKnownSymbol(sym), "Config::enabled(\"%.*s\"): unknown Kconfig symbol", static_cast<int>(sym.size()),
+                sym.data());
+  return false;
 }
 
 bool Config::p2pdma_provider_available() const {

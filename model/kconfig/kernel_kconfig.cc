@@ -8,12 +8,11 @@
 #include "model/kconfig/kernel_kconfig.h"
 
 #include <algorithm>
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <utility>
 
 #include "absl/status/status.h"
+#include "sim/core/check.h"
 
 namespace vfiosim::kconfig {
 
@@ -176,11 +175,7 @@ const SymbolTable& StandardTable(Variant variant, const Options& opts) {
     for (Variant var : {Variant::kLegacy, Variant::kDmabuf}) {
       for (bool fix : {false, true}) {
         absl::StatusOr<SymbolTable> t = SymbolTable::Build(StandardSymbolDefs(var, {fix}));
-        if (!t.ok()) {
-          std::fprintf(stderr, "vfiosim internal error: kernel Kconfig table: %s\n",
-                       std::string(t.status().message()).c_str());
-          std::abort();
-        }
+        VFIOSIM_CHECK(t.ok(), "kernel Kconfig table: %s", std::string(t.status().message()).c_str());
         v->push_back(*std::move(t));
       }
     }

@@ -2,13 +2,12 @@
 
 #include <algorithm>
 
+#include "model/errno.h"
 #include "model/mm/memory.h"
 #include "sim/core/thread.h"
 
 namespace vfiosim::mm {
 namespace {
-
-constexpr int kErrEINVAL = 22, kErrENOMEM = 12;
 
 // get_unmapped_area(): first gap at or above the base, aligned to `align`.
 uint64_t FindGap(Mm& mm, uint64_t len, uint64_t align, uint64_t pgoff) {
@@ -40,10 +39,10 @@ void LinkFile(Vma& vma, Vma* after) {
 
 sim::Task<int64_t> do_mmap(Mm& mm, File& file, MmapRequest req) {
   sim::FuncScope f("do_mmap");
-  if (req.len == 0 || (req.len & (kPageSize - 1))) co_return -kErrEINVAL;
-  if (req.fixed && (req.addr & (kPageSize - 1))) co_return -kErrEINVAL;
+  if (req.len == 0 || (req.len & (kPageSize - 1))) co_return -kEINVAL;
+  if (req.fixed && (req.addr & (kPageSize - 1))) co_return -kEINVAL;
   const uint64_t limit = mm.pt.geometry().va_limit();
-  if (req.fixed && (req.addr + req.len > limit || req.addr + req.len < req.addr)) co_return -kErrENOMEM;
+  if (req.fixed && (req.addr + req.len > limit || req.addr + req.len < req.addr)) co_return -kENOMEM;
   if (req.fixed) {
     // MAP_FIXED replaces what was there.
     co_await do_munmap(mm, req.addr, req.len);
@@ -52,7 +51,7 @@ sim::Task<int64_t> do_mmap(Mm& mm, File& file, MmapRequest req) {
   mm.TouchVmas(false);
   if (mm.exited) {  // the process is exiting: nothing may be mapped any more
     mm.mmap_lock.UnlockWrite();
-    co_return -kErrEINVAL;
+    co_return -kEINVAL;
   }
   uint64_t addr = req.addr;
   if (!req.fixed) {
@@ -66,7 +65,7 @@ sim::Task<int64_t> do_mmap(Mm& mm, File& file, MmapRequest req) {
     addr = FindGap(mm, req.len, align, req.pgoff);
     if (addr == 0) {
       mm.mmap_lock.UnlockWrite();
-      co_return -kErrENOMEM;
+      co_return -kENOMEM;
     }
   }
   Vma* vma = mm.AllocVma();
@@ -97,16 +96,16 @@ sim::Task<int64_t> do_mmap(Mm& mm, File& file, MmapRequest req) {
 
 sim::Task<int> do_munmap(Mm& mm, uint64_t addr, uint64_t len, bool leak_file_ref, bool user) {
   sim::FuncScope f("do_munmap");
-  if ((addr & (kPageSize - 1)) || len == 0) co_return -kErrEINVAL;
+  if ((addr & (kPageSize - 1)) || len == 0) co_return -kEINVAL;
   len = (len + kPageSize - 1) & ~(kPageSize - 1);
-  if (len == 0) co_return -kErrEINVAL;  // PAGE_ALIGN() wrapped to 0
+  if (len == 0) co_return -kEINVAL;  // PAGE_ALIGN() wrapped to 0
   const uint64_t end = addr + len;
-  if (end < addr || end > mm.pt.geometry().va_limit()) co_return -kErrEINVAL;
+  if (end < addr || end > mm.pt.geometry().va_limit()) co_return -kEINVAL;
   co_await mm.mmap_lock.LockWrite();
   mm.TouchVmas(true);
   if (user && mm.exited) {
     mm.mmap_lock.UnlockWrite();
-    co_return -kErrEINVAL;
+    co_return -kEINVAL;
   }
   std::vector<File*> to_put;
   // Collect the overlapping vmas first; the tree changes below.
@@ -159,7 +158,7 @@ sim::Task<int> dup_mmap(Mm& parent, Mm& child) {
   parent.TouchVmas(false);
   if (parent.exited) {
     parent.mmap_lock.UnlockWrite();
-    co_return -kErrEINVAL;
+    co_return -kEINVAL;
   }
   co_await child.mmap_lock.LockWrite();  // mmap_write_lock_nested()
   for (Vma& mpnt : parent.vmas) {
@@ -195,7 +194,7 @@ sim::Task<int> dup_mmap(Mm& parent, Mm& child) {
       if (oom) {  // copy_page_range() -> -ENOMEM: dup_mmap() fails, fork() too
         child.mmap_lock.UnlockWrite();
         parent.mmap_lock.UnlockWrite();
-        co_return -kErrENOMEM;
+        co_return -kENOMEM;
       }
     }
   }

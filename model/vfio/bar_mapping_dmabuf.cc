@@ -1,6 +1,7 @@
 // DmabufBarMapping: "vfio/pci: Convert BAR mmap() to use a DMABUF" (Matt Evans,
 // 2026): vfio_pci_core_mmap() -> vfio_pci_core_mmap_prep_dmabuf(), the fault
 // through vfio_pci_dma_buf_find_pfn(), and the zap inside vfio_pci_dma_buf_move().
+#include "model/errno.h"
 #include "model/mm/memory.h"
 #include "model/vfio/bar_mapping.h"
 #include "model/vfio/vfio_pci_core.h"
@@ -13,7 +14,6 @@ namespace vfiosim::vfio {
 namespace {
 
 using mm::VmFaultResult;
-constexpr int kEINVAL = 22;
 
 // The trace line that says why the fault gives SIGBUS (status read under resv
 // or memory_lock by the caller).

@@ -1,13 +1,11 @@
 // drivers/vfio/pci/vfio_pci_config.c (PCI_COMMAND writes) and the runtime-PM
 // low-power features of vfio_pci_core.c.
+#include "model/errno.h"
 #include "model/vfio/bar_mapping.h"
 #include "model/vfio/vfio_pci_core.h"
 #include "sim/core/thread.h"
 
 namespace vfiosim::vfio {
-namespace {
-constexpr int kEINVAL = 22;
-}
 
 // vfio_basic_config_write() for PCI_COMMAND: any write with MEM=0 zaps and
 // revokes (even when MEM was already 0); the physical register and the

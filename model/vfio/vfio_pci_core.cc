@@ -2,13 +2,11 @@
 #include "model/vfio/vfio_pci_core.h"
 
 #include "absl/strings/str_cat.h"
+#include "model/errno.h"
 #include "model/vfio/bar_mapping.h"
 #include "sim/core/thread.h"
 
 namespace vfiosim::vfio {
-namespace {
-constexpr int kEINVAL = 22;
-}
 
 VfioPciCoreDevice::VfioPciCoreDevice(pci::PciDevice* pdev, VfioContext* ctx)
     : name_(pdev->name()),

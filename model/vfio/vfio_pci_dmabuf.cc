@@ -4,14 +4,13 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "model/errno.h"
 #include "model/vfio/bar_mapping.h"
 #include "model/vfio/vfio_pci_core.h"
 #include "sim/core/thread.h"
 
 namespace vfiosim::vfio {
 namespace {
-
-constexpr int kEINVAL = 22, kENODEV = 19, kEOPNOTSUPP = 95, kEOVERFLOW = 75, kENOTTY = 25, kEBADFD = 77;
 
 class VfioDmaBufOps final : public dmabuf::DmaBufOps {
  public:

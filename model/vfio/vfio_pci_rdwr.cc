@@ -1,6 +1,6 @@
 #include "model/vfio/vfio_pci_rdwr.h"
 
-#include "model/result.h"
+#include "model/errno.h"
 
 namespace vfiosim::vfio {
 

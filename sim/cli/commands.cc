@@ -254,7 +254,7 @@ bool WriteTrace(const std::string& path, const sim::Program& p, const sim::ExecR
     std::cerr << "vfiosim: cannot write --trace file " << path << "\n";
     return false;
   }
-  f << sim::TraceToJson(p, e).Dump() << "\n";
+  f << json::Dump(sim::TraceToJson(p, e)) << "\n";
   return true;
 }
 
@@ -359,7 +359,8 @@ int RunOne(const std::string& file, const RunConfig& rc) {
               << " failed (trace any schedule with --replay=<id> --trace=FILE)\n";
   if (rc.json) {
     sim::ReportMeta meta{file, rc.strategy_name, rc.explore.seed, rc.explore.shard_index, rc.explore.shard_count};
-    std::cout << sim::ReportToJson(*p, r, v, meta, cex ? &*cex : nullptr, wex ? &*wex : nullptr).Dump(2) << "\n";
+    std::cout << json::Dump(sim::ReportToJson(*p, r, v, meta, cex ? &*cex : nullptr, wex ? &*wex : nullptr), 2)
+              << "\n";
     return v.pass ? kExitPass : kExitFail;
   }
   sim::ReportOptions ro;

@@ -40,7 +40,7 @@ int DiffOne(const std::string& file, const RunConfig& rc, const sim::CompileOpti
   sim::DiffResult d = sim::CompareSides(a, b);
   sim::AddWitnesses(a, b, eo.exec, &d);
   if (rc.json)
-    std::cout << sim::DiffToJson(file, a, b, d).Dump(2) << "\n";
+    std::cout << json::Dump(sim::DiffToJson(file, a, b, d), 2) << "\n";
   else
     std::cout << sim::RenderDiff(a, b, d);
   std::cout.flush();
@@ -70,23 +70,15 @@ int MergeDiffReports(const std::vector<json::Value>& reports) {
   std::sort(shards.begin(), shards.end(), [](const sim::DiffShardReport& x, const sim::DiffShardReport& y) {
     return x.shard_index < y.shard_index;
   });
-  // Each side as one exploration: counts add up; an outcome's or violation's
-  // witness is the one of the lowest shard that has it.
+  // Each side as one exploration, merged as the explorer merges its parts:
+  // counts add up; an outcome's or violation's witness is the one of the lowest
+  // shard that has it (diff reports carry no step counts to prefer a shorter).
   sim::ExploreResult merged[2];
   for (int i = 0; i < 2; ++i) {
     merged[i].exhaustive_complete = shards.size() == static_cast<size_t>(n);
     for (const sim::DiffShardReport& s : shards) {
-      const sim::ExploreResult& r = s.result[i];
-      merged[i].schedules += r.schedules;
-      merged[i].exhaustive_complete &= r.exhaustive_complete;
-      for (const auto& [k, c] : r.outcomes) merged[i].outcomes[k] += c;
-      for (const auto& [k, id] : r.outcome_witness) merged[i].outcome_witness.try_emplace(k, id);
-      for (const auto& [inv, f] : r.failures) {
-        sim::Failure& g = merged[i].failures[inv];
-        const uint64_t c = g.count;
-        if (c == 0) g = f;
-        g.count = c + f.count;
-      }
+      merged[i].exhaustive_complete &= s.result[i].exhaustive_complete;
+      sim::MergeResults(&merged[i], sim::ExploreResult(s.result[i]));
     }
   }
   // The witnesses' traces need the scenario and both kernels again.

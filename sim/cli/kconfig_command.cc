@@ -31,12 +31,13 @@
 #include "absl/strings/str_join.h"
 #include "model/kconfig/kconfig.h"
 #include "model/machine.h"
-#include "model/result.h"
+#include "model/value.h"
 #include "sim/check/checker.h"
 #include "sim/check/invariant.h"
 #include "sim/cli/commands.h"
 #include "sim/cli/kconfig_matrix.h"
-#include "sim/core/run_to_completion.h"
+#include "sim/core/free_runner.h"
+#include "sim/report/json.h"
 
 ABSL_FLAG(bool, matrix, false,
           "kconfig: probe BAR mmap on every arch x ZONE_DEVICE x DMA_SHARED_BUFFER x variant x fix");
@@ -95,32 +96,6 @@ std::string ZapName(KconfigProbe::Zap z) {
 std::string P2pdmaCell(bool p2pdma, bool core) {
   if (p2pdma) return core ? "y (+CORE)" : "y";
   return core ? "n (CORE=y)" : "n";
-}
-
-std::string JsonString(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20)
-          out += absl::StrFormat("\\u%04x", static_cast<int>(c));
-        else
-          out += c;
-    }
-  }
-  return out + "\"";
 }
 
 const char* JsonBool(bool v) { return v ? "true" : "false"; }
@@ -296,13 +271,13 @@ int DumpConfig(Arch arch, bool json) {
   const kconfig::Config& c = std::get<kconfig::Config>(ev);
   const std::string fix_list = fixes.empty() ? "none" : absl::StrJoin(fixes, ",");
   if (json) {
-    std::string out = absl::StrFormat("{\"arch\": %s, \"variant\": %s, \"fixes\": [", JsonString(ArchName(arch)),
-                                      JsonString(VariantName(variant)));
-    for (size_t i = 0; i < fixes.size(); ++i) out += (i ? ", " : "") + JsonString(fixes[i]);
+    std::string out = absl::StrFormat("{\"arch\": %s, \"variant\": %s, \"fixes\": [", json::Quote(ArchName(arch)),
+                                      json::Quote(VariantName(variant)));
+    for (size_t i = 0; i < fixes.size(); ++i) out += (i ? ", " : "") + json::Quote(fixes[i]);
     out += "],\n \"symbols\": {";
     bool first = true;
     for (const auto& [name, value] : c.values()) {
-      out += absl::StrFormat("%s\n  %s: %s", first ? "" : ",", JsonString(name), JsonBool(value));
+      out += absl::StrFormat("%s\n  %s: %s", first ? "" : ",", json::Quote(name), JsonBool(value));
       first = false;
     }
     out += absl::StrFormat(
@@ -310,7 +285,7 @@ int DumpConfig(Arch arch, bool json) {
         "\"pmd_pfnmap\": %s, \"pud_pfnmap\": %s},\n \"warnings\": [",
         JsonBool(c.p2pdma_provider_available()), JsonBool(c.vfio_pci_dmabuf()), JsonBool(c.vfio_pci_mmap()),
         JsonBool(c.huge_pfnmap_pmd()), JsonBool(c.huge_pfnmap_pud()));
-    for (size_t i = 0; i < c.warnings().size(); ++i) out += (i ? ", " : "") + JsonString(c.warnings()[i]);
+    for (size_t i = 0; i < c.warnings().size(); ++i) out += (i ? ", " : "") + json::Quote(c.warnings()[i]);
     std::cout << out << "]}\n";
     return kExitPass;
   }
@@ -476,14 +451,14 @@ std::string RenderKconfigMatrixJson(const KconfigMatrix& m) {
         "\"mmap_via_dmabuf\": %s, \"mmap_flag\": %s, \"flag_lies\": %s, \"export\": %s, \"largest_leaf\": %d, "
         "\"mem0_zaps\": %s, "
         "\"violation\": %s}%s\n",
-        JsonString(ArchName(r.arch)), JsonBool(r.zone_device), JsonBool(r.pci_p2pdma), JsonBool(r.pci_p2pdma_core),
-        JsonBool(r.dma_shared_buffer), JsonBool(r.vfio_pci_dmabuf), JsonString(VariantName(r.variant)),
-        r.fix ? JsonString(FixName(r.fix)) : std::string("null"), JsonString(ErrnoOrOk(p.mmap_errno)),
+        json::Quote(ArchName(r.arch)), JsonBool(r.zone_device), JsonBool(r.pci_p2pdma), JsonBool(r.pci_p2pdma_core),
+        JsonBool(r.dma_shared_buffer), JsonBool(r.vfio_pci_dmabuf), json::Quote(VariantName(r.variant)),
+        r.fix ? json::Quote(FixName(r.fix)) : std::string("null"), json::Quote(ErrnoOrOk(p.mmap_errno)),
         JsonBool(p.mmap_via_dmabuf), JsonBool(p.mmap_flag), JsonBool(p.flag_lies),
-        JsonString(ErrnoOrOk(p.export_errno)), p.largest_leaf,
+        json::Quote(ErrnoOrOk(p.export_errno)), p.largest_leaf,
         p.zap == KconfigProbe::Zap::kNothingMapped ? std::string("null")
                                                    : JsonBool(p.zap == KconfigProbe::Zap::kZapped),
-        p.violation.empty() ? std::string("null") : JsonString(p.violation), i + 1 < m.rows.size() ? "," : "");
+        p.violation.empty() ? std::string("null") : json::Quote(p.violation), i + 1 < m.rows.size() ? "," : "");
   }
   out += "],\n\"skipped\": [\n";
   for (size_t i = 0; i < m.skipped.size(); ++i) {
@@ -491,9 +466,9 @@ std::string RenderKconfigMatrixJson(const KconfigMatrix& m) {
     out += absl::StrFormat(
         "  {\"arch\": %s, \"ZONE_DEVICE\": %s, \"DMA_SHARED_BUFFER\": %s, \"variant\": %s, \"fix\": %s, "
         "\"reason\": %s}%s\n",
-        JsonString(ArchName(s.arch)), JsonBool(s.zone_device), JsonBool(s.dma_shared_buffer),
-        JsonString(VariantName(s.variant)), s.fix ? JsonString(FixName(s.fix)) : std::string("null"),
-        JsonString(s.reason), i + 1 < m.skipped.size() ? "," : "");
+        json::Quote(ArchName(s.arch)), JsonBool(s.zone_device), JsonBool(s.dma_shared_buffer),
+        json::Quote(VariantName(s.variant)), s.fix ? json::Quote(FixName(s.fix)) : std::string("null"),
+        json::Quote(s.reason), i + 1 < m.skipped.size() ? "," : "");
   }
   out += "]\n}\n";
   return out;

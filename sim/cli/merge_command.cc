@@ -1,10 +1,12 @@
 // `vfiosim merge REPORT.json...`: combine the JSON reports of the shards of one
 // exploration (`run --shard=K/N --format=json`) into the verdict a single run
-// gives (or those of `diff --shard=K/N --format=json` into one comparison). Counts and outcome histograms add up; the shortest failure wins (ties:
-// the lowest shard); `complete` needs every shard 0..N-1 exactly once, each
+// gives (or those of `diff --shard=K/N --format=json` into one comparison).
+// Counts and outcome histograms add up; the shortest failure wins (ties: the
+// lowest shard); `complete` needs every shard 0..N-1 exactly once, each
 // complete (a shard alone says `bounded`; a shard that stopped at its first
-// failure is not complete: run the shards with --keep-going for whole spaces). Lock-order cycles whose two halves fall in different shards are not
-// seen (each shard checks lockdep over its own schedules).
+// failure is not complete: run the shards with --keep-going for whole spaces).
+// Lock-order cycles whose two halves fall in different shards are found: each
+// report carries its lock steps, and lockdep runs again over all of them.
 #include <algorithm>
 #include <fstream>
 #include <iostream>
@@ -37,7 +39,7 @@ int MergeMain(const std::vector<std::string>& args) {
       std::cerr << path << ": error: " << v.status().message() << "\n";
       return kExitUsage;
     }
-    if ((*v)["vfiosim_diff"].type() != json::Value::Type::kNull || !diffs.empty()) {
+    if (!json::View(*v)["vfiosim_diff"].is_null() || !diffs.empty()) {
       diffs.push_back(std::move(*v));
       continue;
     }
@@ -83,32 +85,10 @@ int MergeMain(const std::vector<std::string>& args) {
       return kExitUsage;
     }
     seen[static_cast<size_t>(s.meta.shard_index)]++;
-    const sim::ExploreResult& r = s.result;
-    all.schedules += r.schedules;
-    all.complete_schedules += r.complete_schedules;
-    all.pruned += r.pruned;
-    all.step_limited += r.step_limited;
-    all.steps += r.steps;
-    all.timed_out |= r.timed_out;
-    all.preemption_bounded |= r.preemption_bounded;
-    all.stopped_early |= r.stopped_early;
-    if (all.expect_witness.size() < r.expect_witness.size()) all.expect_witness.resize(r.expect_witness.size());
-    for (size_t i = 0; i < r.expect_witness.size(); ++i)
-      if (!all.expect_witness[i]) all.expect_witness[i] = r.expect_witness[i];
-    if (!all.first_complete) all.first_complete = r.first_complete;
-    if (!all.first_ended) all.first_ended = r.first_ended;
-    if (!all.first_step_limited) all.first_step_limited = r.first_step_limited;
-    complete &= r.exhaustive_complete;
-    for (const auto& [k, c] : r.outcomes) all.outcomes[k] += c;
-    if (all.expect_true.size() < r.expect_true.size()) all.expect_true.resize(r.expect_true.size());
-    for (size_t i = 0; i < r.expect_true.size(); ++i) all.expect_true[i] += r.expect_true[i];
-    for (const auto& [inv, f] : r.failures) {
-      sim::Failure& g = all.failures[inv];
-      const uint64_t c = g.count;
-      if (c == 0 || f.steps < g.steps) g = f;
-      g.count = c + f.count;
-    }
-    if (r.shortest && (!all.shortest || r.shortest->steps < all.shortest->steps)) all.shortest = r.shortest;
+    complete &= s.result.exhaustive_complete;
+    // As the explorer merges the parts of one search; the shards' lock steps
+    // follow one another in shard order.
+    sim::MergeResults(&all, sim::ExploreResult(s.result));
   }
   std::string missing;
   for (int i = 0; i < n; ++i) {
@@ -121,8 +101,6 @@ int MergeMain(const std::vector<std::string>& args) {
   all.exhaustive_complete = complete && missing.empty();
   // Lockdep across shards: a lock-order cycle whose edges come from schedules
   // of different shards, checked over the shards' lock steps in shard order.
-  for (const sim::ShardReport* s : by_index)
-    all.lock_steps.insert(all.lock_steps.end(), s->result.lock_steps.begin(), s->result.lock_steps.end());
   sim::CheckLockOrderAcrossSchedules(&all);
   const scn::Scenario& s = first.expectations;
   sim::Verdict v = sim::ComputeVerdict(s, all);

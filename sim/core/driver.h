@@ -1,6 +1,8 @@
 // sim::Driver: what runs simulated threads. Two kinds share the model code:
-//  - controlled (sim/explore): one step at a time, every point suspends;
-//  - free-running (sim/stress): points do not suspend, locks are real locks.
+//  - controlled (Execution, sim/run/execution.h; the explorer runs it): one step
+//    at a time, every point suspends;
+//  - free-running (FreeRunner, sim/core/free_runner.h; stress and tests): points
+//    do not suspend, locks are real locks.
 // The driver also forwards lock events to an observer (lockdep, traces).
 #pragma once
 

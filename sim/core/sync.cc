@@ -1,8 +1,8 @@
 #include "sim/core/sync.h"
 
 #include <algorithm>
-#include <cstdio>
-#include <cstdlib>
+
+#include "sim/core/check.h"
 
 namespace vfiosim::sim {
 
@@ -23,11 +23,8 @@ std::string_view LockClassName(LockClass c) {
 
 void LockBase::NoteAcquired(Thread* t, bool write) {
   if (write) {
-    if (writer_.load(std::memory_order_relaxed) != nullptr || readers_.load() != 0) {
-      std::fprintf(stderr, "vfiosim: internal error: %s taken for write while held\n",
-                   std::string(LockClassName(cls_)).c_str());
-      std::abort();
-    }
+    VFIOSIM_CHECK(writer_.load(std::memory_order_relaxed) == nullptr && readers_.load() == 0,
+                  "%s taken for write while held", std::string(LockClassName(cls_)).c_str());
     writer_.store(t, std::memory_order_relaxed);
   } else {
     readers_.fetch_add(1, std::memory_order_relaxed);
@@ -39,11 +36,8 @@ void LockBase::NoteAcquired(Thread* t, bool write) {
 void LockBase::NoteReleased(Thread* t, bool write) {
   auto it = std::find_if(t->held.rbegin(), t->held.rend(),
                          [&](const HeldLock& h) { return h.lock == this && h.write == write; });
-  if (it == t->held.rend()) {
-    std::fprintf(stderr, "vfiosim: internal error: %s released by a thread that does not hold it\n",
-                 std::string(LockClassName(cls_)).c_str());
-    std::abort();
-  }
+  VFIOSIM_CHECK(it != t->held.rend(), "%s released by a thread that does not hold it",
+                std::string(LockClassName(cls_)).c_str());
   t->held.erase(std::next(it).base());
   if (write)
     writer_.store(nullptr, std::memory_order_relaxed);

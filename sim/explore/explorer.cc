@@ -15,6 +15,7 @@
 #include "absl/container/inlined_vector.h"
 #include "absl/hash/hash.h"
 #include "absl/strings/str_format.h"
+#include "sim/core/splitmix64.h"
 #include "sim/explore/parallel_for.h"
 
 namespace vfiosim::sim {
@@ -37,7 +38,7 @@ struct Node {
 };
 
 struct DfsConfig {
-  int maxp = -1;
+  int max_preemptions = -1;
   Reduction reduction = Reduction::kSleep;
 };
 
@@ -45,10 +46,9 @@ uint64_t Bit(int t) { return uint64_t{1} << t; }
 
 // The choices allowed at a node (enabled, not asleep, within the preemption bound).
 uint64_t Candidates(const Node& n, const DfsConfig& cfg) {
-  const int max_preemptions = cfg.maxp;
   uint64_t c = n.enabled & ~n.sleep;
   if (cfg.reduction == Reduction::kDpor) c &= n.backtrack;
-  if (max_preemptions >= 0 && n.preemptions >= max_preemptions && n.last >= 0 && (c & Bit(n.last)) &&
+  if (cfg.max_preemptions >= 0 && n.preemptions >= cfg.max_preemptions && n.last >= 0 && (c & Bit(n.last)) &&
       (n.enabled & Bit(n.last)))
     c &= Bit(n.last);
   return c;
@@ -70,7 +70,7 @@ class DfsChooser : public Chooser {
       n.preemptions = preemptions_;
       n.backtrack = ~uint64_t{0};
       const uint64_t c = Candidates(n, cfg_);
-      if (cfg_.maxp >= 0 && c != Candidates(n, DfsConfig{-1, cfg_.reduction})) bound_cut_ = true;
+      if (cfg_.max_preemptions >= 0 && c != Candidates(n, DfsConfig{-1, cfg_.reduction})) bound_cut_ = true;
       if (!c) return -1;  // every enabled thread is asleep: a redundant schedule
       n.chosen = __builtin_ctzll(c);
       n.backtrack = Bit(n.chosen);
@@ -408,16 +408,19 @@ void Record(const Program& p, const ExecResult& e, Partial* out) {
   }
 }
 
-// Merges b (later in canonical order) into a.
-void Merge(Partial* a, Partial&& b) {
-  ExploreResult& r = a->r;
-  const ExploreResult& s = b.r;
+}  // namespace
+
+void MergeResults(ExploreResult* into, ExploreResult&& later) {
+  ExploreResult& r = *into;
+  const ExploreResult& s = later;
   r.schedules += s.schedules;
   r.complete_schedules += s.complete_schedules;
   r.pruned += s.pruned;
   r.step_limited += s.step_limited;
   r.steps += s.steps;
   r.timed_out |= s.timed_out;
+  r.preemption_bounded |= s.preemption_bounded;
+  r.stopped_early |= s.stopped_early;
   for (const auto& [k, v] : s.outcomes) r.outcomes[k] += v;
   for (const auto& [k, id] : s.outcome_witness) r.outcome_witness.try_emplace(k, id);
   if (r.expect_true.size() < s.expect_true.size()) r.expect_true.resize(s.expect_true.size());
@@ -432,7 +435,7 @@ void Merge(Partial* a, Partial&& b) {
     g.count += f.count;
   }
   if (s.shortest && (!r.shortest || s.shortest->steps < r.shortest->steps)) r.shortest = s.shortest;
-  for (LockStep& ls : b.r.lock_steps) r.lock_steps.push_back(std::move(ls));
+  for (LockStep& ls : later.lock_steps) r.lock_steps.push_back(std::move(ls));
   if (r.expect_witness.size() < s.expect_witness.size()) r.expect_witness.resize(s.expect_witness.size());
   for (size_t i = 0; i < s.expect_witness.size(); ++i)
     if (!r.expect_witness[i]) r.expect_witness[i] = s.expect_witness[i];
@@ -440,6 +443,8 @@ void Merge(Partial* a, Partial&& b) {
   if (!r.first_ended) r.first_ended = s.first_ended;
   if (!r.first_step_limited) r.first_step_limited = s.first_step_limited;
 }
+
+namespace {
 
 // ---------------------------------------------------------------- progress
 
@@ -702,12 +707,12 @@ ExploreResult ExploreExhaustive(const Program& p, const ExploreOptions& o) {
           }
           stopped_early = !(k + 1 == parts.size() && pt.exhausted);
           merged = k + 1;
-          Merge(&all, std::move(pt));
+          MergeResults(&all.r, std::move(pt.r));
           break;
         }
       }
       stopped |= pt.stop;
-      Merge(&all, std::move(pt));
+      MergeResults(&all.r, std::move(pt.r));
     }
   }
   CheckLockOrderAcrossSchedules(&all.r);
@@ -762,17 +767,11 @@ class PctChooser : public Chooser {
   std::vector<std::pair<int, int>> change_;
 };
 
-// splitmix64 of (seed, i): the same on every run and machine (absl::Hash is
-// salted per process, so it must not be used here).
+// splitmix64 of (seed, i), applied twice: the same on every run and machine
+// (absl::Hash is salted per process, so it must not be used here).
 uint64_t ScheduleSeed(uint64_t seed, uint64_t i) {
-  uint64_t z = seed * 0x9e3779b97f4a7c15ULL + i + 0x7666696f73696dULL;
-  for (int k = 0; k < 2; ++k) {
-    z += 0x9e3779b97f4a7c15ULL;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    z ^= z >> 31;
-  }
-  return z;
+  const uint64_t once = SplitMix64{seed * SplitMix64::kGamma + i + 0x7666696f73696dULL}.Next();
+  return SplitMix64{once}.Next();
 }
 
 ExploreResult ExploreSampled(const Program& p, const ExploreOptions& o) {
@@ -862,11 +861,11 @@ ExploreResult ExploreSampled(const Program& p, const ExploreOptions& o) {
           }
           all.r.stopped_early = !pt.exhausted;
           decided = true;
-          Merge(&all, std::move(pt));
+          MergeResults(&all.r, std::move(pt.r));
           break;
         }
       }
-      Merge(&all, std::move(pt));
+      MergeResults(&all.r, std::move(pt.r));
     }
     CheckLockOrderAcrossSchedules(&all.r);  // also drops the chunks' redundant lock steps
   }

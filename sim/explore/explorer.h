@@ -108,6 +108,14 @@ struct ExploreResult {
 
 ExploreResult Explore(const Program& p, const ExploreOptions& o);
 
+// Adds `later` (the results of schedules after into's in canonical order: a
+// later part of the search, or a later shard) to *into: counts and histograms
+// add up, flags (timed out, preemption-bounded, stopped early) combine, each
+// witness is the earlier one and each failure the shortest (ties: the earlier);
+// later's lock steps move to the end of into's. Leaves exhaustive_complete and
+// shard alone: the caller knows whether the whole space was covered.
+void MergeResults(ExploreResult* into, ExploreResult&& later);
+
 // Lockdep across schedules: in the order of r->lock_steps, the first execution
 // whose lock-class edges close a cycle with those of earlier executions becomes
 // r's lock-order failure (unless it has one). Keeps only the lock steps that

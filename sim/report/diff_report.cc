@@ -93,60 +93,60 @@ std::string PathsPart(const Program& p, const ExecResult& a, const ExecResult& b
 
 json::Value SideJson(const DiffSide& s) {
   const ExploreResult& r = s.result;
-  json::Value o = json::Value::Object();
-  o.set("options", s.options);
-  o.set("variant", std::string(VariantName(s.program->machine.ctx.variant)));
-  o.set("arch", std::string(ArchName(s.program->machine.arch)));
-  o.set("schedules", r.schedules);
-  o.set("complete", r.exhaustive_complete && s.shard.empty());
+  json::Value o = json::Value::object();
+  o["options"] = s.options;
+  o["variant"] = std::string(VariantName(s.program->machine.ctx.variant));
+  o["arch"] = std::string(ArchName(s.program->machine.arch));
+  o["schedules"] = r.schedules;
+  o["complete"] = r.exhaustive_complete && s.shard.empty();
   if (!s.shard.empty()) {
-    o.set("shard", s.shard);
-    o.set("part_complete", r.exhaustive_complete);  // this shard's part, for `merge`
+    o["shard"] = s.shard;
+    o["part_complete"] = r.exhaustive_complete;  // this shard's part, for `merge`
   }
-  json::Value outs = json::Value::Array();
+  json::Value outs = json::Value::array();
   for (const auto& [k, n] : r.outcomes) {
-    json::Value e = json::Value::Object();
-    e.set("outcome", k);
-    e.set("count", n);
+    json::Value e = json::Value::object();
+    e["outcome"] = k;
+    e["count"] = n;
     auto w = r.outcome_witness.find(k);
-    e.set("schedule", Id(w == r.outcome_witness.end() ? std::string() : w->second));
-    outs.push(std::move(e));
+    e["schedule"] = Id(w == r.outcome_witness.end() ? std::string() : w->second);
+    outs.push_back(std::move(e));
   }
-  o.set("outcomes", std::move(outs));
-  json::Value viol = json::Value::Array();
+  o["outcomes"] = std::move(outs);
+  json::Value viol = json::Value::array();
   for (const auto& [inv, f] : r.failures) {
-    json::Value e = json::Value::Object();
-    e.set("invariant", std::string(InvariantName(inv)));
-    e.set("count", f.count);
-    e.set("schedule", Id(f.schedule));
-    e.set("message", f.message);
-    viol.push(std::move(e));
+    json::Value e = json::Value::object();
+    e["invariant"] = std::string(InvariantName(inv));
+    e["count"] = f.count;
+    e["schedule"] = Id(f.schedule);
+    e["message"] = f.message;
+    viol.push_back(std::move(e));
   }
-  o.set("violations", std::move(viol));
+  o["violations"] = std::move(viol);
   return o;
 }
 
 json::Value RunJson(const Program& p, const ExecResult& e, const std::string& options) {
-  json::Value o = json::Value::Object();
-  o.set("options", options);
-  o.set("schedule", Id(e.schedule));
-  o.set("ends_with", Ending(e));
-  o.set("trace", TraceRowsToJson(p, e));
+  json::Value o = json::Value::object();
+  o["options"] = options;
+  o["schedule"] = Id(e.schedule);
+  o["ends_with"] = Ending(e);
+  o["trace"] = TraceRowsToJson(p, e);
   return o;
 }
 
 json::Value EntriesJson(const std::vector<DiffEntry>& es, bool side_a, const DiffSide& a, const DiffSide& b) {
-  json::Value arr = json::Value::Array();
+  json::Value arr = json::Value::array();
   for (const DiffEntry& e : es) {
-    json::Value o = json::Value::Object();
-    o.set(e.violation ? "violation" : "outcome", e.what);
-    o.set("schedule", e.schedule);
-    o.set("line", DiffEntryLine(e, side_a));
+    json::Value o = json::Value::object();
+    o[e.violation ? "violation" : "outcome"] = e.what;
+    o["schedule"] = e.schedule;
+    o["line"] = DiffEntryLine(e, side_a);
     const DiffSide& own = side_a ? a : b;
     const DiffSide& other = side_a ? b : a;
-    o.set("witness", RunJson(*own.program, e.witness, own.options));
-    o.set("counterpart", RunJson(*other.program, e.counterpart, other.options));
-    arr.push(std::move(o));
+    o["witness"] = RunJson(*own.program, e.witness, own.options);
+    o["counterpart"] = RunJson(*other.program, e.counterpart, other.options);
+    arr.push_back(std::move(o));
   }
   return arr;
 }
@@ -303,23 +303,23 @@ std::string RenderDiff(const DiffSide& a, const DiffSide& b, const DiffResult& d
 }
 
 json::Value DiffToJson(const std::string& file, const DiffSide& a, const DiffSide& b, const DiffResult& d) {
-  json::Value o = json::Value::Object();
-  o.set("vfiosim_diff", 1);
-  o.set("scenario", d.scenario);
-  o.set("file", file);
-  o.set("shard", a.shard.empty() ? std::string("0/1") : a.shard);
-  o.set("result", d.same() ? "SAME" : "DIFFERENT");
-  o.set("bounded", d.bounded);
-  if (d.same()) o.set("outcomes", static_cast<uint64_t>(d.outcomes));
-  o.set("diff_line", DiffLine(d));
-  o.set("a", SideJson(a));
-  o.set("b", SideJson(b));
-  o.set("only_a", EntriesJson(d.only_a, true, a, b));
-  o.set("only_b", EntriesJson(d.only_b, false, a, b));
+  json::Value o = json::Value::object();
+  o["vfiosim_diff"] = 1;
+  o["scenario"] = d.scenario;
+  o["file"] = file;
+  o["shard"] = a.shard.empty() ? std::string("0/1") : a.shard;
+  o["result"] = d.same() ? "SAME" : "DIFFERENT";
+  o["bounded"] = d.bounded;
+  if (d.same()) o["outcomes"] = static_cast<uint64_t>(d.outcomes);
+  o["diff_line"] = DiffLine(d);
+  o["a"] = SideJson(a);
+  o["b"] = SideJson(b);
+  o["only_a"] = EntriesJson(d.only_a, true, a, b);
+  o["only_b"] = EntriesJson(d.only_b, false, a, b);
   return o;
 }
 
-absl::StatusOr<DiffShardReport> DiffReportFromJson(const json::Value& v) {
+absl::StatusOr<DiffShardReport> DiffReportFromJson(json::View v) {
   if (!v.is_object() || v["vfiosim_diff"].as_int() != 1)
     return absl::InvalidArgumentError("not a vfiosim diff report (diff --format=json)");
   DiffShardReport r;
@@ -329,7 +329,7 @@ absl::StatusOr<DiffShardReport> DiffReportFromJson(const json::Value& v) {
   if (kn.size() != 2 || !absl::SimpleAtoi(kn[0], &r.shard_index) || !absl::SimpleAtoi(kn[1], &r.shard_count))
     return absl::InvalidArgumentError("bad \"shard\" in a diff report");
   for (int i = 0; i < 2; ++i) {
-    const json::Value& s = v[i == 0 ? "a" : "b"];
+    const json::View s = v[i == 0 ? "a" : "b"];
     if (!s.is_object()) return absl::InvalidArgumentError("a diff report without its sides");
     r.options[i] = s["options"].as_string();
     ExploreResult& e = r.result[i];
@@ -337,12 +337,12 @@ absl::StatusOr<DiffShardReport> DiffReportFromJson(const json::Value& v) {
     // Of a shard: whether its own part of the space was explored completely.
     e.exhaustive_complete =
         s["shard"].as_string().empty() ? s["complete"].as_bool() : s["part_complete"].as_bool();
-    for (const json::Value& o : s["outcomes"].items()) {
+    for (json::View o : s["outcomes"].items()) {
       const std::string id = o["schedule"].as_string();
       e.outcomes[o["outcome"].as_string()] = static_cast<uint64_t>(o["count"].as_int());
       e.outcome_witness[o["outcome"].as_string()] = id == "-" ? "" : id;
     }
-    for (const json::Value& f : s["violations"].items()) {
+    for (json::View f : s["violations"].items()) {
       std::optional<Invariant> inv = ParseInvariant(f["invariant"].as_string());
       if (!inv) return absl::InvalidArgumentError("unknown invariant '" + f["invariant"].as_string() + "' in a diff report");
       Failure& g = e.failures[*inv];

@@ -78,6 +78,6 @@ struct DiffShardReport {
   std::string options[2];
   ExploreResult result[2];
 };
-absl::StatusOr<DiffShardReport> DiffReportFromJson(const json::Value& v);
+absl::StatusOr<DiffShardReport> DiffReportFromJson(json::View v);
 
 }  // namespace vfiosim::sim

@@ -18,28 +18,28 @@ const char* KindName(scn::Expectation::Kind k) {
 }
 
 json::Value FailureJson(const Failure& f) {
-  json::Value o = json::Value::Object();
-  o.set("invariant", std::string(InvariantName(f.inv)));
-  o.set("message", f.message);
-  o.set("count", f.count);
-  o.set("schedule", f.schedule.empty() ? "-" : f.schedule);
-  o.set("steps", f.steps);
+  json::Value o = json::Value::object();
+  o["invariant"] = std::string(InvariantName(f.inv));
+  o["message"] = f.message;
+  o["count"] = f.count;
+  o["schedule"] = f.schedule.empty() ? "-" : f.schedule;
+  o["steps"] = f.steps;
   return o;
 }
 
 }  // namespace
 
 json::Value TraceRowsToJson(const Program& p, const ExecResult& e) {
-  json::Value rows = json::Value::Array();
+  json::Value rows = json::Value::array();
   for (const TraceRow& r : e.trace) {
-    json::Value o = json::Value::Object();
-    o.set("thread", r.thread < 0 ? std::string("setup/finally") : p.threads[static_cast<size_t>(r.thread)].name);
-    o.set("step", r.step);
-    o.set("function", r.func);
-    json::Value lines = json::Value::Array();
-    for (const std::string& l : r.lines) lines.push(l);
-    o.set("events", std::move(lines));
-    rows.push(std::move(o));
+    json::Value o = json::Value::object();
+    o["thread"] = r.thread < 0 ? std::string("setup/finally") : p.threads[static_cast<size_t>(r.thread)].name;
+    o["step"] = r.step;
+    o["function"] = r.func;
+    json::Value lines = json::Value::array();
+    for (const std::string& l : r.lines) lines.push_back(l);
+    o["events"] = std::move(lines);
+    rows.push_back(std::move(o));
   }
   return rows;
 }
@@ -47,13 +47,13 @@ json::Value TraceRowsToJson(const Program& p, const ExecResult& e) {
 namespace {
 
 json::Value WitnessJson(const Witness& w) {
-  json::Value o = json::Value::Object();
-  o.set("schedule", w.schedule.empty() ? "-" : w.schedule);
-  o.set("steps", w.steps);
+  json::Value o = json::Value::object();
+  o["schedule"] = w.schedule.empty() ? "-" : w.schedule;
+  o["steps"] = w.steps;
   return o;
 }
 
-std::optional<Witness> WitnessFromJson(const json::Value& v) {
+std::optional<Witness> WitnessFromJson(json::View v) {
   if (!v.is_object()) return std::nullopt;
   Witness w{v["schedule"].as_string(), static_cast<int>(v["steps"].as_int())};
   if (w.schedule == "-") w.schedule.clear();
@@ -65,90 +65,90 @@ std::optional<Witness> WitnessFromJson(const json::Value& v) {
 json::Value ReportToJson(const Program& p, const ExploreResult& r, const Verdict& v, const ReportMeta& m,
                          const ExecResult* cex, const ExecResult* witness) {
   const scn::Scenario& s = *p.scenario;
-  json::Value o = json::Value::Object();
-  o.set("vfiosim_report", 1);
-  o.set("scenario", s.name);
-  o.set("file", m.file);
-  o.set("variant", std::string(VariantName(p.machine.ctx.variant)));
-  o.set("arch", std::string(ArchName(p.machine.arch)));
-  o.set("strategy", m.strategy);
-  o.set("seed", m.seed);
-  o.set("shard", absl::StrFormat("%d/%d", m.shard_index, m.shard_count));
-  o.set("verdict", v.pass ? "PASS" : "FAIL");
-  o.set("reason", v.reason);
-  o.set("verdict_line", VerdictLine(s, r, v));
-  o.set("schedules", r.schedules);
-  o.set("complete_schedules", r.complete_schedules);
-  o.set("pruned", r.pruned);
-  o.set("step_limited", r.step_limited);
-  o.set("steps", r.steps);
-  o.set("complete", r.exhaustive_complete);
-  o.set("timed_out", r.timed_out);
-  o.set("preemption_bounded", r.preemption_bounded);
-  o.set("stopped_early", r.stopped_early);
-  if (r.first_complete) o.set("first_complete", WitnessJson(*r.first_complete));
-  if (r.first_ended) o.set("first_ended", WitnessJson(*r.first_ended));
-  if (r.first_step_limited) o.set("first_step_limited", WitnessJson(*r.first_step_limited));
-  json::Value outs = json::Value::Array();
+  json::Value o = json::Value::object();
+  o["vfiosim_report"] = 1;
+  o["scenario"] = s.name;
+  o["file"] = m.file;
+  o["variant"] = std::string(VariantName(p.machine.ctx.variant));
+  o["arch"] = std::string(ArchName(p.machine.arch));
+  o["strategy"] = m.strategy;
+  o["seed"] = static_cast<int64_t>(m.seed);  // as always written: above INT64_MAX, negative
+  o["shard"] = absl::StrFormat("%d/%d", m.shard_index, m.shard_count);
+  o["verdict"] = v.pass ? "PASS" : "FAIL";
+  o["reason"] = v.reason;
+  o["verdict_line"] = VerdictLine(s, r, v);
+  o["schedules"] = r.schedules;
+  o["complete_schedules"] = r.complete_schedules;
+  o["pruned"] = r.pruned;
+  o["step_limited"] = r.step_limited;
+  o["steps"] = r.steps;
+  o["complete"] = r.exhaustive_complete;
+  o["timed_out"] = r.timed_out;
+  o["preemption_bounded"] = r.preemption_bounded;
+  o["stopped_early"] = r.stopped_early;
+  if (r.first_complete) o["first_complete"] = WitnessJson(*r.first_complete);
+  if (r.first_ended) o["first_ended"] = WitnessJson(*r.first_ended);
+  if (r.first_step_limited) o["first_step_limited"] = WitnessJson(*r.first_step_limited);
+  json::Value outs = json::Value::array();
   for (const auto& [k, n] : r.outcomes) {
-    json::Value e = json::Value::Object();
-    e.set("outcome", k);
-    e.set("count", n);
-    outs.push(std::move(e));
+    json::Value e = json::Value::object();
+    e["outcome"] = k;
+    e["count"] = n;
+    outs.push_back(std::move(e));
   }
-  o.set("outcomes", std::move(outs));
-  json::Value exps = json::Value::Array();
+  o["outcomes"] = std::move(outs);
+  json::Value exps = json::Value::array();
   for (size_t i = 0; i < s.expectations.size(); ++i) {
     const scn::Expectation& e = s.expectations[i];
-    json::Value x = json::Value::Object();
-    x.set("line", e.loc.line);
-    x.set("kind", KindName(e.kind));
-    x.set("invariant", e.invariant);
-    x.set("positive", i < r.expect_true.size() ? r.expect_true[i] : uint64_t{0});
-    x.set("holds", i < v.expectations.size() && v.expectations[i].holds);
-    if (i < r.expect_witness.size() && r.expect_witness[i]) x.set("witness", WitnessJson(*r.expect_witness[i]));
-    exps.push(std::move(x));
+    json::Value x = json::Value::object();
+    x["line"] = e.loc.line;
+    x["kind"] = KindName(e.kind);
+    x["invariant"] = e.invariant;
+    x["positive"] = i < r.expect_true.size() ? r.expect_true[i] : uint64_t{0};
+    x["holds"] = i < v.expectations.size() && v.expectations[i].holds;
+    if (i < r.expect_witness.size() && r.expect_witness[i]) x["witness"] = WitnessJson(*r.expect_witness[i]);
+    exps.push_back(std::move(x));
   }
-  o.set("expectations", std::move(exps));
-  json::Value viol = json::Value::Array();
-  for (const auto& [inv, f] : r.failures) viol.push(FailureJson(f));
-  o.set("violations", std::move(viol));
-  if (r.shortest) o.set("shortest", FailureJson(*r.shortest));
+  o["expectations"] = std::move(exps);
+  json::Value viol = json::Value::array();
+  for (const auto& [inv, f] : r.failures) viol.push_back(FailureJson(f));
+  o["violations"] = std::move(viol);
+  if (r.shortest) o["shortest"] = FailureJson(*r.shortest);
   // For lockdep across shards (`vfiosim merge`): the executions that brought
   // new lock-class edges, with all their edges.
-  json::Value locks = json::Value::Array();
+  json::Value locks = json::Value::array();
   for (const LockStep& ls : r.lock_steps) {
-    json::Value x = json::Value::Object();
-    x.set("schedule", ls.schedule.empty() ? "-" : ls.schedule);
-    x.set("steps", ls.steps);
-    json::Value edges = json::Value::Array();
+    json::Value x = json::Value::object();
+    x["schedule"] = ls.schedule.empty() ? "-" : ls.schedule;
+    x["steps"] = ls.steps;
+    json::Value edges = json::Value::array();
     for (auto [a, b] : ls.graph.Edges()) {
-      json::Value e = json::Value::Array();
-      e.push(std::string(LockClassName(static_cast<LockClass>(a))));
-      e.push(std::string(LockClassName(static_cast<LockClass>(b))));
-      edges.push(std::move(e));
+      json::Value e = json::Value::array();
+      e.push_back(std::string(LockClassName(static_cast<LockClass>(a))));
+      e.push_back(std::string(LockClassName(static_cast<LockClass>(b))));
+      edges.push_back(std::move(e));
     }
-    x.set("edges", std::move(edges));
-    locks.push(std::move(x));
+    x["edges"] = std::move(edges);
+    locks.push_back(std::move(x));
   }
-  o.set("lock_steps", std::move(locks));
+  o["lock_steps"] = std::move(locks);
   if (cex) {
-    json::Value c = json::Value::Object();
-    c.set("schedule", cex->schedule.empty() ? "-" : cex->schedule);
-    c.set("trace", TraceRowsToJson(p, *cex));
-    o.set("counterexample", std::move(c));
+    json::Value c = json::Value::object();
+    c["schedule"] = cex->schedule.empty() ? "-" : cex->schedule;
+    c["trace"] = TraceRowsToJson(p, *cex);
+    o["counterexample"] = std::move(c);
   }
   if (witness) {
-    json::Value c = json::Value::Object();
-    c.set("reason", v.reason);
-    c.set("schedule", witness->schedule.empty() ? "-" : witness->schedule);
-    c.set("trace", TraceRowsToJson(p, *witness));
-    o.set("witness", std::move(c));
+    json::Value c = json::Value::object();
+    c["reason"] = v.reason;
+    c["schedule"] = witness->schedule.empty() ? "-" : witness->schedule;
+    c["trace"] = TraceRowsToJson(p, *witness);
+    o["witness"] = std::move(c);
   }
   return o;
 }
 
-absl::StatusOr<ShardReport> ReportFromJson(const json::Value& v) {
+absl::StatusOr<ShardReport> ReportFromJson(json::View v) {
   if (!v.is_object() || v["vfiosim_report"].as_int() != 1)
     return absl::InvalidArgumentError("not a vfiosim JSON report (run with --format=json)");
   ShardReport sr;
@@ -172,10 +172,10 @@ absl::StatusOr<ShardReport> ReportFromJson(const json::Value& v) {
   r.first_complete = WitnessFromJson(v["first_complete"]);
   r.first_ended = WitnessFromJson(v["first_ended"]);
   r.first_step_limited = WitnessFromJson(v["first_step_limited"]);
-  for (const json::Value& o : v["outcomes"].items())
+  for (json::View o : v["outcomes"].items())
     r.outcomes[o["outcome"].as_string()] += static_cast<uint64_t>(o["count"].as_int());
   sr.expectations.name = sr.scenario;
-  for (const json::Value& x : v["expectations"].items()) {
+  for (json::View x : v["expectations"].items()) {
     scn::Expectation e;
     e.loc.line = static_cast<int>(x["line"].as_int());
     const std::string k = x["kind"].as_string();
@@ -190,7 +190,7 @@ absl::StatusOr<ShardReport> ReportFromJson(const json::Value& v) {
     r.expect_true.push_back(static_cast<uint64_t>(x["positive"].as_int()));
     r.expect_witness.push_back(WitnessFromJson(x["witness"]));
   }
-  auto failure = [](const json::Value& f) -> absl::StatusOr<Failure> {
+  auto failure = [](json::View f) -> absl::StatusOr<Failure> {
     std::optional<Invariant> inv = ParseInvariant(f["invariant"].as_string());
     if (!inv) return absl::InvalidArgumentError("bad invariant in report");
     std::string sched = f["schedule"].as_string();
@@ -198,7 +198,7 @@ absl::StatusOr<ShardReport> ReportFromJson(const json::Value& v) {
     return Failure{*inv, f["message"].as_string(), sched, static_cast<int>(f["steps"].as_int()),
                    static_cast<uint64_t>(f["count"].as_int())};
   };
-  for (const json::Value& f : v["violations"].items()) {
+  for (json::View f : v["violations"].items()) {
     absl::StatusOr<Failure> x = failure(f);
     if (!x.ok()) return x.status();
     r.failures[x->inv] = *x;
@@ -208,19 +208,20 @@ absl::StatusOr<ShardReport> ReportFromJson(const json::Value& v) {
     if (!x.ok()) return x.status();
     r.shortest = *x;
   }
-  auto lock_class = [](const json::Value& name) -> std::optional<int> {
+  auto lock_class = [](json::View name) -> std::optional<int> {
     for (int c = 0; c < LockGraph::kN; ++c)
       if (name.as_string() == LockClassName(static_cast<LockClass>(c))) return c;
     return std::nullopt;
   };
-  for (const json::Value& x : v["lock_steps"].items()) {  // absent in older reports
+  for (json::View x : v["lock_steps"].items()) {  // absent in older reports
     LockStep ls;
     ls.schedule = x["schedule"].as_string();
     if (ls.schedule == "-") ls.schedule.clear();
     ls.steps = static_cast<int>(x["steps"].as_int());
-    for (const json::Value& e : x["edges"].items()) {
-      const std::optional<int> a = e.items().size() == 2 ? lock_class(e.items()[0]) : std::nullopt;
-      const std::optional<int> b = e.items().size() == 2 ? lock_class(e.items()[1]) : std::nullopt;
+    for (json::View e : x["edges"].items()) {
+      const std::vector<json::View> ends = e.items();
+      const std::optional<int> a = ends.size() == 2 ? lock_class(ends[0]) : std::nullopt;
+      const std::optional<int> b = ends.size() == 2 ? lock_class(ends[1]) : std::nullopt;
       if (!a || !b) return absl::InvalidArgumentError("bad lock edge in report");
       ls.graph.Add(*a, *b);
     }
@@ -230,68 +231,68 @@ absl::StatusOr<ShardReport> ReportFromJson(const json::Value& v) {
 }
 
 json::Value TraceToJson(const Program& p, const ExecResult& e) {
-  json::Value events = json::Value::Array();
+  json::Value events = json::Value::array();
   auto meta = [&](int tid, const std::string& name) {
-    json::Value m = json::Value::Object();
-    m.set("name", "thread_name");
-    m.set("ph", "M");
-    m.set("pid", 1);
-    m.set("tid", tid);
-    json::Value args = json::Value::Object();
-    args.set("name", name);
-    m.set("args", std::move(args));
-    events.push(std::move(m));
+    json::Value m = json::Value::object();
+    m["name"] = "thread_name";
+    m["ph"] = "M";
+    m["pid"] = 1;
+    m["tid"] = tid;
+    json::Value args = json::Value::object();
+    args["name"] = name;
+    m["args"] = std::move(args);
+    events.push_back(std::move(m));
   };
   meta(0, "setup/finally");
   for (size_t i = 0; i < p.threads.size(); ++i) meta(static_cast<int>(i) + 1, p.threads[i].name);
   int64_t ts = 0;  // one microsecond per row: a logical clock
   for (const TraceRow& r : e.trace) {
     const int tid = r.thread + 1;
-    json::Value slice = json::Value::Object();
-    slice.set("name", r.func.empty() ? std::string(r.thread < 0 ? "setup" : "start") : r.func);
-    slice.set("cat", "step");
-    slice.set("ph", "X");
-    slice.set("pid", 1);
-    slice.set("tid", tid);
-    slice.set("ts", ts);
-    slice.set("dur", 10);
-    json::Value args = json::Value::Object();
-    args.set("step", r.step);
-    slice.set("args", std::move(args));
-    events.push(std::move(slice));
+    json::Value slice = json::Value::object();
+    slice["name"] = r.func.empty() ? std::string(r.thread < 0 ? "setup" : "start") : r.func;
+    slice["cat"] = "step";
+    slice["ph"] = "X";
+    slice["pid"] = 1;
+    slice["tid"] = tid;
+    slice["ts"] = ts;
+    slice["dur"] = 10;
+    json::Value args = json::Value::object();
+    args["step"] = r.step;
+    slice["args"] = std::move(args);
+    events.push_back(std::move(slice));
     int64_t t = ts;
     for (const std::string& l : r.lines) {
-      json::Value inst = json::Value::Object();
+      json::Value inst = json::Value::object();
       std::string cat = "op";
       if (absl::StrContains(l, "leaf va=")) cat = "pte_insert";
       else if (absl::StrContains(l, ": zap ")) cat = "pte_zap";
       else if (absl::StartsWith(l, "lock") || absl::StartsWith(l, "unlock")) cat = "lock";
       else if (absl::StrContains(l, "access")) cat = "mmio";
-      inst.set("name", l);
-      inst.set("cat", cat);
-      inst.set("ph", "i");
-      inst.set("s", "t");
-      inst.set("pid", 1);
-      inst.set("tid", tid);
-      inst.set("ts", ++t > ts + 9 ? ts + 9 : t);
-      events.push(std::move(inst));
+      inst["name"] = l;
+      inst["cat"] = cat;
+      inst["ph"] = "i";
+      inst["s"] = "t";
+      inst["pid"] = 1;
+      inst["tid"] = tid;
+      inst["ts"] = ++t > ts + 9 ? ts + 9 : t;
+      events.push_back(std::move(inst));
     }
     ts += 10;
   }
   if (e.violation) {
-    json::Value inst = json::Value::Object();
-    inst.set("name", std::string(InvariantName(e.violation->inv)) + ": " + e.violation->message);
-    inst.set("cat", "violation");
-    inst.set("ph", "i");
-    inst.set("s", "g");
-    inst.set("pid", 1);
-    inst.set("tid", 0);
-    inst.set("ts", ts);
-    events.push(std::move(inst));
+    json::Value inst = json::Value::object();
+    inst["name"] = std::string(InvariantName(e.violation->inv)) + ": " + e.violation->message;
+    inst["cat"] = "violation";
+    inst["ph"] = "i";
+    inst["s"] = "g";
+    inst["pid"] = 1;
+    inst["tid"] = 0;
+    inst["ts"] = ts;
+    events.push_back(std::move(inst));
   }
-  json::Value o = json::Value::Object();
-  o.set("traceEvents", std::move(events));
-  o.set("displayTimeUnit", "ns");
+  json::Value o = json::Value::object();
+  o["traceEvents"] = std::move(events);
+  o["displayTimeUnit"] = "ns";
   return o;
 }
 

@@ -36,7 +36,7 @@ struct ShardReport {
   ExploreResult result;
   scn::Scenario expectations;  // name and expectations only (kind, line, invariant)
 };
-absl::StatusOr<ShardReport> ReportFromJson(const json::Value& v);
+absl::StatusOr<ShardReport> ReportFromJson(json::View v);
 
 // Chrome trace-event JSON (loads in ui.perfetto.dev and chrome://tracing): one
 // track per simulated thread, a slice per step named after its kernel function,

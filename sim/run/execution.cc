@@ -44,7 +44,7 @@ std::string DescribeOp(const PendingOp& op) {
 
 struct Execution::Impl : public Driver {
   Impl(const Program& p, const ExecOptions& o)
-      : Driver(true), prog(p), opts(o), checker(o.record_trace), machine(p.machine.devices.empty() ? p.machine : p.machine, &checker) {
+      : Driver(true), prog(p), opts(o), checker(o.record_trace), machine(p.machine, &checker) {
     checker.set_machine(&machine);
     lock_observer = &checker;
     check_discipline = o.check_discipline;

@@ -11,6 +11,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_format.h"
+#include "model/value.h"
 #include "sim/scenario/lexer.h"
 #include "sim/scenario/ops.h"
 #include "sim/scenario/strings.h"
@@ -20,11 +21,6 @@
 namespace vfiosim::scn {
 namespace {
 
-constexpr std::string_view kErrnos[] = {"EINVAL", "ENODEV",     "EPERM",     "EBUSY",
-                                        "ENOTTY", "EIO",        "ENOMEM",    "EFAULT",
-                                        "EAGAIN", "EOPNOTSUPP", "EOVERFLOW", "EBADF",
-                                        "EMFILE", "EBADFD", "ENOENT"};
-constexpr std::string_view kSignals[] = {"SIGBUS", "SIGSEGV"};
 constexpr std::string_view kTopKeywords[] = {"scenario", "title",  "arch",   "variant", "kconfig",
                                              "bug",      "fix",    "device", "setup",   "thread",
                                              "finally",  "expect", "end"};
@@ -45,7 +41,7 @@ bool IsUpperName(std::string_view w) {
 
 std::string ErrnoList() {
   std::string s;
-  for (std::string_view e : kErrnos) CatTo(&s, s.empty() ? "" : ", ", e);
+  for (const auto& [e, name] : kErrnoNames) CatTo(&s, s.empty() ? "" : ", ", name);
   return s;
 }
 
@@ -1128,12 +1124,8 @@ std::optional<CondValue> Parser::Value() {
     return std::nullopt;
   }
   const std::string_view w = t.text;
-  for (std::string_view e : kErrnos) {
-    if (w == e) v.kind = CondValue::Kind::kErrno, v.name = std::string(w);
-  }
-  for (std::string_view e : kSignals) {
-    if (w == e) v.kind = CondValue::Kind::kSignal, v.name = std::string(w);
-  }
+  if (ParseErrno(w)) v.kind = CondValue::Kind::kErrno, v.name = std::string(w);
+  if (ParseSignal(w)) v.kind = CondValue::Kind::kSignal, v.name = std::string(w);
   if (w == "ok") v.kind = CondValue::Kind::kOk;
   if (w == "mmap") v.kind = CondValue::Kind::kMmap;
   if (w == "nommap") v.kind = CondValue::Kind::kNommap;
@@ -1141,8 +1133,9 @@ std::optional<CondValue> Parser::Value() {
     lex_.Take();
     return v;
   }
-  std::vector<std::string_view> names(std::begin(kErrnos), std::end(kErrnos));
-  names.insert(names.end(), std::begin(kSignals), std::end(kSignals));
+  std::vector<std::string_view> names;
+  for (const auto& [e, name] : kErrnoNames) names.push_back(name);
+  for (const auto& [sig, name] : kSignalNames) names.push_back(name);
   names.insert(names.end(), {"ok", "mmap", "nommap"});
   if (w.size() > 3 && w.substr(0, 3) == "SIG") {
     Error(t.loc, Cat("unknown signal '", Shorten(w), "'", DidYouMean(w, names),

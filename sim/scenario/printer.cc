@@ -48,7 +48,7 @@ std::string RefText(const CondRef& r) {
 
 // Precedence: || 1, && 2, ! 3, atoms 4. A child is parenthesized when its own
 // precedence is lower than what its position requires.
-void Cond1(const Cond& c, int need, std::string* out) {
+void AppendCond(const Cond& c, int need, std::string* out) {
   int prec = c.kind == Cond::Kind::kOr    ? 1
              : c.kind == Cond::Kind::kAnd ? 2
              : c.kind == Cond::Kind::kNot ? 3
@@ -58,13 +58,13 @@ void Cond1(const Cond& c, int need, std::string* out) {
   switch (c.kind) {
     case Cond::Kind::kOr:
     case Cond::Kind::kAnd:
-      if (c.lhs) Cond1(*c.lhs, prec, out);
+      if (c.lhs) AppendCond(*c.lhs, prec, out);
       out->append(c.kind == Cond::Kind::kOr ? " || " : " && ");
-      if (c.rhs) Cond1(*c.rhs, prec + 1, out);
+      if (c.rhs) AppendCond(*c.rhs, prec + 1, out);
       break;
     case Cond::Kind::kNot:
       out->push_back('!');
-      if (c.lhs) Cond1(*c.lhs, 3, out);
+      if (c.lhs) AppendCond(*c.lhs, 3, out);
       break;
     case Cond::Kind::kEq:
     case Cond::Kind::kNe:
@@ -118,7 +118,7 @@ std::string PrintOperand(const Operand& o) {
 
 std::string PrintCond(const Cond& c) {
   std::string out;
-  Cond1(c, 0, &out);
+  AppendCond(c, 0, &out);
   return out;
 }
 
@@ -271,7 +271,7 @@ class Eq {
     return true;
   }
 
-  bool C(const Cond& a, const Cond& b, int depth) {
+  bool SameCond(const Cond& a, const Cond& b, int depth) {
     if (depth > 4096) return Fail("condition too deep to compare");
     if (a.kind != b.kind) {
       return Fail(Cat("condition kind: ", PrintCond(a), " vs ", PrintCond(b)));
@@ -303,15 +303,15 @@ class Eq {
       case Cond::Kind::kOr:
       case Cond::Kind::kNot: {
         if (!a.lhs != !b.lhs || !a.rhs != !b.rhs) return Fail("condition operands");
-        if (a.lhs && !C(*a.lhs, *b.lhs, depth + 1)) return false;
-        if (a.rhs && !C(*a.rhs, *b.rhs, depth + 1)) return false;
+        if (a.lhs && !SameCond(*a.lhs, *b.lhs, depth + 1)) return false;
+        if (a.rhs && !SameCond(*a.rhs, *b.rhs, depth + 1)) return false;
         return true;
       }
     }
     return true;
   }
 
-  bool S(const Scenario& a, const Scenario& b) {
+  bool SameScenario(const Scenario& a, const Scenario& b) {
     if (!Same(a.name, b.name, "scenario name") || !Same(a.title, b.title, "title") ||
         !Same(a.arch, b.arch, "arch") || !Same(a.arch_given, b.arch_given, "arch given") ||
         !Same(a.variant, b.variant, "variant") ||
@@ -371,7 +371,7 @@ class Eq {
         return false;
       }
       if (!x.cond != !y.cond) return Fail(w + " condition");
-      if (x.cond && !C(*x.cond, *y.cond, 0)) return false;
+      if (x.cond && !SameCond(*x.cond, *y.cond, 0)) return false;
     }
     return true;
   }
@@ -384,12 +384,12 @@ class Eq {
 
 bool AstEquals(const Scenario& a, const Scenario& b, std::string* why) {
   if (why) why->clear();
-  return Eq(why).S(a, b);
+  return Eq(why).SameScenario(a, b);
 }
 
 bool AstEquals(const Cond& a, const Cond& b, std::string* why) {
   if (why) why->clear();
-  return Eq(why).C(a, b, 0);
+  return Eq(why).SameCond(a, b, 0);
 }
 
 }  // namespace vfiosim::scn

@@ -2,34 +2,10 @@
 
 #include <algorithm>
 
+#include "sim/core/edit_distance.h"
 #include "sim/scenario/strings.h"
 
 namespace vfiosim::scn {
-namespace {
-
-// Levenshtein distance, giving up (returning limit + 1) once it exceeds `limit`.
-size_t EditDistance(std::string_view a, std::string_view b, size_t limit) {
-  size_t diff = a.size() > b.size() ? a.size() - b.size() : b.size() - a.size();
-  if (diff > limit) return limit + 1;
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diag = row[0];
-    row[0] = i;
-    size_t best = row[0];
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t up = row[j];
-      size_t sub = diag + (a[i - 1] == b[j - 1] ? 0 : 1);
-      row[j] = std::min({up + 1, row[j - 1] + 1, sub});
-      diag = up;
-      best = std::min(best, row[j]);
-    }
-    if (best > limit) return limit + 1;
-  }
-  return row[b.size()];
-}
-
-}  // namespace
 
 std::string_view ClosestName(std::string_view word,
                              const std::vector<std::string_view>& candidates) {

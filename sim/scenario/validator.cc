@@ -64,7 +64,7 @@ class Validator {
   void Devices();
   void Blocks();
   void Block(const std::vector<Stmt>& stmts, Scope* own, const Scope* outer);
-  void Stmt1(const Stmt& st, const Scope& own, const Scope* outer);
+  void CheckStmt(const Stmt& st, const Scope& own, const Scope* outer);
   void Expectations();
   void CondCheck(const Cond& c, int depth);
 
@@ -257,7 +257,7 @@ void Validator::CheckKind(std::string_view op, const ArgSpec& a, const Operand& 
                    WithArticle(HandleKindName(v->kind))));
 }
 
-void Validator::Stmt1(const Stmt& st, const Scope& own, const Scope* outer) {
+void Validator::CheckStmt(const Stmt& st, const Scope& own, const Scope* outer) {
   const OpSpec& spec = GetOpSpec(st.op);
   const std::string_view op = OpName(st.op);
   const Var* second = nullptr;  // mmap's fd-or-buf
@@ -323,7 +323,7 @@ void Validator::Stmt1(const Stmt& st, const Scope& own, const Scope* outer) {
 void Validator::Block(const std::vector<Stmt>& stmts, Scope* own, const Scope* outer) {
   for (const Stmt& st : stmts) {
     if (full()) return;
-    Stmt1(st, *own, outer);
+    CheckStmt(st, *own, outer);
     if (st.bind.empty()) continue;
     const Var* prev = nullptr;
     if (auto it = own->find(st.bind); it != own->end()) prev = &it->second;

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "sim/report/json.h"
 #include "sim/stress/stress.h"
 
 namespace vfiosim::stress {
@@ -23,21 +24,6 @@ std::string Size(uint64_t b) {
   if (b >= (uint64_t{1} << 20) && b % (uint64_t{1} << 20) == 0) return absl::StrFormat("%dM", b >> 20);
   if (b >= (uint64_t{1} << 10) && b % (uint64_t{1} << 10) == 0) return absl::StrFormat("%dK", b >> 10);
   return absl::StrFormat("%d", b);
-}
-
-std::string JsonString(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      out += absl::StrFormat("\\u%04x", static_cast<int>(c));
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
 }
 
 std::string Kinds(const StressOptions& o) {
@@ -140,8 +126,8 @@ std::string RenderJson(const std::vector<StressResult>& runs) {
     out += absl::StrFormat(
         "\"variant\": %s, \"leaf\": %s, \"faulters\": %d, \"revokers\": %d, \"shared_mm\": %s, \"mappings\": %d, "
         "\"bar_size\": %d, \"revoke_kinds\": %s, \"bugs\": %s, \"seed\": %d, \"seconds\": %.6f,\n     ",
-        JsonString(VariantName(o.variant)), JsonString(LeafLimitName(o.leaf)), o.faulters, o.revokers,
-        o.shared_mm ? "true" : "false", o.mappings, o.bar_size, JsonString(Kinds(o)), JsonString(Bugs(o)), o.seed,
+        json::Quote(VariantName(o.variant)), json::Quote(LeafLimitName(o.leaf)), o.faulters, o.revokers,
+        o.shared_mm ? "true" : "false", o.mappings, o.bar_size, json::Quote(Kinds(o)), json::Quote(Bugs(o)), o.seed,
         r.seconds);
     out += absl::StrFormat(
         "\"reads\": %d, \"hits\": %d, \"faults\": %d, \"sigbus\": %d, \"sigsegv\": %d, \"master_aborts\": %d, "
@@ -152,7 +138,7 @@ std::string RenderJson(const std::vector<StressResult>& runs) {
                            r.installs[1], r.installs[2], r.zapped);
     out += "\"revokes\": {";
     for (int k = 0; k < static_cast<int>(RevokeKind::kCount); ++k)
-      out += absl::StrFormat("%s%s: %d", k ? ", " : "", JsonString(RevokeKindName(static_cast<RevokeKind>(k))),
+      out += absl::StrFormat("%s%s: %d", k ? ", " : "", json::Quote(RevokeKindName(static_cast<RevokeKind>(k))),
                              r.revokes[static_cast<size_t>(k)]);
     out += absl::StrFormat("}, \"revokes_per_second\": %.1f, \"revoke_errors\": %d,\n     ",
                            PerSec(r.total_revokes(), r.seconds), r.revoke_errors);
@@ -161,14 +147,14 @@ std::string RenderJson(const std::vector<StressResult>& runs) {
     for (int l = 0; l < kLeafSizes; ++l) {
       const LatencyHistogram& h = r.fault_latency[static_cast<size_t>(l)];
       if (!h.count()) continue;
-      out += absl::StrFormat("%s\n       %s: %s", first ? "" : ",", JsonString(LeafIndexName(l)), LatencyJson(h));
+      out += absl::StrFormat("%s\n       %s: %s", first ? "" : ",", json::Quote(LeafIndexName(l)), LatencyJson(h));
       first = false;
     }
     out += "},\n     \"revoke_latency_ns\": " + LatencyJson(r.revoke_latency) + ",\n     ";
     if (r.violation)
       out += absl::StrFormat("\"violation\": {\"invariant\": %s, \"message\": %s, \"thread\": %s, \"at_seconds\": %.6f}",
-                             JsonString(sim::InvariantName(r.violation->inv)), JsonString(r.violation->message),
-                             JsonString(r.violation->thread), r.violation->at_seconds);
+                             json::Quote(sim::InvariantName(r.violation->inv)), json::Quote(r.violation->message),
+                             json::Quote(r.violation->thread), r.violation->at_seconds);
     else
       out += "\"violation\": null";
     out += "}";

@@ -13,7 +13,8 @@
 
 #include "absl/strings/str_format.h"
 #include "model/machine.h"
-#include "sim/core/run_to_completion.h"
+#include "sim/core/free_runner.h"
+#include "sim/core/splitmix64.h"
 #include "sim/stress/stress_checker.h"
 
 namespace vfiosim::stress {
@@ -24,17 +25,6 @@ using Clock = std::chrono::steady_clock;
 uint64_t Ns(Clock::time_point a, Clock::time_point b) {
   return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(b - a).count());
 }
-
-// splitmix64: a fast per-thread generator.
-struct Rng {
-  uint64_t s;
-  uint64_t Next() {
-    uint64_t z = (s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-  }
-};
 
 struct alignas(64) WorkerStats {
   std::atomic<uint64_t> progress{0};  // ops done (watchdog)
@@ -153,7 +143,7 @@ void Faulter(Run& r, int i) {
   WorkerStats& st = *r.stats[static_cast<size_t>(i)];
   const StressChecker::ThreadCounters& tc = r.checker->counters(i);
   Machine& m = *r.machine;
-  Rng rng{o.seed * 0x100000001b3ull + static_cast<uint64_t>(i) * 0x9e3779b97f4a7c15ull};
+  SplitMix64 rng{o.seed * 0x100000001b3ull + static_cast<uint64_t>(i) * SplitMix64::kGamma};  // per thread
   uint64_t quota = UINT64_MAX;
   if (o.ops) quota = o.ops / static_cast<uint64_t>(o.faulters) + (static_cast<uint64_t>(i) < o.ops % o.faulters);
   const int proc = r.faulter_proc[static_cast<size_t>(i)];

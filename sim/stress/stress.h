@@ -108,7 +108,7 @@ struct StressResult {
   }
 };
 
-// Checks the options; InvalidArgument with a message for bad ones.
+// Checks the options: what is wrong with them, or nothing when they are fine.
 std::optional<std::string> ValidateOptions(const StressOptions& o);
 
 // Runs one stress configuration on the calling thread plus faulters+revokers-1

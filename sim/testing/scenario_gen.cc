@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "model/bugs.h"
+#include "sim/core/splitmix64.h"
 #include "sim/run/program.h"
 #include "sim/scenario/parser.h"
 #include "sim/scenario/printer.h"
@@ -18,16 +19,11 @@ namespace {
 using scn::HandleKind;
 using scn::OpKind;
 
-// SplitMix64: tiny, fully specified, the same on every platform.
+// splitmix64 (the same on every platform), with the draws the generator makes.
 class Rng {
  public:
-  explicit Rng(uint64_t seed) : s_(seed) {}
-  uint64_t Next() {
-    uint64_t z = (s_ += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
+  explicit Rng(uint64_t seed) : gen_{seed} {}
+  uint64_t Next() { return gen_.Next(); }
   // Uniform enough in [0, n) for n small.
   uint64_t Below(uint64_t n) { return n == 0 ? 0 : Next() % n; }
   bool Chance(int percent) { return Below(100) < static_cast<uint64_t>(percent); }
@@ -35,7 +31,7 @@ class Rng {
   const T& Pick(const std::vector<T>& v) { return v[Below(v.size())]; }
 
  private:
-  uint64_t s_;
+  SplitMix64 gen_;
 };
 
 std::string Hex(uint64_t v) { return absl::StrCat("0x", absl::Hex(v)); }

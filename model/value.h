@@ -1,38 +1,23 @@
-// Op results as the scenario language sees them: an integer, `ok`, an errno name,
-// a signal, `mmap`/`nommap` (region info), or a handle to a model object.
-// Model functions return kernel errnos as negative ints internally, as the kernel
-// does; ops turn them into Values.
+// Value: an op's result as the scenario language sees it: an integer, `ok`, an
+// errno name (model/errno.h), a signal, `mmap`/`nommap` (region info), or a
+// handle to a model object. Model functions return kernel errnos as negative
+// ints internally, as the kernel does; ops turn them into Values.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+
+#include "model/errno.h"
 
 namespace vfiosim {
 
-// The errnos of the spec, with Linux's numbers.
-enum Errno : int {
-  kEPERM = 1,
-  kENOENT = 2,  // extension: iommufd-unmap of an unmapped area
-  kEIO = 5,
-  kEBADF = 9,
-  kEAGAIN = 11,
-  kENOMEM = 12,
-  kEFAULT = 14,
-  kEBUSY = 16,
-  kENODEV = 19,
-  kEINVAL = 22,
-  kEMFILE = 24,
-  kENOTTY = 25,
-  kEOVERFLOW = 75,
-  kEBADFD = 77,  // spec 1.1
-  kEOPNOTSUPP = 95,
-};
-std::string_view ErrnoName(int e);
-std::optional<int> ParseErrno(std::string_view s);
-
 enum Signal : int { kSIGBUS = 7, kSIGSEGV = 11 };
+inline constexpr std::array<std::pair<Signal, std::string_view>, 2> kSignalNames = {{
+    {kSIGBUS, "SIGBUS"}, {kSIGSEGV, "SIGSEGV"}}};
 std::string_view SignalName(int s);
 std::optional<int> ParseSignal(std::string_view s);
 

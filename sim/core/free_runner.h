@@ -7,12 +7,11 @@
 //   Value v = runner.Run(machine.OpRead(p, va));
 #pragma once
 
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <type_traits>
 #include <utility>
 
+#include "sim/core/check.h"
 #include "sim/core/driver.h"
 #include "sim/core/task.h"
 #include "sim/core/thread.h"
@@ -39,10 +38,7 @@ class FreeRunner : public Driver {
     h.resume();
     Thread::current = saved;
     // Nothing suspends under this driver: the task must have finished.
-    if (!h.done()) {
-      std::fprintf(stderr, "vfiosim: internal error: a task suspended under the free-running driver\n");
-      std::abort();
-    }
+    VFIOSIM_CHECK(h.done(), "a task suspended under the free-running driver");
   }
   Thread thread_;
 };
