@@ -803,7 +803,7 @@ TEST(ScenarioParserErrors, BadExpectationSyntax) {
   ExpectError("scenario t\nexpect always (a == 1\n", 2, 22, "expected ')'");
   ExpectError("scenario t\nexpect always a == 1 &&\n", 2, 24, "expected a condition");
   ExpectError("scenario t\nexpect always a == 1 b\n", 2, 22, "after the expectation");
-  ExpectError("scenario t\nexpect always a == ENOENT\n", 2, 20, "unknown errno 'ENOENT'");
+  ExpectError("scenario t\nexpect always a == ENOSPC\n", 2, 20, "unknown errno 'ENOSPC'");
   ExpectError("scenario t\nexpect always a == SIGKILL\n", 2, 20, "unknown signal 'SIGKILL'");
   ExpectError("scenario t\nexpect always a == okay\n", 2, 20, "expected a value");
   ExpectError("scenario t\nexpect maybe a == 1\n", 2, 8, "expected clean, violation");
