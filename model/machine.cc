@@ -1,12 +1,11 @@
 #include "model/machine.h"
 
-#include "model/vfio/vfio_pci_rdwr.h"
-
 #include <algorithm>
 
 #include "absl/strings/str_format.h"
 #include "model/mm/memory.h"
 #include "model/mm/mmap.h"
+#include "model/vfio/vfio_pci_rdwr.h"
 #include "sim/core/thread.h"
 
 namespace vfiosim {
