@@ -36,6 +36,7 @@
 #include "sim/core/free_runner.h"
 #include "sim/core/sync.h"
 #include "sim/core/thread.h"
+#include "sim/run/kernel_config.h"
 
 namespace vfiosim {
 
@@ -210,11 +211,7 @@ class Harness {
     if (!kc.ok()) {
       ADD_FAILURE() << "kconfig: " << kc.status();
     } else {
-      cfg.ctx.config.vfio_pci_mmap = kc->vfio_pci_mmap();
-      cfg.ctx.config.vfio_pci_dmabuf = kc->vfio_pci_dmabuf();
-      cfg.ctx.config.p2pdma_provider = kc->p2pdma_provider_available();
-      cfg.ctx.config.pmd_pfnmap = kc->huge_pfnmap_pmd();
-      cfg.ctx.config.pud_pfnmap = kc->huge_pfnmap_pud();
+      cfg.ctx.config = sim::KernelConfigOf(*kc);
     }
     if (opts_.tweak) opts_.tweak(cfg.ctx.config);
     cfg.ctx.fixes = opts_.fixes;

@@ -27,9 +27,6 @@ struct FixOptions {
   bool fault_waits_temp_revoke = false;
 };
 
-// The spelling sim/cli uses for the finder kind.
-using FindPfnImpl = dmabuf::PfnFinderKind;
-
 struct VfioObserver;
 
 struct VfioContext {

@@ -25,6 +25,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "model/bugs.h"
+#include "model/dmabuf/find_pfn.h"
 #include "model/fixes.h"
 #include "sim/cli/help.h"
 #include "sim/cli/kernel_options.h"
@@ -234,8 +235,8 @@ absl::StatusOr<RunConfig> ParseRunFlags() {
     if (rc.compile.dot_config.empty()) rc.compile.dot_config = "\n";
   }
   const std::string fp = absl::GetFlag(FLAGS_find_pfn);
-  if (fp == "linear") rc.compile.find_pfn = vfio::FindPfnImpl::kLinear;
-  else if (fp == "indexed") rc.compile.find_pfn = vfio::FindPfnImpl::kIndexed;
+  if (fp == "linear") rc.compile.find_pfn = dmabuf::PfnFinderKind::kLinear;
+  else if (fp == "indexed") rc.compile.find_pfn = dmabuf::PfnFinderKind::kIndexed;
   else return absl::InvalidArgumentError("--find_pfn must be linear or indexed");
   const std::string format = absl::GetFlag(FLAGS_format);
   if (format != "text" && format != "json") return absl::InvalidArgumentError("--format must be text or json");

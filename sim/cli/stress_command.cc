@@ -15,6 +15,7 @@
 #include "absl/flags/flag.h"
 #include "absl/strings/numbers.h"
 #include "model/bugs.h"
+#include "model/dmabuf/find_pfn.h"
 #include "sim/cli/commands.h"
 #include "sim/cli/kernel_options.h"
 #include "sim/stress/coverage.h"
@@ -97,8 +98,8 @@ int StressMain(const std::vector<std::string>& args) {
     base.bugs.push_back(*bug);
   }
   const std::string fp = absl::GetFlag(FLAGS_find_pfn);
-  if (fp == "linear") base.find_pfn = vfio::FindPfnImpl::kLinear;
-  else if (fp == "indexed") base.find_pfn = vfio::FindPfnImpl::kIndexed;
+  if (fp == "linear") base.find_pfn = dmabuf::PfnFinderKind::kLinear;
+  else if (fp == "indexed") base.find_pfn = dmabuf::PfnFinderKind::kIndexed;
   else return StressUsage("--find_pfn must be linear or indexed");
   const std::string format = absl::GetFlag(FLAGS_stress_format);
   if (format != "text" && format != "json") return StressUsage("--stress_format must be text or json");

@@ -1,12 +1,14 @@
 #include "sim/run/execution.h"
 
 #include <algorithm>
+#include <array>
 
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "sim/core/driver.h"
 #include "sim/core/task.h"
+#include "sim/scenario/ops.h"
 #include "sim/scenario/printer.h"
 
 namespace vfiosim::sim {
@@ -115,35 +117,25 @@ struct Execution::Impl : public Driver {
     return Handle(o, &v) ? v.v + static_cast<uint64_t>(o.offset) : 0;
   }
 
-  // Which operand of an op is an fd (device or dma-buf) the syscall looks up.
-  static int FdOperand(OpKind op) {
-    switch (op) {
-      case OpKind::kMmap: return 1;
-      case OpKind::kPread: return 2;
-      case OpKind::kCommand: case OpKind::kReset: case OpKind::kPower: case OpKind::kPmcsr: case OpKind::kInfo:
-      case OpKind::kExport: case OpKind::kAttach: case OpKind::kRevoke: case OpKind::kClose:
-      case OpKind::kIommufdMap:
-        return 0;
-      default:
-        return -1;
-    }
-  }
-
   // fdget() ... op ... fdput(): the fd-table lookup is a step of its own and the
-  // file stays pinned while the op runs, as in the kernel.
+  // file stays pinned while the op runs, as in the kernel. The fds are the
+  // operands the op table (sim/scenario/ops.cc) types as device or dma-buf fds;
+  // two of them (revoke <fd> <buf>) are looked up in one step.
   Task<Value> Exec(const CStmt& c) {
-    const int fdarg = FdOperand(c.stmt->op);
+    const scn::OpSpec& spec = scn::GetOpSpec(c.stmt->op);
+    absl::InlinedVector<size_t, 2> fdargs;
+    for (int i = 0; i < spec.num_args; ++i)
+      if (scn::IsFdArg(spec.args[i])) fdargs.push_back(static_cast<size_t>(i));
     Value h;
-    if (fdarg < 0 || !Handle(c.args[static_cast<size_t>(fdarg)], &h)) co_return co_await ExecOp(c);
+    if (fdargs.empty() || !Handle(c.args[fdargs[0]], &h)) co_return co_await ExecOp(c);
     absl::InlinedVector<std::pair<Value, mm::File*>, 2> pinned;
     Value h2;
-    if (c.stmt->op == OpKind::kRevoke && Handle(c.args[1], &h2)) {
-      // revoke <fd> <buf>: both fds in one lookup step.
+    if (fdargs.size() > 1 && Handle(c.args[fdargs[1]], &h2)) {
       auto [f, g] = co_await machine.FdGet2(h, h2);
       if (f) pinned.push_back({h, f});
       if (g) pinned.push_back({h2, g});
     } else {
-      mm::File* f = co_await machine.FdGet(h, c.stmt->op == OpKind::kClose);
+      mm::File* f = co_await machine.FdGet(h, Executor(c.stmt->op).fdget_write_table);
       if (f) pinned.push_back({h, f});
     }
     Value v = co_await ExecOp(c);
@@ -151,121 +143,173 @@ struct Execution::Impl : public Driver {
     co_return v;
   }
 
-  Task<Value> ExecOp(const CStmt& c) {
-    const scn::Stmt& st = *c.stmt;
-    Machine& m = machine;
-    Value h0, h1;
+  // ---- the executors: one per op, each the syscall or kernel entry it models ----
+  struct OpExecutor {
+    OpKind op;
+    Task<Value> (Impl::*run)(const CStmt&);
+    bool fdget_write_table = false;  // the op changes the fd table (close)
+  };
+  static const OpExecutor& Executor(OpKind op);
+  Task<Value> ExecOp(const CStmt& c) { return (this->*Executor(c.stmt->op).run)(c); }
+
+  static bool Writable(const scn::Stmt& st) {
+    return st.prot.value_or(scn::Prot::kReadWrite) == scn::Prot::kReadWrite;
+  }
+  static bool ToD3(const scn::Stmt& st) {
+    return st.power.value_or(scn::PowerTarget::kD3) == scn::PowerTarget::kD3;
+  }
+
+  // The shapes of the operands: the first operand a handle (else EBADF), or a
+  // process and an address (else EBADF, or `bad_addr` for the address).
+  template <typename Call>
+  Task<Value> OnHandle(const CStmt& c, Call call) {
+    Value h;
+    if (!Handle(c.args[0], &h)) co_return Value::Err(kEBADF);
+    co_return co_await call(h);
+  }
+  template <typename Call>
+  Task<Value> OnProcAddr(const CStmt& c, Value bad_addr, Call call) {
+    Value p;
     uint64_t a = 0;
-    const auto& args = c.args;
-    switch (st.op) {
-      case OpKind::kProcess:
-        co_return m.OpProcess(st.nofile);
-      case OpKind::kOpen: {
-        std::optional<int> proc;
-        if (c.in_proc) {
-          if (!Handle(*c.in_proc, &h0)) co_return Value::Err(kEBADF);
-          proc = static_cast<int>(h0.v);
-        }
-        co_return co_await m.OpOpen(args[0].device, proc);
-      }
-      case OpKind::kMmap: {
-        if (!Handle(args[0], &h0) || !Handle(args[1], &h1)) co_return Value::Err(kEBADF);
-        std::optional<uint64_t> at;
-        if (c.at) {
-          if (!Addr(*c.at, &a)) co_return Value::Err(kEINVAL);
-          at = a;
-        }
-        std::optional<int> bar;
-        if (st.bar) bar = static_cast<int>(*st.bar);
-        co_return co_await m.OpMmap(static_cast<int>(h0.v), h1, bar, st.offset.value_or(0), st.len,
-                                    st.prot.value_or(scn::Prot::kReadWrite) == scn::Prot::kReadWrite, at);
-      }
-      case OpKind::kMunmap:
-        if (!Handle(args[0], &h0)) co_return Value::Err(kEBADF);
-        if (!Addr(args[1], &a)) co_return Value::Err(kEINVAL);
-        co_return co_await m.OpMunmap(static_cast<int>(h0.v), a, st.len);
-      case OpKind::kRead:
-        if (!Handle(args[0], &h0)) co_return Value::Err(kEBADF);
-        if (!Addr(args[1], &a)) co_return Value::Sig(kSIGSEGV);
-        co_return co_await m.OpRead(static_cast<int>(h0.v), a);
-      case OpKind::kWrite:
-        if (!Handle(args[0], &h0)) co_return Value::Err(kEBADF);
-        if (!Addr(args[1], &a)) co_return Value::Sig(kSIGSEGV);
-        co_return co_await m.OpWrite(static_cast<int>(h0.v), a, static_cast<uint32_t>(Num(args[2])));
-      case OpKind::kTouch:
-        if (!Handle(args[0], &h0)) co_return Value::Err(kEBADF);
-        if (!Addr(args[1], &a)) co_return Value::Sig(kSIGSEGV);
-        co_return co_await m.OpTouch(static_cast<int>(h0.v), a, st.len.value_or(4096));
-      case OpKind::kCommand:
-        if (!Handle(args[0], &h0)) co_return Value::Err(kEBADF);
-        co_return co_await m.OpCommand(h0, st.mem.value_or(1) != 0);
-      case OpKind::kReset:
-        if (!Handle(args[0], &h0)) co_return Value::Err(kEBADF);
-        co_return co_await m.OpReset(h0);
-      case OpKind::kPower:
-        if (!Handle(args[0], &h0)) co_return Value::Err(kEBADF);
-        co_return co_await m.OpPower(h0, st.power.value_or(scn::PowerTarget::kD3) == scn::PowerTarget::kD3);
-      case OpKind::kPmcsr:
-        if (!Handle(args[0], &h0)) co_return Value::Err(kEBADF);
-        co_return co_await m.OpPmcsr(h0, st.power.value_or(scn::PowerTarget::kD3) == scn::PowerTarget::kD3);
-      case OpKind::kInfo:
-        if (!Handle(args[0], &h0)) co_return Value::Err(kEBADF);
-        co_return m.OpInfo(h0, static_cast<int>(st.bar.value_or(0)));
-      case OpKind::kExport: {
-        if (!Handle(args[0], &h0)) co_return Value::Err(kEBADF);
-        std::vector<vfio::ExportRange> ranges;
-        for (const scn::ExportRange& r : st.ranges) ranges.push_back({r.offset, r.len});
-        co_return co_await m.OpExport(h0, static_cast<int>(st.bar.value_or(0)), std::move(ranges));
-      }
-      case OpKind::kAttach:
-        if (!Handle(args[0], &h0)) co_return Value::Err(kEBADF);
-        co_return co_await m.OpAttach(h0, st.attach_mode.value_or(scn::AttachMode::kDynamic) ==
-                                              scn::AttachMode::kDynamic);
-      case OpKind::kMap:
-        if (!Handle(args[0], &h0)) co_return Value::Err(kEBADF);
-        co_return co_await m.OpMap(h0);
-      case OpKind::kUnmap:
-        if (!Handle(args[0], &h0)) co_return Value::Err(kEBADF);
-        co_return co_await m.OpUnmap(h0);
-      case OpKind::kDma:
-        if (!Handle(args[0], &h0)) co_return Value::Err(kEBADF);
-        co_return co_await m.OpDma(h0, Num(args[1]));
-      case OpKind::kDetach:
-        if (!Handle(args[0], &h0)) co_return Value::Err(kEBADF);
-        co_return co_await m.OpDetach(h0);
-      case OpKind::kRevoke:
-        if (!Handle(args[0], &h0) || !Handle(args[1], &h1)) co_return Value::Err(kEBADF);
-        co_return co_await m.OpRevoke(h0, h1);
-      case OpKind::kFork:
-        if (!Handle(args[0], &h0)) co_return Value::Err(kEBADF);
-        co_return co_await m.OpFork(static_cast<int>(h0.v));
-      case OpKind::kClose:
-        if (!Handle(args[0], &h0)) co_return Value::Err(kEBADF);
-        co_return co_await m.OpClose(h0);
-      case OpKind::kExit:
-        if (!Handle(args[0], &h0)) co_return Value::Err(kEBADF);
-        co_return co_await m.OpExit(static_cast<int>(h0.v));
-      case OpKind::kIommuMap:
-        if (!Handle(args[0], &h0)) co_return Value::Err(kEBADF);
-        if (!Addr(args[1], &a)) co_return Value::Err(kEFAULT);
-        co_return co_await m.OpIommuMap(static_cast<int>(h0.v), a, st.len.value_or(4096),
-                                        st.prot.value_or(scn::Prot::kReadWrite) == scn::Prot::kReadWrite);
-      case OpKind::kIommufdMap:
-        if (!Handle(args[0], &h0)) co_return Value::Err(kEBADF);
-        co_return co_await m.OpIommufdMap(h0);
-      case OpKind::kIommufdUnmap:
-        if (!Handle(args[0], &h0)) co_return Value::Err(kEBADF);
-        co_return co_await m.OpIommufdUnmap(h0);
-      case OpKind::kPread:
-        if (!Handle(args[0], &h0) || !Handle(args[2], &h1)) co_return Value::Err(kEBADF);
-        if (!Addr(args[1], &a)) co_return Value::Err(kEFAULT);
-        co_return co_await m.OpPread(static_cast<int>(h0.v), a, h1, static_cast<int>(st.bar.value_or(0)),
-                                     st.offset.value_or(0));
-      case OpKind::kP2p:
-        if (!Handle(args[0], &h0)) co_return Value::Err(kEBADF);
-        co_return co_await m.OpP2p(h0, Num(args[1]));
+    if (!Handle(c.args[0], &p)) co_return Value::Err(kEBADF);
+    if (!Addr(c.args[1], &a)) co_return bad_addr;
+    co_return co_await call(static_cast<int>(p.v), a);
+  }
+
+  // A fresh process (`process [nofile=<n>]`).
+  Task<Value> NewProcess(const CStmt& c) { co_return machine.OpProcess(c.stmt->nofile); }
+  // open("/dev/vfio/devices/...") [in <proc>].
+  Task<Value> SysOpen(const CStmt& c) {
+    std::optional<int> proc;
+    if (c.in_proc) {
+      Value p;
+      if (!Handle(*c.in_proc, &p)) co_return Value::Err(kEBADF);
+      proc = static_cast<int>(p.v);
     }
-    co_return Value::Err(kEINVAL);
+    co_return co_await machine.OpOpen(c.args[0].device, proc);
+  }
+  Task<Value> SysMmap(const CStmt& c) {
+    const scn::Stmt& st = *c.stmt;
+    Value p, fd;
+    if (!Handle(c.args[0], &p) || !Handle(c.args[1], &fd)) co_return Value::Err(kEBADF);
+    std::optional<uint64_t> at;
+    if (c.at) {
+      uint64_t a = 0;
+      if (!Addr(*c.at, &a)) co_return Value::Err(kEINVAL);
+      at = a;
+    }
+    std::optional<int> bar;
+    if (st.bar) bar = static_cast<int>(*st.bar);
+    co_return co_await machine.OpMmap(static_cast<int>(p.v), fd, bar, st.offset.value_or(0), st.len, Writable(st), at);
+  }
+  Task<Value> SysMunmap(const CStmt& c) {
+    return OnProcAddr(c, Value::Err(kEINVAL), [&](int p, uint64_t a) { return machine.OpMunmap(p, a, c.stmt->len); });
+  }
+  // A CPU load, store, or a load of every page, through the process's page tables.
+  Task<Value> UserLoad(const CStmt& c) {
+    return OnProcAddr(c, Value::Sig(kSIGSEGV), [&](int p, uint64_t a) { return machine.OpRead(p, a); });
+  }
+  Task<Value> UserStore(const CStmt& c) {
+    return OnProcAddr(c, Value::Sig(kSIGSEGV), [&](int p, uint64_t a) {
+      return machine.OpWrite(p, a, static_cast<uint32_t>(Num(c.args[2])));
+    });
+  }
+  Task<Value> UserTouch(const CStmt& c) {
+    return OnProcAddr(c, Value::Sig(kSIGSEGV),
+                      [&](int p, uint64_t a) { return machine.OpTouch(p, a, c.stmt->len.value_or(4096)); });
+  }
+  // A config-space write of PCI_COMMAND (MEM on or off).
+  Task<Value> PciCommandWrite(const CStmt& c) {
+    return OnHandle(c, [&](Value fd) { return machine.OpCommand(fd, c.stmt->mem.value_or(1) != 0); });
+  }
+  // ioctl(VFIO_DEVICE_RESET).
+  Task<Value> VfioDeviceReset(const CStmt& c) {
+    return OnHandle(c, [&](Value fd) { return machine.OpReset(fd); });
+  }
+  // VFIO_DEVICE_FEATURE low-power entry/exit (`power <fd> d3|d0`).
+  Task<Value> VfioLowPower(const CStmt& c) {
+    return OnHandle(c, [&](Value fd) { return machine.OpPower(fd, ToD3(*c.stmt)); });
+  }
+  // A config-space write of PMCSR (`pmcsr <fd> d3|d0`).
+  Task<Value> PciPmcsrWrite(const CStmt& c) {
+    return OnHandle(c, [&](Value fd) { return machine.OpPmcsr(fd, ToD3(*c.stmt)); });
+  }
+  // ioctl(VFIO_DEVICE_GET_REGION_INFO).
+  Task<Value> VfioRegionInfo(const CStmt& c) {
+    Value fd;
+    if (!Handle(c.args[0], &fd)) co_return Value::Err(kEBADF);
+    co_return machine.OpInfo(fd, static_cast<int>(c.stmt->bar.value_or(0)));
+  }
+  // VFIO_DEVICE_FEATURE_DMA_BUF.
+  Task<Value> VfioDmaBufExport(const CStmt& c) {
+    return OnHandle(c, [&](Value fd) {
+      std::vector<vfio::ExportRange> ranges;
+      for (const scn::ExportRange& r : c.stmt->ranges) ranges.push_back({r.offset, r.len});
+      return machine.OpExport(fd, static_cast<int>(c.stmt->bar.value_or(0)), std::move(ranges));
+    });
+  }
+  // dma_buf_dynamic_attach() / dma_buf_attach() (pinned).
+  Task<Value> DmaBufAttach(const CStmt& c) {
+    return OnHandle(c, [&](Value buf) {
+      return machine.OpAttach(buf,
+                              c.stmt->attach_mode.value_or(scn::AttachMode::kDynamic) == scn::AttachMode::kDynamic);
+    });
+  }
+  Task<Value> DmaBufMapAttachment(const CStmt& c) {
+    return OnHandle(c, [&](Value att) { return machine.OpMap(att); });
+  }
+  Task<Value> DmaBufUnmapAttachment(const CStmt& c) {
+    return OnHandle(c, [&](Value att) { return machine.OpUnmap(att); });
+  }
+  // The importer's device DMA through its mapped attachment.
+  Task<Value> ImporterDma(const CStmt& c) {
+    return OnHandle(c, [&](Value att) { return machine.OpDma(att, Num(c.args[1])); });
+  }
+  Task<Value> DmaBufDetach(const CStmt& c) {
+    return OnHandle(c, [&](Value att) { return machine.OpDetach(att); });
+  }
+  // The exporter revokes its dma-buf (`revoke <fd> <buf>`).
+  Task<Value> VfioDmaBufRevoke(const CStmt& c) {
+    Value fd, buf;
+    if (!Handle(c.args[0], &fd) || !Handle(c.args[1], &buf)) co_return Value::Err(kEBADF);
+    co_return co_await machine.OpRevoke(fd, buf);
+  }
+  Task<Value> SysFork(const CStmt& c) {
+    return OnHandle(c, [&](Value p) { return machine.OpFork(static_cast<int>(p.v)); });
+  }
+  Task<Value> SysClose(const CStmt& c) {
+    return OnHandle(c, [&](Value fd) { return machine.OpClose(fd); });
+  }
+  Task<Value> SysExit(const CStmt& c) {
+    return OnHandle(c, [&](Value p) { return machine.OpExit(static_cast<int>(p.v)); });
+  }
+  // ioctl(VFIO_IOMMU_MAP_DMA) of a user address range.
+  Task<Value> VfioIommuMapDma(const CStmt& c) {
+    return OnProcAddr(c, Value::Err(kEFAULT), [&](int p, uint64_t a) {
+      return machine.OpIommuMap(p, a, c.stmt->len.value_or(4096), Writable(*c.stmt));
+    });
+  }
+  // ioctl(IOMMU_IOAS_MAP_FILE) of a dma-buf.
+  Task<Value> IommufdMapFile(const CStmt& c) {
+    return OnHandle(c, [&](Value buf) { return machine.OpIommufdMap(buf); });
+  }
+  // ioctl(IOMMU_IOAS_UNMAP).
+  Task<Value> IommufdUnmap(const CStmt& c) {
+    return OnHandle(c, [&](Value iova) { return machine.OpIommufdUnmap(iova); });
+  }
+  // pread(2) of a BAR through the device fd into a user buffer.
+  Task<Value> SysPread(const CStmt& c) {
+    const scn::Stmt& st = *c.stmt;
+    Value p, fd;
+    uint64_t a = 0;
+    if (!Handle(c.args[0], &p) || !Handle(c.args[2], &fd)) co_return Value::Err(kEBADF);
+    if (!Addr(c.args[1], &a)) co_return Value::Err(kEFAULT);
+    co_return co_await machine.OpPread(static_cast<int>(p.v), a, fd, static_cast<int>(st.bar.value_or(0)),
+                                       st.offset.value_or(0));
+  }
+  // A peer device's DMA through an IOVA mapping.
+  Task<Value> PeerDma(const CStmt& c) {
+    return OnHandle(c, [&](Value iova) { return machine.OpP2p(iova, Num(c.args[1])); });
   }
 
   Task<void> RunBlock(const std::vector<CStmt>& stmts) {
@@ -542,6 +586,49 @@ struct Execution::Impl : public Driver {
     return false;
   }
 };
+
+// The executor of each OpKind: the table is indexed by OpKind, as the op table
+// (sim/scenario/ops.cc) is, and has exactly one row per op.
+const Execution::Impl::OpExecutor& Execution::Impl::Executor(OpKind op) {
+  static constexpr std::array<OpExecutor, scn::kNumOpKinds> kExecutors = {{
+      {OpKind::kProcess, &Impl::NewProcess},
+      {OpKind::kOpen, &Impl::SysOpen},
+      {OpKind::kMmap, &Impl::SysMmap},
+      {OpKind::kMunmap, &Impl::SysMunmap},
+      {OpKind::kRead, &Impl::UserLoad},
+      {OpKind::kWrite, &Impl::UserStore},
+      {OpKind::kTouch, &Impl::UserTouch},
+      {OpKind::kCommand, &Impl::PciCommandWrite},
+      {OpKind::kReset, &Impl::VfioDeviceReset},
+      {OpKind::kPower, &Impl::VfioLowPower},
+      {OpKind::kInfo, &Impl::VfioRegionInfo},
+      {OpKind::kExport, &Impl::VfioDmaBufExport},
+      {OpKind::kAttach, &Impl::DmaBufAttach},
+      {OpKind::kMap, &Impl::DmaBufMapAttachment},
+      {OpKind::kUnmap, &Impl::DmaBufUnmapAttachment},
+      {OpKind::kDma, &Impl::ImporterDma},
+      {OpKind::kDetach, &Impl::DmaBufDetach},
+      {OpKind::kRevoke, &Impl::VfioDmaBufRevoke},
+      {OpKind::kFork, &Impl::SysFork},
+      {OpKind::kClose, &Impl::SysClose, /*fdget_write_table=*/true},
+      {OpKind::kExit, &Impl::SysExit},
+      {OpKind::kIommuMap, &Impl::VfioIommuMapDma},
+      {OpKind::kIommufdMap, &Impl::IommufdMapFile},
+      {OpKind::kP2p, &Impl::PeerDma},
+      {OpKind::kPmcsr, &Impl::PciPmcsrWrite},
+      {OpKind::kIommufdUnmap, &Impl::IommufdUnmap},
+      {OpKind::kPread, &Impl::SysPread},
+  }};
+  static_assert(
+      [] {
+        for (int i = 0; i < scn::kNumOpKinds; ++i)
+          if (static_cast<int>(kExecutors[static_cast<size_t>(i)].op) != i || !kExecutors[static_cast<size_t>(i)].run)
+            return false;
+        return true;
+      }(),
+      "kExecutors: one executor per OpKind, in OpKind order");
+  return kExecutors[static_cast<size_t>(op)];
+}
 
 Execution::Execution(const Program& p, const ExecOptions& o) : impl_(std::make_unique<Impl>(p, o)) {}
 Execution::~Execution() = default;

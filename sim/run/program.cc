@@ -6,6 +6,7 @@
 #include "absl/strings/str_format.h"
 #include "model/fixes.h"
 #include "model/kconfig/kconfig.h"
+#include "sim/run/kernel_config.h"
 
 namespace vfiosim::sim {
 namespace {
@@ -167,11 +168,7 @@ absl::StatusOr<Program> Compile(const scn::Scenario& s, const CompileOptions& op
     return absl::InvalidArgumentError(w + err->message);
   }
   const kconfig::Config& kc = std::get<kconfig::Config>(ev);
-  m.ctx.config.vfio_pci_mmap = kc.vfio_pci_mmap();
-  m.ctx.config.vfio_pci_dmabuf = kc.vfio_pci_dmabuf();
-  m.ctx.config.p2pdma_provider = kc.p2pdma_provider_available();
-  m.ctx.config.pmd_pfnmap = kc.huge_pfnmap_pmd();
-  m.ctx.config.pud_pfnmap = kc.huge_pfnmap_pud();
+  m.ctx.config = KernelConfigOf(kc);
 
   for (const scn::DeviceDecl& d : s.devices) {
     DeviceSpec ds;

@@ -1,52 +1,24 @@
 #include "sim/scenario/ast.h"
 
-#include <array>
+#include "sim/scenario/ops.h"
 
 namespace vfiosim::scn {
-namespace {
 
-// Indexed by OpKind, in the spec table's order.
-constexpr std::array<std::string_view, kNumOpKinds> kOpNames = {
-    "process", "open",   "mmap", "munmap", "read",   "write",     "touch",       "command",
-    "reset",   "power",  "info", "export", "attach", "map",       "unmap",       "dma",
-    "detach",  "revoke", "fork", "close",  "exit",   "iommu-map", "iommufd-map", "p2p",
-    "pmcsr",   "iommufd-unmap", "pread",
-};
-
-}  // namespace
+// Names and result kinds are columns of the op table (ops.cc).
 
 std::string_view OpName(OpKind op) {
   int i = static_cast<int>(op);
-  return i >= 0 && i < kNumOpKinds ? kOpNames[i] : "?";
+  return i >= 0 && i < kNumOpKinds ? GetOpSpec(op).name : "?";
 }
 
 std::optional<OpKind> ParseOpName(std::string_view s) {
   for (int i = 0; i < kNumOpKinds; ++i) {
-    if (kOpNames[i] == s) return static_cast<OpKind>(i);
+    if (GetOpSpec(static_cast<OpKind>(i)).name == s) return static_cast<OpKind>(i);
   }
   return std::nullopt;
 }
 
-HandleKind ResultKind(OpKind op) {
-  switch (op) {
-    case OpKind::kProcess:
-    case OpKind::kFork:
-      return HandleKind::kProcess;
-    case OpKind::kOpen:
-      return HandleKind::kFd;
-    case OpKind::kExport:
-      return HandleKind::kBuf;
-    case OpKind::kMmap:
-      return HandleKind::kAddr;
-    case OpKind::kAttach:
-      return HandleKind::kAtt;
-    case OpKind::kIommuMap:
-    case OpKind::kIommufdMap:
-      return HandleKind::kIova;
-    default:
-      return HandleKind::kValue;
-  }
-}
+HandleKind ResultKind(OpKind op) { return GetOpSpec(op).result; }
 
 std::string_view HandleKindName(HandleKind k) {
   switch (k) {

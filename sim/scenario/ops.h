@@ -1,6 +1,15 @@
-// The shape of every op of the spec's table: its positional operands, its keyword
-// operand (`in`, `dynamic|pinned`, `d3|d0`) and its key=value options. One table
-// drives the parser (syntax), the validator (handle kinds) and the printer.
+// The shape of every op of the spec's table: its name, the kind of its result,
+// its positional operands, its keyword operand (`in`, `dynamic|pinned`, `d3|d0`)
+// and its key=value options. One table drives the parser (syntax), the validator
+// (handle kinds), the printer and, through the operand kinds, sim/run's fd
+// lookup; sim/run/execution.cc has the executor of each op, indexed by the same
+// OpKind.
+//
+// Adding an op: its OpKind (ast.h), its row in ops.cc (name, result kind,
+// operands, options), and its executor in sim/run/execution.cc (a small member
+// function calling its Machine op, plus its row in the executor table; an
+// operand typed as a device or dma-buf fd is fdget()'d by itself). Optionally
+// teach sim/testing/scenario_gen.cc to draw it.
 #pragma once
 
 #include <cstdint>
@@ -24,7 +33,15 @@ struct ArgSpec {
   ArgType type = ArgType::kNumber;
   uint32_t kinds = 0;     // kHandle: accepted HandleKind bits
   std::string_view what;  // "a device fd or dma-buf fd", for messages
+  std::string_view placeholder = "<n>";  // kNumber: as `vfiosim list ops` shows it
 };
+
+// An operand the syscall looks up in the fd table (fdget()): a device fd or a
+// dma-buf fd.
+constexpr bool IsFdArg(const ArgSpec& a) {
+  constexpr uint32_t kFdKinds = KindBit(HandleKind::kFd) | KindBit(HandleKind::kBuf);
+  return a.type == ArgType::kHandle && a.kinds != 0 && (a.kinds & ~kFdKinds) == 0;
+}
 
 // key=value options.
 enum OptBit : uint32_t {
@@ -49,6 +66,8 @@ enum class OpWord {
 
 struct OpSpec {
   OpKind op;
+  std::string_view name;                   // "iommufd-map"
+  HandleKind result = HandleKind::kValue;  // what a name bound to its result holds
   int num_args = 0;
   ArgSpec args[3];
   OpWord word = OpWord::kNone;
