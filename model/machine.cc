@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_format.h"
-#include "model/mm/memory.h"
+#include "model/mm/access.h"
 #include "model/mm/mmap.h"
 #include "model/vfio/vfio_pci_rdwr.h"
 #include "sim/core/thread.h"
@@ -296,58 +296,33 @@ std::optional<Machine::Decoded> Machine::DecodePhys(uint64_t paddr) {
 }
 
 sim::Task<Value> Machine::CpuAccess(int proc, uint64_t va, bool write, uint32_t value, const char* who) {
-  // No `exited` check: an exited process's mm has no VMAs and an empty page
-  // table, so the access faults and gets SIGSEGV like any unmapped address.
-  Process& p = procs_[proc];
-  mm::Mm& mm = *p.mm;
-  for (;;) {
-    {
-      sim::FuncScope f(write ? "cpu_store" : "cpu_load");
-      co_await mm.ptl.LockRead();  // the walk; a zap's TLB shootdown waits for it
-      std::optional<mm::Leaf> leaf = mm.pt.Lookup(va);
-      if (leaf) {
-        if (write && !leaf->writable) {
-          mm.ptl.UnlockRead();
-          co_return Value::Sig(kSIGSEGV);
-        }
-        const uint64_t paddr = (leaf->pfn << 12) + (va - leaf->va);
-        std::optional<Decoded> d = DecodePhys(paddr);
-        if (!d) {  // not BAR memory (a bad PTE: pfn-out-of-range already said so)
-          mm.ptl.UnlockRead();
-          co_return Value::Int(0xffffffff);
-        }
-        co_await sim::Access(d->dev->mmio(), write, "mmio");
-        if (obs_) obs_->OnMmioAccess(*d->dev, d->bar, d->off, who);
-        Value r = Value::Ok();
-        if (!d->dev->decode_enabled()) {
-          r = write ? Value::Ok() : Value::Int(0xffffffff);  // master abort
-        } else if (write) {
-          d->dev->WriteBar(d->bar, d->off, value);
-        } else {
-          r = Value::Int(d->dev->ReadBar(d->bar, d->off));
-        }
-        mm.ptl.UnlockRead();
-        co_return r;
-      }
-      mm.ptl.UnlockRead();
+  Value r = Value::Ok();
+  // The access at the end of the walk: the physical address decodes to a BAR
+  // (MMIO, a master abort while decode is off) or to nothing.
+  const auto mmio = [&](uint64_t paddr) -> sim::Task<void> {
+    std::optional<Decoded> d = DecodePhys(paddr);
+    if (!d) {  // not BAR memory (a bad PTE: pfn-out-of-range already said so)
+      r = Value::Int(0xffffffff);
+      co_return;
     }
-    // The page fault: exc_page_fault() -> handle_mm_fault() under mmap_lock.
-    sim::FuncScope f("exc_page_fault");
-    co_await mm.mmap_lock.LockRead();
-    mm::Vma* vma = mm.VmaLookup(va);
-    if (!vma || (write && !vma->writable)) {
-      mm.mmap_lock.UnlockRead();
-      co_return Value::Sig(kSIGSEGV);
+    co_await sim::Access(d->dev->mmio(), write, "mmio");
+    if (obs_) obs_->OnMmioAccess(*d->dev, d->bar, d->off, who);
+    if (!d->dev->decode_enabled()) {
+      r = write ? Value::Ok() : Value::Int(0xffffffff);  // master abort
+    } else if (write) {
+      d->dev->WriteBar(d->bar, d->off, value);
+    } else {
+      r = Value::Int(d->dev->ReadBar(d->bar, d->off));
     }
-    const mm::VmFaultResult fr = co_await mm::handle_mm_fault(mm, *vma, va, write);
-    mm.mmap_lock.UnlockRead();
-    if (fr == mm::VmFaultResult::kSigbus) co_return Value::Sig(kSIGBUS);
-    // VM_FAULT_OOM: the kernel would OOM-kill; the simulator's page-table
-    // budget is spent, and the access reports it (docs/reliability.md).
-    if (fr == mm::VmFaultResult::kOom) co_return Value::Err(kENOMEM);
-    if (fr == mm::VmFaultResult::kSigsegv) co_return Value::Sig(kSIGSEGV);
-    // VM_FAULT_NOPAGE: the instruction is retried.
+  };
+  const mm::UserAccessResult ar = co_await mm::user_access(*procs_[proc].mm, va, write, mmio);
+  switch (ar) {
+    case mm::UserAccessResult::kDone: co_return r;
+    case mm::UserAccessResult::kSigsegv: co_return Value::Sig(kSIGSEGV);
+    case mm::UserAccessResult::kSigbus: co_return Value::Sig(kSIGBUS);
+    case mm::UserAccessResult::kOom: co_return Value::Err(kENOMEM);
   }
+  co_return r;
 }
 
 sim::Task<Value> Machine::OpRead(int proc, uint64_t addr) { return CpuAccess(proc, addr, false, 0, "cpu"); }
@@ -596,67 +571,11 @@ sim::Task<Value> Machine::OpExit(int proc) {
 }
 
 sim::Task<Value> Machine::OpIommuMap(int proc, uint64_t addr, uint64_t len, bool write) {
-  sim::FuncScope f("vfio_iommu_type1_map_dma");
-  Process& p = procs_[proc];
-  if (len == 0 || (addr & 4095) || (len & 4095)) co_return Value::Err(kEINVAL);
-  // vfio_dma_do_map(): `if (vaddr + size - 1 < vaddr) return -EINVAL;` (a range
-  // that wraps past the top of the address space).
-  if (addr + len - 1 < addr) co_return Value::Err(kEINVAL);
-  mm::Mm& mm = *p.mm;
   IovaMapping m;
   m.type1 = true;
   m.write = write;
-  co_await mm.mmap_lock.LockRead();
-  mm.TouchVmas(false);
-  if (mm.exited) {
-    mm.mmap_lock.UnlockRead();
-    co_return Value::Err(kEINVAL);
-  }
-  for (uint64_t cur = addr; cur < addr + len;) {
-    // vaddr_get_pfns() -> follow_fault_pfn(): follow_pfnmap_start(), faulting in
-    // with fixup_user_fault() when nothing is mapped.
-    mm::Vma* vma = mm.VmaLookup(cur);
-    if (!vma || !vma->pfnmap) {
-      mm.mmap_lock.UnlockRead();
-      co_return Value::Err(kEFAULT);
-    }
-    co_await mm.ptl.LockWrite();
-    std::optional<mm::Leaf> leaf = mm.pt.Lookup(cur);
-    mm.ptl.UnlockWrite();
-    if (!leaf) {
-      sim::FuncScope fx("fixup_user_fault");
-      // vaddr_get_pfns() -> follow_fault_pfn(..., prot & IOMMU_WRITE): a write fault;
-      // fixup_user_fault() refuses it on a VMA without VM_WRITE (vma_permits_fault()).
-      if (write && !vma->writable) {
-        mm.mmap_lock.UnlockRead();
-        co_return Value::Err(kEFAULT);
-      }
-      const mm::VmFaultResult fr = co_await mm::handle_mm_fault(mm, *vma, cur, write);
-      if (fr != mm::VmFaultResult::kNoPage) {
-        mm.mmap_lock.UnlockRead();
-        // fixup_user_fault(): -ENOMEM for VM_FAULT_OOM, else -EFAULT.
-        co_return Value::Err(fr == mm::VmFaultResult::kOom ? kENOMEM : kEFAULT);
-      }
-      continue;
-    }
-    // follow_fault_pfn(): `if (write_fault && !args.writable) ret = -EFAULT;`, the
-    // check 07956b6269d3 "vfio/type1: Use follow_pte()" added (follow_pfn() before
-    // it returned the PFN whatever the PTE's protection).
-    if (write && !leaf->writable && !ctx_.bug(Bug::kType1IgnoresPteWrite)) {
-      mm.mmap_lock.UnlockRead();
-      co_return Value::Err(kEFAULT);
-    }
-    if (obs_) obs_->OnType1Pfn(*leaf, write);
-    // Step by the leaf size ("vfio: Improve DMA mapping performance for huge pfnmaps").
-    const uint64_t paddr = (leaf->pfn << 12) + (cur - leaf->va);
-    const uint64_t step = std::min(leaf->end(), addr + len) - cur;
-    if (!m.ranges.empty() && m.ranges.back().paddr + m.ranges.back().len == paddr)
-      m.ranges.back().len += step;
-    else
-      m.ranges.push_back({paddr, step});
-    cur += step;
-  }
-  mm.mmap_lock.UnlockRead();
+  const int r = co_await iommu::vfio_iommu_type1_map_dma(ctx_, obs_, *procs_[proc].mm, addr, len, write, &m.ranges);
+  if (r < 0) co_return Value::Err(-r);
   if (auto d = DecodePhys(m.ranges.front().paddr)) m.target = d->dev;
   m.id = static_cast<int>(iovas_.size());
   iovas_.push_back(std::move(m));
@@ -667,21 +586,16 @@ sim::Task<Value> Machine::OpIommufdMap(Value bufh) {
   sim::FuncScope f("vfio_pci_dma_buf_iommufd_map");
   dmabuf::DmaBuf* buf = ResolveBuf(bufh);
   if (!buf) co_return Value::Err(kEBADF);
-  auto* priv = static_cast<vfio::VfioPciDmaBuf*>(buf->priv());
-  if (priv->phys_vec.size() != 1) co_return Value::Err(kEINVAL);
-  // iommufd is a dynamic importer: attach, then map under the resv lock.
+  if (const int r = iommu::vfio_pci_dma_buf_iommufd_check(*buf); r < 0) co_return Value::Err(-r);
   dmabuf::Attachment& att = atts_.emplace_back();
   att.id = static_cast<int>(atts_.size()) - 1;
   iommu::IommufdPages& pages = iommufd_pages_.emplace_back(obs_);
-  att.importer_callbacks = &pages;
-  int r = co_await dmabuf::dma_buf_attach(*buf, att, true);
-  if (r == 0) r = co_await dmabuf::dma_buf_map_attachment(att);
-  if (r) co_return Value::Err(-r);
+  if (const int r = co_await iommu::iommufd_map_dma_buf(*buf, att, pages); r) co_return Value::Err(-r);
   IovaMapping& m = iovas_.emplace_back();
   m.id = static_cast<int>(iovas_.size()) - 1;
   m.att = &att;
   m.pages = &pages;
-  m.target = &priv->orig_vdev->pdev();
+  m.target = &static_cast<vfio::VfioPciDmaBuf*>(buf->priv())->orig_vdev->pdev();
   co_return Value::Handle(static_cast<uint64_t>(m.id));
 }
 
@@ -690,26 +604,7 @@ sim::Task<Value> Machine::OpIommufdUnmap(Value ioh) {
   if (ioh.kind != Value::Kind::kHandle || ioh.v >= iovas_.size()) co_return Value::Err(kEBADF);
   IovaMapping& m = iovas_[ioh.v];
   if (!m.att) co_return Value::Err(kEINVAL);  // a type1 mapping: not an IOAS area
-  iommu::IommufdPages& pages = *m.pages;
-  // iopt_unmap_iova(): the area leaves the IOAS and its domains (-ENOENT when
-  // nothing is mapped there any more).
-  co_await sim::Access(m.att, true, "iopt_area");
-  m.att->Touch(true);
-  if (pages.area_unmapped) co_return Value::Err(kENOENT);
-  pages.area_unmapped = true;
-  // The last reference on the pages: iopt_release_pages(). Since f2d70dbd3dce
-  // "iommufd: Destroy the pages content after detaching from dmabuf" the
-  // dma-buf is detached first, so no move_notify callback can reach the pages.
-  auto destroy_pages = [&]() -> sim::Task<void> {
-    sim::FuncScope d("iopt_release_pages");
-    co_await sim::Access(m.att, true, "iopt_pages");
-    m.att->Touch(true);
-    pages.destroyed = true;
-  };
-  if (ctx_.bug(Bug::kIommufdDestroyBeforeDetach)) co_await destroy_pages();
-  const int r = co_await dmabuf::dma_buf_detach(*m.att);
-  if (!ctx_.bug(Bug::kIommufdDestroyBeforeDetach)) co_await destroy_pages();
-  co_return AttachmentResult(r);
+  co_return AttachmentResult(co_await iommu::iommufd_ioas_unmap(ctx_, *m.att, *m.pages));
 }
 
 sim::Task<Value> Machine::OpP2p(Value ioh, uint64_t offset) {

@@ -1,9 +1,12 @@
 // Machine: one simulated computer — PCI devices bound to vfio-pci, processes with
 // their mms and fd tables, dma-bufs, importers and IOMMU mappings — and the
 // user-visible operations of the scenario language (syscalls and ioctls), each a
-// coroutine a simulated thread runs. A Machine is rebuilt for every explored
-// schedule; everything it creates lives until it is destroyed, so a released
-// object can still be recognised when something touches it (use-after-free).
+// coroutine a simulated thread runs. The Machine is the table of processes, fds
+// and mappings: an op resolves its handles and calls the kernel model (model/mm,
+// model/vfio, model/dmabuf, model/iommu), which does the work. A Machine is
+// rebuilt for every explored schedule; everything it creates lives until it is
+// destroyed, so a released object can still be recognised when something
+// touches it (use-after-free).
 #pragma once
 
 #include <array>
@@ -18,6 +21,7 @@
 #include "model/arch.h"
 #include "model/dmabuf/dma_buf.h"
 #include "model/iommu/iommufd.h"
+#include "model/iommu/vfio_iommu_type1.h"
 #include "model/mm/mm.h"
 #include "model/pci/pci_device.h"
 #include "model/value.h"
@@ -67,14 +71,11 @@ bool PlaceBars(const std::vector<DeviceSpec>& devices, std::vector<std::array<ui
                int* bad_device = nullptr, int* bad_bar = nullptr);
 
 // Everything the checker hears about (events, not state scans).
-class MachineObserver : public mm::MmObserver, public vfio::VfioObserver {
+class MachineObserver : public mm::MmObserver, public vfio::VfioObserver, public iommu::Type1Observer {
  public:
   // mmap of BAR `bar` of `dev` failed with `err` (mmap-flag-lies).
   virtual void OnBarMmapResult(const pci::PciDevice& dev, int bar, int err) = 0;
   virtual void OnRegionInfo(const pci::PciDevice& dev, int bar, bool mmap) = 0;
-  // type1 MAP_DMA took the PFN of `leaf` into an IOMMU mapping that is writable
-  // iff `iommu_write` (iommu-prot-escalation).
-  virtual void OnType1Pfn(const mm::Leaf& /*leaf*/, bool /*iommu_write*/) {}
 };
 
 struct Process {
@@ -195,6 +196,8 @@ class Machine {
   void TouchFds(const Process& p, bool write) const;
   Value AttachmentResult(int r);
   Process& NewProcess(bool implicit);
+  // A user load/store (mm::user_access()) whose physical access goes to the
+  // BAR the address decodes to.
   sim::Task<Value> CpuAccess(int proc, uint64_t addr, bool write, uint32_t value, const char* who);
   sim::Task<Value> AccessThroughSg(const std::vector<dmabuf::PhysRange>& sg, uint64_t offset, const void* obj,
                                    const char* who);

@@ -7,6 +7,7 @@
 
 #include "model/dmabuf/dma_buf.h"
 #include "model/vfio/vfio_pci_core.h"
+#include "sim/core/task.h"
 
 namespace vfiosim::iommu {
 
@@ -24,5 +25,22 @@ class IommufdPages : public dmabuf::DmaBufAttachOps {
  private:
   vfio::VfioObserver* obs_;
 };
+
+// vfio_pci_dma_buf_iommufd_map() maps a dma-buf of one physical range only:
+// -EINVAL otherwise (checked before iommufd attaches), else 0.
+int vfio_pci_dma_buf_iommufd_check(const dmabuf::DmaBuf& buf);
+
+// IOMMU_IOAS_MAP of a dma-buf fd: iommufd is a dynamic importer, `pages` its
+// attach ops: dma_buf_attach(), then dma_buf_map_attachment() under the resv
+// lock. Returns 0 or -errno (the attachment stays on the dma-buf when the map
+// fails).
+sim::Task<int> iommufd_map_dma_buf(dmabuf::DmaBuf& buf, dmabuf::Attachment& att, IommufdPages& pages);
+
+// IOMMU_IOAS_UNMAP of the area `att`/`pages` map: iopt_unmap_iova() (-ENOENT
+// when the area is gone already), then the last reference on the pages,
+// iopt_release_pages(): dma_buf_detach() and destroying the pages content, in
+// the order of f2d70dbd3dce unless the iommufd-destroy-before-detach mutant
+// reverses it. Returns dma_buf_detach()'s result.
+sim::Task<int> iommufd_ioas_unmap(const vfio::VfioContext& ctx, dmabuf::Attachment& att, IommufdPages& pages);
 
 }  // namespace vfiosim::iommu

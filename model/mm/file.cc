@@ -1,8 +1,6 @@
 #include "model/mm/file.h"
 
-#include <cstdio>
-#include <cstdlib>
-
+#include "sim/core/check.h"
 #include "sim/core/sync.h"
 
 namespace vfiosim::mm {
@@ -10,10 +8,7 @@ namespace vfiosim::mm {
 sim::Task<void> File::fput() {
   co_await sim::Access(this, true, "f_count");
   sim::Touch(this, true, "f_count");
-  if (refcount_ <= 0) {
-    std::fprintf(stderr, "vfiosim: internal error: fput() of a released file\n");
-    std::abort();
-  }
+  VFIOSIM_CHECK(refcount_ > 0, "fput() of a released file");
   if (--refcount_ == 0) {
     released_ = true;
     co_await Release();
@@ -21,19 +16,13 @@ sim::Task<void> File::fput() {
 }
 
 void File::put_pinned() {
-  if (refcount_ <= 1) {
-    std::fprintf(stderr, "vfiosim: internal error: put_pinned() of the last reference\n");
-    std::abort();
-  }
+  VFIOSIM_CHECK(refcount_ > 1, "put_pinned() of the last reference");
   --refcount_;
 }
 
 bool File::fput_deferring_release() {
   sim::Touch(this, true, "f_count");
-  if (refcount_ <= 0) {
-    std::fprintf(stderr, "vfiosim: internal error: fput() of a released file\n");
-    std::abort();
-  }
+  VFIOSIM_CHECK(refcount_ > 0, "fput() of a released file");
   if (--refcount_ > 0) return false;
   released_ = true;
   return true;

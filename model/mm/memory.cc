@@ -108,25 +108,25 @@ sim::Task<void> zap_vma_range(Vma& vma, uint64_t start, uint64_t end) {
   mm.ptl.UnlockWrite();
 }
 
-sim::Task<void> unmap_mapping_range(AddressSpace& mapping, uint64_t holebegin, uint64_t holelen,
-                                    bool (*filter)(const Vma&)) {
+sim::Task<void> unmap_mapping_range(AddressSpace& mapping, uint64_t holebegin, uint64_t holelen) {
   sim::FuncScope f("unmap_mapping_range");
   const uint64_t first = holebegin >> kPageShift;
   const uint64_t last = holelen == 0 ? UINT64_MAX : first + ((holelen + kPageSize - 1) >> kPageShift) - 1;
   co_await mapping.i_mmap_rwsem.LockRead();
   mapping.TouchIMmap(false);
-  for (Vma& vma : mapping.i_mmap) {
-    if (filter && !filter(vma)) continue;
-    const uint64_t vfirst = vma.vm_pgoff;
-    const uint64_t vlast = vma.vm_pgoff + (vma.size() >> kPageShift) - 1;
-    if (vlast < first || vfirst > last) continue;
-    // unmap_mapping_range_vma(): the VA window of the overlap.
-    const uint64_t zfirst = std::max(first, vfirst), zlast = std::min(last, vlast);
-    const uint64_t start = vma.vm_start + ((zfirst - vfirst) << kPageShift);
-    const uint64_t end = vma.vm_start + ((zlast - vfirst + 1) << kPageShift);
-    co_await zap_vma_range(vma, start, end);
-  }
+  for (Vma& vma : mapping.i_mmap) co_await unmap_mapping_range_vma(vma, first, last);
   mapping.i_mmap_rwsem.UnlockRead();
+}
+
+sim::Task<void> unmap_mapping_range_vma(Vma& vma, uint64_t first, uint64_t last) {
+  const uint64_t vfirst = vma.vm_pgoff;
+  const uint64_t vlast = vma.vm_pgoff + (vma.size() >> kPageShift) - 1;
+  if (vlast < first || vfirst > last) co_return;
+  // The VA window of the overlap.
+  const uint64_t zfirst = std::max(first, vfirst), zlast = std::min(last, vlast);
+  const uint64_t start = vma.vm_start + ((zfirst - vfirst) << kPageShift);
+  const uint64_t end = vma.vm_start + ((zlast - vfirst + 1) << kPageShift);
+  co_await zap_vma_range(vma, start, end);
 }
 
 }  // namespace vfiosim::mm

@@ -24,9 +24,12 @@ sim::Task<void> zap_vma_range(Vma& vma, uint64_t start, uint64_t end);
 
 // unmap_mapping_range(mapping, holebegin, holelen, even_cows): zap every PTE of
 // every vma in mapping->i_mmap that maps file offsets [holebegin, +holelen).
-// Costs what is mapped, not the VA span. `filter`, when given, skips vmas it
-// rejects (used only by the fork-escapes-zap mutant).
-sim::Task<void> unmap_mapping_range(AddressSpace& mapping, uint64_t holebegin, uint64_t holelen,
-                                    bool (*filter)(const Vma&) = nullptr);
+// Costs what is mapped, not the VA span.
+sim::Task<void> unmap_mapping_range(AddressSpace& mapping, uint64_t holebegin, uint64_t holelen);
+
+// unmap_mapping_range_vma(): zap the VA window of `vma` that maps file pages
+// [first, last] (nothing, and no step, when the vma maps none of them). The
+// caller holds the mapping's i_mmap_rwsem.
+sim::Task<void> unmap_mapping_range_vma(Vma& vma, uint64_t first, uint64_t last);
 
 }  // namespace vfiosim::mm

@@ -130,13 +130,16 @@ sim::Task<int> do_munmap(Mm& mm, uint64_t addr, uint64_t len, bool leak_file_ref
       v->vm_file->get_file();
       mm.vmas.insert(*tail);
       LinkFile(*tail, v);
+      if (tail->vm_ops) tail->vm_ops->Open(*tail);  // __split_vma(): new->vm_ops->open(new)
     }
     if (cut_start > v->vm_start) {
       v->vm_end = cut_start;  // the head keeps the vma (and its file reference)
     } else {
       mapping.i_mmap.erase(mapping.i_mmap.iterator_to(*v));
       mm.vmas.erase(mm.vmas.iterator_to(*v));
-      if (!leak_file_ref) to_put.push_back(v->vm_file);  // remove_vma() -> fput()
+      // remove_vma(): vma_close() -> vm_ops->close(), then fput(vma->vm_file).
+      if (v->vm_ops) v->vm_ops->Close(*v);
+      if (!leak_file_ref) to_put.push_back(v->vm_file);
       mm.FreeVma(v);
     }
     mapping.i_mmap_rwsem.UnlockWrite();
@@ -167,8 +170,8 @@ sim::Task<int> dup_mmap(Mm& parent, Mm& child) {
     *tmp = mpnt;
     tmp->id = id;
     tmp->mm = &child;
-    tmp->on_vma_list = false;  // vm_ops->open() (5.8..6.9) never listed the child
     tmp->vm_file->get_file();
+    if (tmp->vm_ops) tmp->vm_ops->Open(*tmp);  // dup_mmap(): tmp->vm_ops->open(tmp)
     child.TouchVmas(true);
     child.vmas.insert(*tmp);
     AddressSpace& mapping = *tmp->vm_file->f_mapping();

@@ -23,14 +23,15 @@ struct MmapRequest {
 // link the vma into the mm and the file's i_mmap. Returns the address or -errno.
 sim::Task<int64_t> do_mmap(Mm& mm, File& file, MmapRequest req);
 
-// do_munmap(): split partially covered vmas, zap, unlink, free page tables; the
-// files are fput() after mmap_lock is dropped (as the kernel defers __fput()).
+// do_munmap(): split partially covered vmas (vm_ops->open() of the part split
+// off), zap, unlink (vm_ops->close()), free page tables; the files are fput()
+// after mmap_lock is dropped (as the kernel defers __fput()).
 // `leak_file_ref` is the leak-on-munmap mutant: the vma's file is not put.
 // `user`: the munmap() syscall, refused (-EINVAL) once the mm is exiting.
 sim::Task<int> do_munmap(Mm& mm, uint64_t addr, uint64_t len, bool leak_file_ref = false, bool user = false);
 
-// dup_mmap(): copy every vma into `child` (get_file, i_mmap insertion right
-// after the parent's vma, then copy_page_range()).
+// dup_mmap(): copy every vma into `child` (get_file, vm_ops->open(), i_mmap
+// insertion right after the parent's vma, then copy_page_range()).
 // Both mmap_locks are held for write, as dup_mmap() does (the child's nested).
 // Returns 0, -EINVAL when the parent's mm is exiting, or -ENOMEM when
 // copy_page_range() could not get a page table (the page-table budget is

@@ -2,26 +2,16 @@
 
 #include <algorithm>
 #include <bit>
-#include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <iterator>
 #include <new>
 #include <utility>
 #include <vector>
 
+#include "sim/core/check.h"
+
 namespace vfiosim::mm {
 namespace {
-
-// Internal invariant checks: a broken one is a simulator bug, not a user error.
-#define VFIOSIM_PT_CHECK(cond, msg)                                                       \
-  do {                                                                                    \
-    if (!(cond)) {                                                                        \
-      std::fprintf(stderr, "%s:%d: PageTable CHECK failed: %s: %s\n", __FILE__, __LINE__, \
-                   #cond, msg);                                                           \
-      std::abort();                                                                       \
-    }                                                                                     \
-  } while (0)
 
 // Table storage outlives its PageTable in a per-thread cache: exploration builds
 // and drops a Machine, page tables included, for every schedule, and a fresh 4K+
@@ -108,7 +98,7 @@ inline void ForEachSetBit(const uint64_t* bitmap, uint64_t summary, uint32_t fir
 
 PageTable::PageTable(const Geometry& geometry) : geometry_(geometry) {
   const absl::Status valid = geometry_.Validate();
-  VFIOSIM_PT_CHECK(valid.ok(), valid.ToString().c_str());
+  VFIOSIM_CHECK(valid.ok(), "PageTable: %s", valid.ToString().c_str());
   num_levels_ = geometry_.num_levels();
   va_limit_ = geometry_.va_limit();
   std::fill(std::begin(level_of_shift_), std::end(level_of_shift_), int8_t{-1});
@@ -118,7 +108,7 @@ PageTable::PageTable(const Geometry& geometry) : geometry_(geometry) {
     level_of_shift_[shift_[l]] = static_cast<int8_t>(l);
   }
   const uint32_t root = AllocTable(0);
-  VFIOSIM_PT_CHECK(root == kRoot, "root table must be pool index 0");
+  VFIOSIM_CHECK(root == kRoot, "root table must be pool index 0");
 }
 
 PageTable::~PageTable() { ReleaseStorage(); }
@@ -162,7 +152,7 @@ uint32_t PageTable::AllocTable(int level) {
     ti = free_[level].back();
     free_[level].pop_back();
   } else {
-    VFIOSIM_PT_CHECK(tables_.size() < (uint64_t{1} << 32) - 1, "table pool exhausted");
+    VFIOSIM_CHECK(tables_.size() < (uint64_t{1} << 32) - 1, "table pool exhausted");
     ti = static_cast<uint32_t>(tables_.size());
     Table& t = tables_.emplace_back();
     try {
@@ -193,8 +183,8 @@ bool PageTable::ChargeTable(int level) {
 
 void PageTable::ReleaseTable(uint32_t ti) {
   Table& t = tables_[ti];
-  VFIOSIM_PT_CHECK(ti != kRoot, "the root table is never released");
-  VFIOSIM_PT_CHECK(t.in_use && t.present == 0, "released table must be in use and empty");
+  VFIOSIM_CHECK(ti != kRoot, "the root table is never released");
+  VFIOSIM_CHECK(t.in_use && t.present == 0, "released table must be in use and empty");
   t.in_use = false;
   --live_tables_;
   live_bytes_ -= TableBytes(t.level);
@@ -233,14 +223,13 @@ bool PageTable::IndexRange(int level, uint64_t base, uint64_t start, uint64_t en
 
 InsertResult PageTable::Insert(uint64_t va, int shift, uint64_t pfn, bool writable) {
   TouchTables(true);
-  VFIOSIM_PT_CHECK(shift >= 0 && shift < 64 && geometry_.CanPlaceLeaf(shift),
-                   "Insert: no leaf level of that size in this geometry");
+  VFIOSIM_CHECK(shift >= 0 && shift < 64 && geometry_.CanPlaceLeaf(shift),
+                "Insert: no leaf level of that size in this geometry");
   const uint64_t size = uint64_t{1} << shift;
-  VFIOSIM_PT_CHECK(va < va_limit_, "Insert: va beyond the geometry's VA limit");
-  VFIOSIM_PT_CHECK((va & (size - 1)) == 0, "Insert: va not aligned to the leaf size");
-  VFIOSIM_PT_CHECK((pfn & ((size >> kPageShift) - 1)) == 0,
-                   "Insert: pfn not aligned to the leaf order");
-  VFIOSIM_PT_CHECK(pfn <= kMaxPfn, "Insert: pfn wider than 52 bits");
+  VFIOSIM_CHECK(va < va_limit_, "Insert: va beyond the geometry's VA limit");
+  VFIOSIM_CHECK((va & (size - 1)) == 0, "Insert: va not aligned to the leaf size");
+  VFIOSIM_CHECK((pfn & ((size >> kPageShift) - 1)) == 0, "Insert: pfn not aligned to the leaf order");
+  VFIOSIM_CHECK(pfn <= kMaxPfn, "Insert: pfn wider than 52 bits");
   const int target = level_of_shift_[shift];
   uint32_t ti = kRoot;
   for (int l = 0; l < target; ++l) {
@@ -270,9 +259,9 @@ InsertResult PageTable::Insert(uint64_t va, int shift, uint64_t pfn, bool writab
 
 bool PageTable::SlotEmpty(uint64_t va, int shift) const {
   TouchTables(false);
-  VFIOSIM_PT_CHECK(shift >= 0 && shift < 64 && level_of_shift_[shift] >= 0,
-                   "SlotEmpty: no level of that size in this geometry");
-  VFIOSIM_PT_CHECK(va < va_limit_, "SlotEmpty: va beyond the geometry's VA limit");
+  VFIOSIM_CHECK(shift >= 0 && shift < 64 && level_of_shift_[shift] >= 0,
+                "SlotEmpty: no level of that size in this geometry");
+  VFIOSIM_CHECK(va < va_limit_, "SlotEmpty: va beyond the geometry's VA limit");
   const int target = level_of_shift_[shift];
   const uint64_t* entries = tables_[kRoot].entries;
   for (int l = 0; l < target; ++l) {
@@ -373,8 +362,8 @@ void PageTable::ForEachIn(uint32_t ti, uint64_t base, uint64_t start, uint64_t e
 
 void PageTable::CopyRange(const PageTable& src, uint64_t start, uint64_t end) {
   TouchTables(true);
-  VFIOSIM_PT_CHECK(&src != this, "CopyRange: source and destination are the same table");
-  VFIOSIM_PT_CHECK(src.geometry_ == geometry_, "CopyRange: geometries differ");
+  VFIOSIM_CHECK(&src != this, "CopyRange: source and destination are the same table");
+  VFIOSIM_CHECK(src.geometry_ == geometry_, "CopyRange: geometries differ");
   src.last_walk_entries_visited_ = 0;
   if (end > va_limit_) end = va_limit_;
   if (start >= end) return;
@@ -394,7 +383,7 @@ void PageTable::CopyTable(const PageTable& src, uint32_t src_ti, uint32_t dst_ti
     const uint64_t dword = tables_[dst_ti].entries[idx];
     if (sword & kLeafBit) {
       if (dword == sword) return;  // already copied
-      VFIOSIM_PT_CHECK(dword == 0, "CopyRange: destination slot of a leaf is occupied");
+      VFIOSIM_CHECK(dword == 0, "CopyRange: destination slot of a leaf is occupied");
       SetEntry(dst_ti, idx, sword);
       ++present_leaves_;
       return;
@@ -404,7 +393,7 @@ void PageTable::CopyTable(const PageTable& src, uint32_t src_ti, uint32_t dst_ti
       dst_child = AllocTable(level + 1);
       SetEntry(dst_ti, idx, (uint64_t{dst_child} << kPayloadShift) | kPresent);
     } else {
-      VFIOSIM_PT_CHECK(!(dword & kLeafBit), "CopyRange: destination leaf blocks a source table");
+      VFIOSIM_CHECK(!(dword & kLeafBit), "CopyRange: destination leaf blocks a source table");
       dst_child = static_cast<uint32_t>(dword >> kPayloadShift);
     }
     CopyTable(src, static_cast<uint32_t>(sword >> kPayloadShift), dst_child,

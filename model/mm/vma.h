@@ -40,6 +40,11 @@ class VmOps {
   // ->huge_fault(vmf, order) / ->fault(vmf) (order 0).
   virtual sim::Task<VmFaultResult> HugeFault(VmFault vmf, int order) const = 0;
   virtual const char* name() const = 0;
+  // ->open(vma): a new vma that copies another: the part __split_vma() splits
+  // off, or the child's copy in dup_mmap().
+  virtual void Open(Vma& /*vma*/) const {}
+  // ->close(vma): remove_vma() drops the vma.
+  virtual void Close(Vma& /*vma*/) const {}
 };
 
 using SetHook = boost::intrusive::set_member_hook<boost::intrusive::link_mode<boost::intrusive::safe_link>>;
@@ -57,9 +62,6 @@ struct Vma {
   void* vm_private_data = nullptr;
   Mm* mm = nullptr;
   int id = 0;
-  // v5.8..v6.9 vfio_pci_mmap_vma list membership (only the `fork-escapes-zap`
-  // mutant walks it; mainline zaps through i_mmap).
-  bool on_vma_list = false;
 
   SetHook mm_hook;
   ListHook mapping_hook;

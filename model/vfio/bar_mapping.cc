@@ -3,6 +3,9 @@
 // VMA setup of vfio_pci_core_mmap().
 #include "model/vfio/bar_mapping.h"
 
+#include <algorithm>
+#include <mutex>
+
 #include "model/mm/memory.h"
 #include "model/vfio/vfio_pci_core.h"
 #include "sim/core/thread.h"
@@ -12,8 +15,6 @@ namespace vfiosim::vfio {
 namespace {
 
 using mm::VmFaultResult;
-
-bool OnVmaList(const mm::Vma& v) { return v.on_vma_list; }
 
 }  // namespace
 
@@ -25,10 +26,54 @@ sim::Task<void> vfio_pci_zap_bars(VfioPciCoreDevice& vdev) {
   sim::FuncScope f("vfio_pci_zap_bars");
   // VFIO_PCI_INDEX_TO_OFFSET(BAR0) .. VFIO_PCI_INDEX_TO_OFFSET(ROM).
   const uint64_t len = uint64_t{kRomRegionIndex} << kVfioPciOffsetShift;
-  // fork-escapes-zap: the v5.8..v6.9 zap walked vdev->vma_list, which a forked
-  // child's vma never joined (35e351780fa9).
-  co_await mm::unmap_mapping_range(vdev.inode_mapping, 0, len,
-                                   vdev.ctx().bug(Bug::kForkEscapesZap) ? &OnVmaList : nullptr);
+  if (vdev.ctx().bug(Bug::kForkEscapesZap)) {
+    // fork-escapes-zap: the v5.8..v6.9 zap, vfio_pci_zap_and_vma_lock(),
+    // zapped the vmas on vdev->vma_list, which a forked child's vma never
+    // joined (35e351780fa9). The model walks the inode's i_mmap under
+    // i_mmap_rwsem as unmap_mapping_range() does (the same steps) and zaps the
+    // vmas on the list.
+    sim::FuncScope z("vfio_pci_zap_and_vma_lock");
+    mm::AddressSpace& mapping = vdev.inode_mapping;
+    co_await mapping.i_mmap_rwsem.LockRead();
+    mapping.TouchIMmap(false);
+    for (mm::Vma& vma : mapping.i_mmap)
+      if (vfio_pci_vma_listed(vdev, vma)) co_await mm::unmap_mapping_range_vma(vma, 0, (len >> mm::kPageShift) - 1);
+    mapping.i_mmap_rwsem.UnlockRead();
+    co_return;
+  }
+  co_await mm::unmap_mapping_range(vdev.inode_mapping, 0, len);
+}
+
+void vfio_pci_add_vma(VfioPciCoreDevice& vdev, const mm::Vma& vma) {
+  std::lock_guard<std::mutex> l(vdev.vma_lock);
+  if (std::find(vdev.vma_list.begin(), vdev.vma_list.end(), &vma) == vdev.vma_list.end())
+    vdev.vma_list.push_back(&vma);
+}
+
+bool vfio_pci_vma_listed(VfioPciCoreDevice& vdev, const mm::Vma& vma) {
+  std::lock_guard<std::mutex> l(vdev.vma_lock);
+  return std::find(vdev.vma_list.begin(), vdev.vma_list.end(), &vma) != vdev.vma_list.end();
+}
+
+void vfio_pci_mmap_open(VfioPciCoreDevice& vdev, const mm::Vma& vma) {
+  if (!vdev.ctx().bug(Bug::kForkEscapesZap)) return;
+  // The kernel's ->open zapped the new vma so that its next fault would list
+  // it. A fork child's copy stays off the list with the PTEs copy_page_range()
+  // gives it after ->open (the 35e351780fa9 regression). The model keeps the
+  // part __split_vma() splits off a listed vma listed, with its PTEs: it is a
+  // vma of the same mm that the listed original still covers.
+  std::lock_guard<std::mutex> l(vdev.vma_lock);
+  for (const mm::Vma* v : vdev.vma_list)
+    if (v != &vma && v->mm == vma.mm && v->contains(vma.vm_start)) {
+      vdev.vma_list.push_back(&vma);
+      return;
+    }
+}
+
+void vfio_pci_mmap_close(VfioPciCoreDevice& vdev, const mm::Vma& vma) {
+  if (!vdev.ctx().bug(Bug::kForkEscapesZap)) return;
+  std::lock_guard<std::mutex> l(vdev.vma_lock);
+  std::erase(vdev.vma_list, &vma);
 }
 
 sim::Task<VmFaultResult> vfio_pci_vmf_insert_pfn(VfioPciCoreDevice& vdev, const mm::VmFault& vmf, uint64_t pfn,

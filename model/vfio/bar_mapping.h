@@ -54,6 +54,13 @@ sim::Task<void> vfio_pci_zap_bars(VfioPciCoreDevice& vdev);
 // vfio_pci_vmf_insert_pfn(): memory_lock held for read (unless a mutant dropped it).
 sim::Task<mm::VmFaultResult> vfio_pci_vmf_insert_pfn(VfioPciCoreDevice& vdev, const mm::VmFault& vmf,
                                                      uint64_t pfn, int order);
+// The fork-escapes-zap mutant's vdev->vma_list (v5.8..v6.9): vfio_pci_add_vma()
+// after a fault; whether `vma` is on it; vfio_pci_mmap_open() and
+// vfio_pci_mmap_close() of the legacy vm_ops. Nothing without the mutant.
+void vfio_pci_add_vma(VfioPciCoreDevice& vdev, const mm::Vma& vma);
+bool vfio_pci_vma_listed(VfioPciCoreDevice& vdev, const mm::Vma& vma);
+void vfio_pci_mmap_open(VfioPciCoreDevice& vdev, const mm::Vma& vma);
+void vfio_pci_mmap_close(VfioPciCoreDevice& vdev, const mm::Vma& vma);
 // Sets the VMA up as a VFIO BAR mapping (flags, vm_ops) - shared tail of both
 // variants' mmap.
 void vfio_pci_setup_vma(mm::Vma& vma, const mm::VmOps& ops, void* private_data);

@@ -46,12 +46,19 @@ class LegacyVmOpsImpl final : public mm::VmOps {
     const bool locked = !ctx.bug(Bug::kFaultWithoutLock);
     if (locked) co_await vdev.memory_lock.LockRead();
     const VmFaultResult r = co_await vfio_pci_vmf_insert_pfn(vdev, vmf, pfn, order);
-    // vfio_pci_mmap_vma list membership matters only to the fork-escapes-zap
-    // mutant; setting it otherwise would be a plain store by concurrent faults
-    // holding memory_lock for read (free-running mode with a shared mm).
-    if (r == VmFaultResult::kNoPage && ctx.bug(Bug::kForkEscapesZap)) vma.on_vma_list = true;
+    // fork-escapes-zap: v5.8..v6.9 listed the faulted vma (vfio_pci_add_vma()).
+    if (r == VmFaultResult::kNoPage && ctx.bug(Bug::kForkEscapesZap)) vfio_pci_add_vma(vdev, vma);
     if (locked) vdev.memory_lock.UnlockRead();
     co_return r;
+  }
+
+  // vfio_pci_mmap_open() / vfio_pci_mmap_close() of v5.8..v6.9: vdev->vma_list
+  // upkeep, for the fork-escapes-zap mutant (bar_mapping.cc).
+  void Open(mm::Vma& vma) const override {
+    vfio_pci_mmap_open(*static_cast<VfioPciCoreDevice*>(vma.vm_private_data), vma);
+  }
+  void Close(mm::Vma& vma) const override {
+    vfio_pci_mmap_close(*static_cast<VfioPciCoreDevice*>(vma.vm_private_data), vma);
   }
 };
 

@@ -12,6 +12,7 @@
 #include <deque>
 #include <list>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -149,6 +150,13 @@ class VfioPciCoreDevice {
   // __fput() (->release, which takes memory_lock) runs from task_work after
   // up_write. Under memory_lock (write); see vfio_pci_memory_up_write().
   std::vector<mm::File*> deferred_release;
+  // v5.8..v6.9 vdev->vma_list (11c4cd07ba11 "vfio-pci: Fault mmaps to enable vma
+  // tracking", gone with aac6db75a9fc "vfio/pci: Use unmap_mapping_range()"):
+  // the vmas a fault mapped, the ones vfio_pci_zap_and_vma_lock() zapped. Only
+  // the fork-escapes-zap mutant keeps it (bar_mapping.cc); mainline zaps
+  // through the inode's i_mmap. Under vma_lock (vdev->vma_lock).
+  std::vector<const mm::Vma*> vma_list;
+  std::mutex vma_lock;
 
   // __vfio_pci_memory_enabled(): below D3hot and (no_command_memory or vconfig
   // MEM set). The vf-memory-enforced mutant leaves out no_command_memory, as

@@ -1,12 +1,12 @@
 // drivers/vfio/pci/vfio_pci_dmabuf.c: the dma-buf exporter of a VFIO PCI device
 // (mainline since v6.19, plus the patch's mmap and permanent revoke).
 #include <algorithm>
-#include <cstdio>
-#include <cstdlib>
+#include <string>
 
 #include "model/errno.h"
 #include "model/vfio/bar_mapping.h"
 #include "model/vfio/vfio_pci_core.h"
+#include "sim/core/check.h"
 #include "sim/core/thread.h"
 
 namespace vfiosim::vfio {
@@ -92,11 +92,7 @@ void VfioPciDmaBuf::SetRanges(std::vector<dmabuf::PhysRange> ranges) {
   size = total;
   dmabuf->set_size(total);
   auto f = dmabuf::MakePfnFinder(orig_vdev->ctx().find_pfn, ranges);
-  if (!f.ok()) {
-    std::fprintf(stderr, "vfiosim: internal error: bad dma-buf ranges: %s\n",
-                 std::string(f.status().message()).c_str());
-    std::abort();
-  }
+  VFIOSIM_CHECK(f.ok(), "bad dma-buf ranges: %s", std::string(f.status().message()).c_str());
   finder = *std::move(f);
   phys_vec = std::move(ranges);
 }
