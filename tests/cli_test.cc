@@ -36,12 +36,13 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/sanitized.h"
 #include "tests/tool_runner.h"
 
 namespace {
 
 namespace fs = std::filesystem;
-using namespace vfiosim_test;  // Binary, SourceDir, ReadAll, WriteAll, TempDir, Result, RunTool
+using namespace vfiosim_test;  // Binary, SourceDir, Scn, ReadAll, WriteAll, TempDir, Result, RunTool
 
 // The header most error tests start from: lines 1-10.
 const std::string kHeader =
@@ -81,8 +82,6 @@ void ExpectError(const std::string& text, int line, int col, const std::string& 
 }
 
 std::string Scenarios() { return (SourceDir() / "scenarios").string(); }
-std::string Scn(const std::string& rel) { return (SourceDir() / "scenarios" / rel).string(); }
-
 // ---------------------------------------------------------------- scenario errors
 
 TEST(CliError, UnknownOp) { ExpectError(kHeader + "  r = frob p va\nend\n", 11, 7, "unknown op 'frob'"); }
@@ -629,11 +628,6 @@ TEST(CliLimits, PageTableBudget) {
   EXPECT_EQ(r.LastLine().rfind("verdict: PASS", 0), 0u) << r;
 }
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr bool kSanitized = true;  // the sanitizers reserve terabytes of address space
-#else
-constexpr bool kSanitized = false;
-#endif
 
 // Out of memory inside the model (a coroutine allocating page tables) is a
 // clean exit 2 with a message, not std::terminate: the exception travels up the
@@ -667,7 +661,10 @@ TEST(CliLimits, TouchIsNotCutBySizeAlone) {
   const std::string head = "scenario big-touch\nkconfig TRANSPARENT_HUGEPAGE=n\n"
                            "device gpu\n  bar 0 size=1G mem64\nend\n"
                            "setup\n  p = process\n  fd = open gpu in p\n  va = mmap p fd bar=0\nend\n";
-  const fs::path gig = d.Write("gig.scn", head + "thread a\n  t = touch p va len=1G\nend\nexpect always a.t == ok\n");
+  // 256M (65,536 pages, still far past --max_steps) under the sanitizers.
+  const std::string len = kSanitized ? "256M" : "1G";
+  const fs::path gig =
+      d.Write("gig.scn", head + "thread a\n  t = touch p va len=" + len + "\nend\nexpect always a.t == ok\n");
   const Result r = RunTool({"run", "--jobs=1", "--max_steps=20000", gig.string()}, 120);
   EXPECT_EQ(r.status, 0) << r;
   EXPECT_EQ(r.out.find("cut by --max-steps"), std::string::npos) << r;
@@ -839,11 +836,12 @@ TEST(Determinism, AllScenarios) {
   for (const auto& [f, bug] : runs) {
     SCOPED_TRACE(f.string() + " " + bug);
     // --schedules=200 keeps the big ones fast (the first 200 schedules in DFS
-    // order are themselves deterministic; the whole suite under ASan must fit the
-    // test's 300 s); a scenario's own test-options first.
+    // order are themselves deterministic), 40 under the sanitizers, where the
+    // whole suite must fit the test's 300 s on a busy machine; a scenario's own
+    // test-options first.
     std::vector<std::string> base{"run"};
     for (const std::string& o : TestOptions(f)) base.push_back(o);
-    base.push_back("--schedules=200");
+    base.push_back(kSanitized ? "--schedules=40" : "--schedules=200");
     if (!bug.empty()) base.push_back(bug);
     auto run = [&](const char* jobs) {
       std::vector<std::string> a = base;

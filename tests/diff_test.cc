@@ -24,8 +24,6 @@ namespace {
 namespace fs = std::filesystem;
 using namespace vfiosim_test;
 
-std::string Scn(const std::string& rel) { return (SourceDir() / "scenarios" / rel).string(); }
-
 // The lines of `out` that start with `prefix`.
 std::vector<std::string> Lines(const std::string& out, const std::string& prefix) {
   std::vector<std::string> v;

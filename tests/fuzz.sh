@@ -39,7 +39,7 @@ command -v ccache >/dev/null 2>&1 && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=cca
 
 t0=$(date +%s)
 if [ ! -f "$BUILD/build.ninja" ]; then
-  CC=$CC_FUZZ CXX=$CXX_FUZZ cmake -S "$SRC" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  CC=$CC_FUZZ CXX=$CXX_FUZZ cmake -S "$SRC" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVFIOSIM_ONE_SHOT=ON \
     -DVFIOSIM_FUZZ=ON -DVFIOSIM_TESTS=OFF -DVFIOSIM_BENCH=OFF "${launcher[@]}" >/dev/null
 fi
 # shellcheck disable=SC2086

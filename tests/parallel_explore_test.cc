@@ -18,19 +18,10 @@
 #include "sim/explore/parallel_for.h"
 #include "sim/run/program.h"
 #include "sim/scenario/parser.h"
+#include "tests/sanitized.h"
 
 namespace vfiosim::sim {
 namespace {
-
-// Under ThreadSanitizer (tests/tsan.sh) a schedule costs about fifty times what
-// it costs in the release build. There the exploration tests keep every case's
-// shape (strategies, jobs, stopping) on fewer schedules; the ctest stage runs
-// them at full size.
-#ifdef __SANITIZE_THREAD__
-constexpr bool kUnderTsan = true;
-#else
-constexpr bool kUnderTsan = false;
-#endif
 
 TEST(ParallelFor, EveryItemRunsExactlyOnce) {
   for (int jobs : {1, 2, 3, 8}) {
@@ -148,16 +139,17 @@ struct Case {
   uint64_t schedules;
 };
 
+// Under the sanitizers (kSanitized) the cases keep their shape on fewer schedules.
 TEST(ExploreParallel, FourJobsGiveWhatOneGives) {
   const Case cases[] = {
       {"huge-4k-misaligned.scn", "", Strategy::kExhaustive, Reduction::kSleep, 0},
       {"three-thread-fault-mem-pm.scn", "", Strategy::kExhaustive, Reduction::kSleep,
-       kUnderTsan ? 60u : 500u},  // the first ones in DFS order
+       kSanitized ? 60u : 500u},  // the first ones in DFS order
       {"fault-vs-revoke.scn", "", Strategy::kExhaustive, Reduction::kDpor, 0},
       {"bugs/fault-ignores-revoked.scn", "fault-ignores-revoked", Strategy::kExhaustive, Reduction::kSleep, 0},
       {"bugs/fault-ignores-revoked.scn", "fault-ignores-revoked", Strategy::kRandom, Reduction::kSleep, 300},
       {"bugs/fault-ignores-revoked.scn", "fault-ignores-revoked", Strategy::kPct, Reduction::kSleep, 300},
-      {"fault-vs-revoke.scn", "", Strategy::kRandom, Reduction::kSleep, kUnderTsan ? 300u : 3000u},  // many chunks
+      {"fault-vs-revoke.scn", "", Strategy::kRandom, Reduction::kSleep, kSanitized ? 300u : 3000u},  // many chunks
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(std::string(c.file) + " strategy=" + std::to_string(static_cast<int>(c.strategy)) +
@@ -218,8 +210,8 @@ TEST(ExploreParallel, StopsAtTheFirstFailureInCanonicalOrder) {
   for (const Run& run : runs) {
     SCOPED_TRACE("run " + std::to_string(n++));
     // ~1,000 schedules before the rare `never` decides, explored seven times:
-    // minutes under TSan. The bug runs stop the parallel search there too.
-    if (kUnderTsan && run.text == rare) continue;
+    // minutes under the sanitizers. The bug runs stop the parallel search there too.
+    if (kSanitized && run.text == rare) continue;
     absl::StatusOr<scn::Scenario> s = scn::LoadScenario(run.text, "t.scn");
     ASSERT_TRUE(s.ok()) << s.status();
     CompileOptions co;

@@ -24,8 +24,6 @@ namespace {
 namespace fs = std::filesystem;
 using namespace vfiosim_test;
 
-std::string Scn(const std::string& rel) { return (SourceDir() / "scenarios" / rel).string(); }
-
 // fault-vs-revoke with the admin thread first: MEM=0 revokes the BAR mmap's
 // dma-buf, then the CPU's fault gets SIGBUS.
 TEST(Readable, TraceSaysWhyTheFaultGotSigbus) {
@@ -96,7 +94,9 @@ TEST(Readable, ShrinkNeverLengthens) {
     std::smatch m;
     ASSERT_TRUE(std::regex_search(r.out, m, re)) << r;
     EXPECT_LE(std::stoi(m[2]), std::stoi(v[2])) << bug << "\n" << r;
-    if (m[1].str() != v[1].str()) EXPECT_EQ(m[4].str(), v[1].str()) << bug << "\n" << r;
+    if (m[1].str() != v[1].str()) {
+      EXPECT_EQ(m[4].str(), v[1].str()) << bug << "\n" << r;
+    }
     // The printed id replays to the printed trace.
     const Result rep = RunTool({"run", "--replay=" + m[1].str(), std::string("--bug=") + bug,
                                 Scn(std::string("bugs/") + bug + ".scn")});

@@ -61,6 +61,7 @@
 #include "sim/scenario/parser.h"
 #include "sim/scenario/printer.h"
 #include "sim/testing/scenario_gen.h"
+#include "tests/sanitized.h"
 
 namespace vfiosim::sim {
 namespace {
@@ -72,18 +73,6 @@ constexpr int kDefaultPerShard = 80;   // 640 generated scenarios per ctest run 
 constexpr int kSoakPerShard = 500;     // 4000 with VFIOSIM_SOAK=1
 constexpr int kSmallPerShard = 3;      // 24 under sanitizers
 constexpr uint64_t kDefaultBudget = 20000;
-
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr bool kSanitized = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-constexpr bool kSanitized = true;
-#else
-constexpr bool kSanitized = false;
-#endif
-#else
-constexpr bool kSanitized = false;
-#endif
 
 bool EnvIs(const char* name, const char* value) {
   const char* e = std::getenv(name);
@@ -478,7 +467,9 @@ TEST_P(Generated, Shard) {
               "schedules), %d disagree, %.1f s\n",
               shard, kShards, t.generated, t.rejected, t.checked, t.skipped,
               static_cast<unsigned long long>(Budget()), t.disagreed, secs);
-  if (t.generated >= 10) EXPECT_GT(t.checked, 0) << "every scenario was skipped";
+  if (t.generated >= 10) {
+    EXPECT_GT(t.checked, 0) << "every scenario was skipped";
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Soundness, Generated, ::testing::Range(0, kShards));

@@ -47,6 +47,9 @@ inline fs::path SourceDir() {
 #endif
 }
 
+// A file under scenarios/, by its path relative to it.
+inline std::string Scn(const std::string& rel) { return (SourceDir() / "scenarios" / rel).string(); }
+
 inline std::string ReadAll(const fs::path& p) {
   std::ifstream f(p, std::ios::binary);
   std::stringstream ss;

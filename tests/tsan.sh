@@ -21,7 +21,7 @@ t0=$(date +%s)
 launcher=()
 command -v ccache >/dev/null 2>&1 && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 if [ ! -f "$BUILD/build.ninja" ]; then
-  cmake -S "$SRC" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  cmake -S "$SRC" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVFIOSIM_ONE_SHOT=ON \
     -DVFIOSIM_SANITIZE=thread -DVFIOSIM_BENCH=OFF -DVFIOSIM_TSAN_TESTS=OFF "${launcher[@]}" >/dev/null
 fi
 ninja -C "$BUILD" vfiosim vfiosim_tsan_tests

@@ -117,7 +117,7 @@ std::string Coordinates(Arch arch, bool zd, bool dsb, Variant v, std::optional<F
 
 // ---- `vfiosim kconfig` without --matrix: one evaluated config ----
 
-int Usage(const std::string& msg) {
+int KconfigUsage(const std::string& msg) {
   std::cerr << "vfiosim: kconfig: " << msg
             << "\nUsage: vfiosim kconfig --matrix [--kconfig_format=text|json]\n"
                "       vfiosim kconfig [x86_64|arm64|i386] [--variant=legacy|dmabuf] [--fix=p2pdma-core]\n"
@@ -129,14 +129,14 @@ int DumpConfig(Arch arch, bool json) {
   Variant variant = Variant::kDmabuf;
   if (const std::string v = absl::GetFlag(FLAGS_variant); !v.empty()) {
     std::optional<Variant> pv = ParseVariant(v);
-    if (!pv) return Usage("--variant must be legacy or dmabuf (got '" + v + "')");
+    if (!pv) return KconfigUsage("--variant must be legacy or dmabuf (got '" + v + "')");
     variant = *pv;
   }
   kconfig::Options kopts;
   std::vector<std::string> fixes;
   for (const std::string& f : absl::GetFlag(FLAGS_fix)) {
     std::optional<Fix> pf = ParseFix(f);
-    if (!pf) return Usage("unknown fix '" + f + "' (see 'vfiosim list fixes')");
+    if (!pf) return KconfigUsage("unknown fix '" + f + "' (see 'vfiosim list fixes')");
     if (*pf == Fix::kP2pdmaCore) kopts.p2pdma_core_fix = true;  // the only fix that changes Kconfig
     fixes.push_back(f);
   }
@@ -145,7 +145,7 @@ int DumpConfig(Arch arch, bool json) {
   std::vector<std::string> where;
   if (const std::string cfg = absl::GetFlag(FLAGS_config); !cfg.empty()) {
     std::ifstream f(cfg, std::ios::binary);
-    if (!f) return Usage("cannot read --config file " + cfg);
+    if (!f) return KconfigUsage("cannot read --config file " + cfg);
     std::stringstream ss;
     ss << f.rdbuf();
     absl::StatusOr<std::vector<kconfig::Setting>> dc = kconfig::ParseDotConfig(ss.str(), cfg);
@@ -161,7 +161,7 @@ int DumpConfig(Arch arch, bool json) {
   for (const std::string& kv : absl::GetFlag(FLAGS_kconfig)) {
     const size_t eq = kv.find('=');
     if (eq == std::string::npos || (kv.substr(eq + 1) != "y" && kv.substr(eq + 1) != "n"))
-      return Usage("--kconfig wants SYM=y or SYM=n (got '" + kv + "')");
+      return KconfigUsage("--kconfig wants SYM=y or SYM=n (got '" + kv + "')");
     settings.push_back(kconfig::Setting{kv.substr(0, eq), kv.substr(eq + 1) == "y"});
     where.push_back("--kconfig: error: ");
   }
@@ -327,19 +327,19 @@ int KconfigMain(const std::vector<std::string>& args) {
     } else if (a == "json" || a == "text") {
       format = a;
     } else if (ParseArch(a)) {
-      if (!arch_name.empty() && arch_name != a) return Usage("two arches given: " + arch_name + " and " + a);
+      if (!arch_name.empty() && arch_name != a) return KconfigUsage("two arches given: " + arch_name + " and " + a);
       arch_name = a;
     } else {
-      return Usage("unexpected argument '" + a + "'");
+      return KconfigUsage("unexpected argument '" + a + "'");
     }
   }
   if (format != "text" && format != "json")
-    return Usage("--kconfig_format must be text or json (got '" + format + "')");
+    return KconfigUsage("--kconfig_format must be text or json (got '" + format + "')");
   const bool json = format == "json";
   if (matrix) {
     if (!arch_name.empty() || !absl::GetFlag(FLAGS_variant).empty() || !absl::GetFlag(FLAGS_fix).empty() ||
         !absl::GetFlag(FLAGS_kconfig).empty() || !absl::GetFlag(FLAGS_config).empty())
-      return Usage(
+      return KconfigUsage(
           "--matrix covers every arch, variant and fix; it takes no --kconfig_arch, --variant, --fix, "
           "--kconfig or --config");
     const KconfigMatrix m = BuildKconfigMatrix();
@@ -349,7 +349,7 @@ int KconfigMain(const std::vector<std::string>& args) {
   Arch arch = Arch::kX86_64;
   if (!arch_name.empty()) {
     std::optional<Arch> a = ParseArch(arch_name);
-    if (!a) return Usage("unknown arch '" + arch_name + "' (x86_64, arm64 or i386)");
+    if (!a) return KconfigUsage("unknown arch '" + arch_name + "' (x86_64, arm64 or i386)");
     arch = *a;
   }
   return DumpConfig(arch, json);
