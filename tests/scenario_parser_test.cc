@@ -20,6 +20,7 @@
 #include "sim/scenario/parser.h"
 #include "sim/scenario/printer.h"
 #include "sim/scenario/validator.h"
+#include "tests/tool_runner.h"
 
 namespace vfiosim::scn {
 namespace {
@@ -647,7 +648,7 @@ TEST(ScenarioPrinter, MutatedScenariosRoundTripOrFailCleanly) {
 
 TEST(ScenarioPrinter, RoundTripsScenarioFilesInTheRepository) {
   std::filesystem::path dir =
-      std::filesystem::path(__FILE__).parent_path().parent_path() / "scenarios";
+      vfiosim_test::SourceDir() / "scenarios";
   std::vector<std::filesystem::path> files;
   std::error_code ec;
   if (std::filesystem::is_directory(dir, ec)) {
@@ -655,7 +656,7 @@ TEST(ScenarioPrinter, RoundTripsScenarioFilesInTheRepository) {
       if (e.is_regular_file() && e.path().extension() == ".scn") files.push_back(e.path());
     }
   }
-  if (files.empty()) GTEST_SKIP() << "no .scn files under " << dir;
+  ASSERT_FALSE(files.empty()) << "no .scn files under " << dir;
   for (const auto& f : files) {
     SCOPED_TRACE(f.string());
     Diagnostics d;

@@ -11,6 +11,7 @@
 #include "sim/scenario/diag.h"
 #include "sim/scenario/parser.h"
 #include "sim/scenario/validator.h"
+#include "tests/tool_runner.h"
 
 namespace vfiosim::scn {
 namespace {
@@ -376,7 +377,7 @@ TEST(ScenarioValidator, LoadScenarioParsesThenValidates) {
 // drafts and negative examples kept under pending/, invalid/ or errors/.
 TEST(ScenarioValidator, RepositoryScenariosLoad) {
   std::filesystem::path dir =
-      std::filesystem::path(__FILE__).parent_path().parent_path() / "scenarios";
+      vfiosim_test::SourceDir() / "scenarios";
   std::vector<std::filesystem::path> files;
   std::error_code ec;
   if (std::filesystem::is_directory(dir, ec)) {
@@ -389,7 +390,7 @@ TEST(ScenarioValidator, RepositoryScenariosLoad) {
       if (!skip) files.push_back(e.path());
     }
   }
-  if (files.empty()) GTEST_SKIP() << "no .scn files under " << dir;
+  ASSERT_FALSE(files.empty()) << "no .scn files under " << dir;
   for (const auto& f : files) {
     Diagnostics d;
     absl::StatusOr<Scenario> s = LoadScenarioFile(f.string(), &d);
