@@ -619,11 +619,13 @@ const Execution::Impl::OpExecutor& Execution::Impl::Executor(OpKind op) {
       {OpKind::kIommufdUnmap, &Impl::IommufdUnmap},
       {OpKind::kPread, &Impl::SysPread},
   }};
+  // A missing row leaves {OpKind 0, nullptr} at the end, out of order. (Not
+  // `run != nullptr`: g++'s -fsanitize=undefined makes a member-pointer test
+  // non-constant.)
   static_assert(
       [] {
         for (int i = 0; i < scn::kNumOpKinds; ++i)
-          if (static_cast<int>(kExecutors[static_cast<size_t>(i)].op) != i || !kExecutors[static_cast<size_t>(i)].run)
-            return false;
+          if (static_cast<int>(kExecutors[static_cast<size_t>(i)].op) != i) return false;
         return true;
       }(),
       "kExecutors: one executor per OpKind, in OpKind order");
