@@ -80,10 +80,10 @@ void Explore(const scn::Scenario& s) {
                              " does not reproduce its violation");
     }
     (void)sim::RenderTrace(*p, *cex);
-    (void)sim::TraceToJson(*p, *cex).Dump();
+    (void)json::Dump(sim::TraceToJson(*p, *cex));
     cex_ptr = &*cex;
   }
-  (void)sim::ReportToJson(*p, r, v, sim::ReportMeta{std::string(kFile), "exhaustive", 1, 0, 1}, cex_ptr).Dump(2);
+  (void)json::Dump(sim::ReportToJson(*p, r, v, sim::ReportMeta{std::string(kFile), "exhaustive", 1, 0, 1}, cex_ptr), 2);
 }
 
 }  // namespace
