@@ -36,7 +36,8 @@ echo "== tsan: parallel exploration"
 # Exit 0 or 1 (a sampled run may miss a `sometimes`): anything else is a TSan
 # report (exit 66) or a crash.
 # (Bounded: a schedule of this scenario costs ~20 ms under TSan on a busy
-# machine; 400 schedules are still several hundred work items for two workers.)
+# machine. 400 schedules still give both workers work: exhaustive search cuts
+# the tree into ~32 subtrees for --jobs=2, random and PCT run chunks of 64.)
 for args in "--schedules=400" "--reduction=dpor --schedules=400" "--explore=random --schedules=400" \
             "--explore=pct --schedules=400"; do
   rc=0
@@ -49,5 +50,4 @@ rc=0
 [ "$rc" -eq 1 ] || { echo "tsan: expected FAIL (exit 1) from the mutant, got exit $rc" >&2; exit 1; }
 echo "== tsan: gtests"
 "$BUILD/tests/vfiosim_tsan_tests" --gtest_filter='-StressBug.*'
-
 echo "== tsan: clean (build $((t1 - t0))s, runs $(( $(date +%s) - t1 ))s)"
