@@ -8,7 +8,6 @@
 #include "absl/strings/str_join.h"
 #include "sim/core/driver.h"
 #include "sim/core/task.h"
-#include "sim/scenario/ops.h"
 #include "sim/scenario/printer.h"
 
 namespace vfiosim::sim {
@@ -119,13 +118,11 @@ struct Execution::Impl : public Driver {
 
   // fdget() ... op ... fdput(): the fd-table lookup is a step of its own and the
   // file stays pinned while the op runs, as in the kernel. The fds are the
-  // operands the op table (sim/scenario/ops.cc) types as device or dma-buf fds;
-  // two of them (revoke <fd> <buf>) are looked up in one step.
+  // operands the op table types as device or dma-buf fds (CStmt::fd_args, found
+  // when the program is compiled); two of them (revoke <fd> <buf>) are looked up
+  // in one step.
   Task<Value> Exec(const CStmt& c) {
-    const scn::OpSpec& spec = scn::GetOpSpec(c.stmt->op);
-    absl::InlinedVector<size_t, 2> fdargs;
-    for (int i = 0; i < spec.num_args; ++i)
-      if (scn::IsFdArg(spec.args[i])) fdargs.push_back(static_cast<size_t>(i));
+    const auto& fdargs = c.fd_args;
     Value h;
     if (fdargs.empty() || !Handle(c.args[fdargs[0]], &h)) co_return co_await ExecOp(c);
     absl::InlinedVector<std::pair<Value, mm::File*>, 2> pinned;

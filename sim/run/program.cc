@@ -7,6 +7,7 @@
 #include "model/fixes.h"
 #include "model/kconfig/kconfig.h"
 #include "sim/run/kernel_config.h"
+#include "sim/scenario/ops.h"
 
 namespace vfiosim::sim {
 namespace {
@@ -57,17 +58,18 @@ class Resolver {
   absl::flat_hash_map<std::string, int> devices_;
 };
 
-bool IsDeviceOperand(const scn::Stmt& st, size_t i) { return st.op == scn::OpKind::kOpen && i == 0; }
-
 std::vector<CStmt> CompileBlock(const std::vector<scn::Stmt>& stmts, int thread, Resolver& r,
                                 std::vector<VarInfo>* vars, const std::string& prefix) {
   std::vector<CStmt> out;
   for (const scn::Stmt& st : stmts) {
     CStmt c;
     c.stmt = &st;
+    const scn::OpSpec& spec = scn::GetOpSpec(st.op);
     for (size_t i = 0; i < st.args.size(); ++i) {
+      const bool typed = i < static_cast<size_t>(spec.num_args);
       // Numbers that are the value operand of write/dma/p2p stay numbers.
-      c.args.push_back(r.Operand(st.args[i], thread, IsDeviceOperand(st, i)));
+      c.args.push_back(r.Operand(st.args[i], thread, typed && spec.args[i].type == scn::ArgType::kDevice));
+      if (typed && scn::IsFdArg(spec.args[i])) c.fd_args.push_back(static_cast<uint8_t>(i));
     }
     if (st.in_proc) c.in_proc = r.Operand(*st.in_proc, thread, false);
     if (st.at) c.at = r.Operand(*st.at, thread, false);

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/status/statusor.h"
 #include "model/machine.h"
 #include "sim/scenario/ast.h"
@@ -36,6 +37,9 @@ struct CStmt {
   const scn::Stmt* stmt = nullptr;
   Slot bind;
   std::vector<COperand> args;
+  // Which of `args` the syscall looks up in the fd table (fdget()): those the op
+  // table types as device or dma-buf fds (scn::IsFdArg); two for revoke.
+  absl::InlinedVector<uint8_t, 2> fd_args;
   std::optional<COperand> in_proc;
   std::optional<COperand> at;
 };
