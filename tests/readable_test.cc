@@ -219,6 +219,14 @@ TEST(Readable, StressRefusesABugItCannotExercise) {
   const Result v = RunTool({"stress", "--bug=lock-inversion", "--variant=legacy", "--stress_duration=0.01"});
   EXPECT_EQ(v.status, 2) << v;
   EXPECT_NE(v.err.find("dmabuf variant's fault handler"), std::string::npos) << v;
+  // A bug the kernel had: its own reason, and its scenario in scenarios/history/.
+  const Result h = RunTool({"stress", "--bug=bar-rw-holds-memory-lock", "--stress_duration=0.01"});
+  EXPECT_EQ(h.status, 2) << h;
+  EXPECT_NE(h.err.find("stress never reads the device fd (pread); use 'vfiosim run "
+                       "--bug=bar-rw-holds-memory-lock' on its scenario "
+                       "(scenarios/history/bar-rw-holds-memory-lock.scn)"),
+            std::string::npos)
+      << h;
 }
 
 TEST(Readable, LockOrderMessageNamesBothOrders) {

@@ -25,6 +25,22 @@ std::string WhyNotExercised(Bug b, Variant v) {
       return "stress has no dma-buf importer (export, attach, map, dma)";
     case Bug::kForkEscapesZap:
       return "stress never forks";
+    case Bug::kType1IgnoresPteWrite:
+      return "stress maps nothing into an IOMMU (VFIO_IOMMU_MAP_DMA)";
+    case Bug::kExportFdFailDoublePut:
+      return "stress exports no dma-buf (VFIO_DEVICE_FEATURE_DMA_BUF)";
+    case Bug::kPrefaultInMmap:
+      return "stress mmaps in setup, before any revoker runs";
+    case Bug::kHugeFaultNeedsAlignedAddress:
+      return "stress does not check this one";
+    case Bug::kPmcsrD3NoZap:
+      return "stress enters D3 through the low-power feature, not a PMCSR config write";
+    case Bug::kVfMemoryEnforced:
+      return "stress's device is not a VF";
+    case Bug::kIommufdDestroyBeforeDetach:
+      return "stress has no iommufd importer (iommufd-map, iommufd-unmap)";
+    case Bug::kBarRwHoldsMemoryLock:
+      return "stress never reads the device fd (pread)";
     case Bug::kCount:
       break;
   }
