@@ -26,6 +26,12 @@
 namespace vfiosim::cli {
 namespace {
 
+using sim::BuildKconfigMatrix;
+using sim::KconfigMatrix;
+using sim::KconfigMatrixRow;
+using sim::KconfigMatrixSkip;
+using sim::KconfigProbe;
+
 using ::testing::HasSubstr;
 
 constexpr uint64_t k4K = 4096, k2M = uint64_t{2} << 20, k1G = uint64_t{1} << 30;

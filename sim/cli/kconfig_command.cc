@@ -46,6 +46,13 @@ ABSL_DECLARE_FLAG(std::vector<std::string>, kconfig);
 ABSL_DECLARE_FLAG(std::string, config);
 
 namespace vfiosim::cli {
+
+using sim::BuildKconfigMatrix;
+using sim::KconfigMatrix;
+using sim::KconfigMatrixRow;
+using sim::KconfigMatrixSkip;
+using sim::KconfigProbe;
+
 namespace {
 
 constexpr uint64_t kMiB = uint64_t{1} << 20;

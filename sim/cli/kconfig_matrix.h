@@ -16,19 +16,11 @@
 
 namespace vfiosim::cli {
 
-using sim::BuildKconfigMatrix;
-using sim::KconfigMatrix;
-using sim::KconfigMatrixRow;
-using sim::KconfigMatrixSkip;
-using sim::KconfigProbe;
-using sim::MakeVfioContext;
-using sim::ProbeBarMmap;
-
 // A Markdown table with aligned columns (readable as text too), followed by
 // the skipped combinations and a summary.
-std::string RenderKconfigMatrixText(const KconfigMatrix& m);
+std::string RenderKconfigMatrixText(const sim::KconfigMatrix& m);
 // The same as one JSON object ({"rows": [...], "skipped": [...], ...}).
-std::string RenderKconfigMatrixJson(const KconfigMatrix& m);
+std::string RenderKconfigMatrixJson(const sim::KconfigMatrix& m);
 
 // "4K", "2M", "1G", or "-" for 0.
 std::string LeafName(uint64_t bytes);
