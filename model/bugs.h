@@ -41,6 +41,9 @@ struct BugInfo {
   std::string_view name;
   std::string_view description;
   std::string_view reference;  // kernel commit / discussion it reproduces
+  // The scenario that exercises it: scenarios/bugs/ for the mutants of the
+  // patch's review, scenarios/history/ for bugs the kernel had and fixed.
+  std::string_view scenario;
 };
 
 std::span<const BugInfo> AllBugs();

@@ -109,6 +109,7 @@ Process& Machine::NewProcess(bool implicit) {
   p.implicit = implicit;
   mm::HugePfnmap huge{ctx_.config.pmd_pfnmap, ctx_.config.pud_pfnmap};
   p.mm = std::make_unique<mm::Mm>(p.id, geometry_, huge, obs_);
+  p.mm->bug_remove_vma_leaks_file = ctx_.bug(Bug::kLeakOnMunmap);
   p.mm->pt.set_budget(&pt_budget_);
   return p;
 }
@@ -285,7 +286,7 @@ sim::Task<Value> Machine::OpMunmap(int proc, uint64_t addr, std::optional<uint64
     p.mm->mmap_lock.UnlockRead();
     if (!v) co_return Value::Err(kEINVAL);
   }
-  const int r = co_await mm::do_munmap(*p.mm, addr, l, ctx_.bug(Bug::kLeakOnMunmap), /*user=*/true);
+  const int r = co_await mm::do_munmap(*p.mm, addr, l, /*user=*/true);
   co_return Value::FromRet(r);
 }
 
@@ -565,7 +566,7 @@ sim::Task<void> Machine::ExitFiles(Process& p) {
 sim::Task<Value> Machine::OpExit(int proc) {
   sim::FuncScope f("do_exit");
   Process& p = procs_[proc];
-  co_await mm::exit_mmap(*p.mm, ctx_.bug(Bug::kLeakOnMunmap));  // exit_mm(); nothing if exiting already
+  co_await mm::exit_mmap(*p.mm);  // exit_mm(); nothing if exiting already
   co_await ExitFiles(p);
   co_return Value::Ok();
 }

@@ -175,6 +175,27 @@ TEST(MutantDmabufTest, NoZapOnRevokeIoctlLeavesAStalePte) {
   EXPECT_EQ(h.ViolationName(), "stale-pte");
 }
 
+// The mutant is remove_vma()'s missing fput, so every path that removes a vma
+// leaks, MAP_FIXED replacement too: the replaced mapping's dma-buf outlives it.
+TEST(MutantDmabufTest, LeakOnMunmapAlsoLeaksThroughMapFixedReplacement) {
+  for (const bool bug : {false, true}) {
+    Harness h({.variant = Variant::kDmabuf,
+               .bugs = bug ? std::vector<Bug>{Bug::kLeakOnMunmap} : std::vector<Bug>{}});
+    const int p = h.Process();
+    const Value fd = h.Open(p);
+    const uint64_t va = h.MmapBarOk(p, fd, 0);
+    ASSERT_EQ(h.Read(p, va), Value::Int(0));
+    ASSERT_EQ(h.MmapBarOk(p, fd, 0, 0, std::nullopt, va), va);  // replaces the first vma
+    ASSERT_EQ(h.Close(fd), Value::Ok());
+    // Alive: the second mapping's dma-buf (and the device it holds); with the
+    // bug, the first mapping's too.
+    const std::vector<std::string> live = h.m().LiveObjects();
+    const bool first_alive =
+        std::any_of(live.begin(), live.end(), [](const std::string& o) { return o.find("dmabuf1") == 0; });
+    EXPECT_EQ(first_alive, bug) << ::testing::PrintToString(live);
+  }
+}
+
 TEST(MutantDmabufTest, FaultIgnoringRevokedMapsARevokedBuf) {
   for (const bool bug : {false, true}) {
     Harness h({.variant = Variant::kDmabuf,

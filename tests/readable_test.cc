@@ -10,6 +10,8 @@
 //  - Readable.Help*/Messages*: list ops, stress --help, did-you-mean, stress's
 //                        bug coverage, the lock-order and finally messages.
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -17,6 +19,7 @@
 
 #include <gtest/gtest.h>
 
+#include "model/bugs.h"
 #include "tests/tool_runner.h"
 
 namespace {
@@ -227,6 +230,18 @@ TEST(Readable, StressRefusesABugItCannotExercise) {
                        "(scenarios/history/bar-rw-holds-memory-lock.scn)"),
             std::string::npos)
       << h;
+}
+
+// Each catalogued bug names its scenario (model/bugs.cc), the one home of the
+// pointer stress's refusal gives: the file exists and is that bug's scenario.
+TEST(Readable, EveryBugNamesItsScenario) {
+  for (const vfiosim::BugInfo& b : vfiosim::AllBugs()) {
+    const fs::path f = SourceDir() / std::string(b.scenario);
+    std::ifstream in(f);
+    ASSERT_TRUE(in.good()) << b.name << ": no " << f;
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_NE(text.find("scenario " + std::string(b.name)), std::string::npos) << f;
+  }
 }
 
 TEST(Readable, LockOrderMessageNamesBothOrders) {

@@ -69,6 +69,10 @@ struct Mm {
   VmaTree vmas;
   HugePfnmap huge;
   MmObserver* observer;
+  // The leak-on-munmap mutant: remove_vma() forgets fput(vma->vm_file), on every
+  // path that removes a vma (munmap, MAP_FIXED replacement, exit, a failed
+  // fork's teardown).
+  bool bug_remove_vma_leaks_file = false;
   bool exited = false;
   std::deque<Vma> vma_store;
   std::vector<Vma*> free_vmas;

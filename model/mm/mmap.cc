@@ -94,7 +94,18 @@ sim::Task<int64_t> do_mmap(Mm& mm, File& file, MmapRequest req) {
   co_return static_cast<int64_t>(addr);
 }
 
-sim::Task<int> do_munmap(Mm& mm, uint64_t addr, uint64_t len, bool leak_file_ref, bool user) {
+// remove_vma() (mm/vma.c): vma_close() -> vm_ops->close(), then fput(vma->vm_file),
+// deferred here to after mmap_lock is dropped (the caller's `to_put`), and
+// vm_area_free(). The leak-on-munmap mutant branches at the fput.
+namespace {
+void remove_vma(Mm& mm, Vma* v, std::vector<File*>* to_put) {
+  if (v->vm_ops) v->vm_ops->Close(*v);
+  if (!mm.bug_remove_vma_leaks_file) to_put->push_back(v->vm_file);
+  mm.FreeVma(v);
+}
+}  // namespace
+
+sim::Task<int> do_munmap(Mm& mm, uint64_t addr, uint64_t len, bool user) {
   sim::FuncScope f("do_munmap");
   if ((addr & (kPageSize - 1)) || len == 0) co_return -kEINVAL;
   len = (len + kPageSize - 1) & ~(kPageSize - 1);
@@ -137,10 +148,7 @@ sim::Task<int> do_munmap(Mm& mm, uint64_t addr, uint64_t len, bool leak_file_ref
     } else {
       mapping.i_mmap.erase(mapping.i_mmap.iterator_to(*v));
       mm.vmas.erase(mm.vmas.iterator_to(*v));
-      // remove_vma(): vma_close() -> vm_ops->close(), then fput(vma->vm_file).
-      if (v->vm_ops) v->vm_ops->Close(*v);
-      if (!leak_file_ref) to_put.push_back(v->vm_file);
-      mm.FreeVma(v);
+      remove_vma(mm, v, &to_put);
     }
     mapping.i_mmap_rwsem.UnlockWrite();
   }
@@ -206,7 +214,7 @@ sim::Task<int> dup_mmap(Mm& parent, Mm& child) {
   co_return 0;
 }
 
-sim::Task<bool> exit_mmap(Mm& mm, bool leak_file_ref) {
+sim::Task<bool> exit_mmap(Mm& mm) {
   sim::FuncScope f("exit_mmap");
   // The VMAs' ranges, not pointers: each do_munmap() drops mmap_lock, and a
   // racing munmap may split or free a vma meanwhile.
@@ -220,7 +228,7 @@ sim::Task<bool> exit_mmap(Mm& mm, bool leak_file_ref) {
   mm.exited = true;
   for (const Vma& v : mm.vmas) ranges.emplace_back(v.vm_start, v.size());
   mm.mmap_lock.UnlockWrite();
-  for (auto [start, len] : ranges) co_await do_munmap(mm, start, len, leak_file_ref);
+  for (auto [start, len] : ranges) co_await do_munmap(mm, start, len);
   co_await mm.ptl.LockWrite();
   mm.pt.Clear();
   mm.ptl.UnlockWrite();

@@ -26,9 +26,8 @@ sim::Task<int64_t> do_mmap(Mm& mm, File& file, MmapRequest req);
 // do_munmap(): split partially covered vmas (vm_ops->open() of the part split
 // off), zap, unlink (vm_ops->close()), free page tables; the files are fput()
 // after mmap_lock is dropped (as the kernel defers __fput()).
-// `leak_file_ref` is the leak-on-munmap mutant: the vma's file is not put.
 // `user`: the munmap() syscall, refused (-EINVAL) once the mm is exiting.
-sim::Task<int> do_munmap(Mm& mm, uint64_t addr, uint64_t len, bool leak_file_ref = false, bool user = false);
+sim::Task<int> do_munmap(Mm& mm, uint64_t addr, uint64_t len, bool user = false);
 
 // dup_mmap(): copy every vma into `child` (get_file, vm_ops->open(), i_mmap
 // insertion right after the parent's vma, then copy_page_range()).
@@ -41,6 +40,6 @@ sim::Task<int> dup_mmap(Mm& parent, Mm& child);
 // exit_mmap(): mark the mm exiting under mmap_lock (mmap, fork and IOMMU maps
 // of it fail from then on), then unmap everything. Returns false when the mm
 // was exiting already (nothing done).
-sim::Task<bool> exit_mmap(Mm& mm, bool leak_file_ref = false);
+sim::Task<bool> exit_mmap(Mm& mm);
 
 }  // namespace vfiosim::mm

@@ -130,12 +130,9 @@ int StressMain(const std::vector<std::string>& args) {
       else why = w;
     }
     const std::string name(GetBugInfo(b).name);
-    // The bugs the kernel had and fixed come last in model/bugs.h; their
-    // scenarios are in scenarios/history/ (docs/history.md).
-    const char* folder = b >= Bug::kType1IgnoresPteWrite ? "history" : "bugs";
     if (can.empty())
       return StressUsage("cannot exercise --bug=" + name + ": " + why + "; use 'vfiosim run --bug=" + name +
-                         "' on its scenario (scenarios/" + folder + "/" + name + ".scn)");
+                         "' on its scenario (" + std::string(GetBugInfo(b).scenario) + ")");
     if (can.size() < variants.size()) {
       std::cerr << "vfiosim stress: --bug=" << name << " only in the " << VariantName(can[0])
                 << " variant: " << why << "\n";

@@ -91,17 +91,17 @@ struct Execution::Impl : public Driver {
   // ---- statements ----
   // The statement with all its operands and options, numbers as the file
   // wrote them ("command fd mem=0", "write p va+0x1000 0xdead").
-  static std::string StmtText(const CStmt& c) {
+  static std::string StmtText(const CompiledStmt& c) {
     return c.stmt->text.empty() ? scn::PrintStmt(*c.stmt) : c.stmt->text;
   }
 
-  bool Handle(const COperand& o, Value* out) {
-    if (o.kind != COperand::Kind::kVar || !o.slot.valid()) return false;
+  bool Handle(const CompiledOperand& o, Value* out) {
+    if (o.kind != CompiledOperand::Kind::kVar || !o.slot.valid()) return false;
     *out = Get(o.slot);
     return !out->failed();
   }
-  bool Addr(const COperand& o, uint64_t* a) {
-    if (o.kind == COperand::Kind::kNumber) {
+  bool Addr(const CompiledOperand& o, uint64_t* a) {
+    if (o.kind == CompiledOperand::Kind::kNumber) {
       *a = o.number;
       return true;
     }
@@ -110,18 +110,18 @@ struct Execution::Impl : public Driver {
     *a = v.v + static_cast<uint64_t>(o.offset);
     return true;
   }
-  uint64_t Num(const COperand& o) {
-    if (o.kind == COperand::Kind::kNumber) return o.number;
+  uint64_t Num(const CompiledOperand& o) {
+    if (o.kind == CompiledOperand::Kind::kNumber) return o.number;
     Value v;
     return Handle(o, &v) ? v.v + static_cast<uint64_t>(o.offset) : 0;
   }
 
   // fdget() ... op ... fdput(): the fd-table lookup is a step of its own and the
   // file stays pinned while the op runs, as in the kernel. The fds are the
-  // operands the op table types as device or dma-buf fds (CStmt::fd_args, found
+  // operands the op table types as device or dma-buf fds (CompiledStmt::fd_args, found
   // when the program is compiled); two of them (revoke <fd> <buf>) are looked up
   // in one step.
-  Task<Value> Exec(const CStmt& c) {
+  Task<Value> Exec(const CompiledStmt& c) {
     const auto& fdargs = c.fd_args;
     Value h;
     if (fdargs.empty() || !Handle(c.args[fdargs[0]], &h)) co_return co_await ExecOp(c);
@@ -143,11 +143,11 @@ struct Execution::Impl : public Driver {
   // ---- the executors: one per op, each the syscall or kernel entry it models ----
   struct OpExecutor {
     OpKind op;
-    Task<Value> (Impl::*run)(const CStmt&);
+    Task<Value> (Impl::*run)(const CompiledStmt&);
     bool fdget_write_table = false;  // the op changes the fd table (close)
   };
   static const OpExecutor& Executor(OpKind op);
-  Task<Value> ExecOp(const CStmt& c) { return (this->*Executor(c.stmt->op).run)(c); }
+  Task<Value> ExecOp(const CompiledStmt& c) { return (this->*Executor(c.stmt->op).run)(c); }
 
   static bool Writable(const scn::Stmt& st) {
     return st.prot.value_or(scn::Prot::kReadWrite) == scn::Prot::kReadWrite;
@@ -159,13 +159,13 @@ struct Execution::Impl : public Driver {
   // The shapes of the operands: the first operand a handle (else EBADF), or a
   // process and an address (else EBADF, or `bad_addr` for the address).
   template <typename Call>
-  Task<Value> OnHandle(const CStmt& c, Call call) {
+  Task<Value> OnHandle(const CompiledStmt& c, Call call) {
     Value h;
     if (!Handle(c.args[0], &h)) co_return Value::Err(kEBADF);
     co_return co_await call(h);
   }
   template <typename Call>
-  Task<Value> OnProcAddr(const CStmt& c, Value bad_addr, Call call) {
+  Task<Value> OnProcAddr(const CompiledStmt& c, Value bad_addr, Call call) {
     Value p;
     uint64_t a = 0;
     if (!Handle(c.args[0], &p)) co_return Value::Err(kEBADF);
@@ -174,9 +174,9 @@ struct Execution::Impl : public Driver {
   }
 
   // A fresh process (`process [nofile=<n>]`).
-  Task<Value> NewProcess(const CStmt& c) { co_return machine.OpProcess(c.stmt->nofile); }
+  Task<Value> NewProcess(const CompiledStmt& c) { co_return machine.OpProcess(c.stmt->nofile); }
   // open("/dev/vfio/devices/...") [in <proc>].
-  Task<Value> SysOpen(const CStmt& c) {
+  Task<Value> SysOpen(const CompiledStmt& c) {
     std::optional<int> proc;
     if (c.in_proc) {
       Value p;
@@ -185,7 +185,7 @@ struct Execution::Impl : public Driver {
     }
     co_return co_await machine.OpOpen(c.args[0].device, proc);
   }
-  Task<Value> SysMmap(const CStmt& c) {
+  Task<Value> SysMmap(const CompiledStmt& c) {
     const scn::Stmt& st = *c.stmt;
     Value p, fd;
     if (!Handle(c.args[0], &p) || !Handle(c.args[1], &fd)) co_return Value::Err(kEBADF);
@@ -199,46 +199,46 @@ struct Execution::Impl : public Driver {
     if (st.bar) bar = static_cast<int>(*st.bar);
     co_return co_await machine.OpMmap(static_cast<int>(p.v), fd, bar, st.offset.value_or(0), st.len, Writable(st), at);
   }
-  Task<Value> SysMunmap(const CStmt& c) {
+  Task<Value> SysMunmap(const CompiledStmt& c) {
     return OnProcAddr(c, Value::Err(kEINVAL), [&](int p, uint64_t a) { return machine.OpMunmap(p, a, c.stmt->len); });
   }
   // A CPU load, store, or a load of every page, through the process's page tables.
-  Task<Value> UserLoad(const CStmt& c) {
+  Task<Value> UserLoad(const CompiledStmt& c) {
     return OnProcAddr(c, Value::Sig(kSIGSEGV), [&](int p, uint64_t a) { return machine.OpRead(p, a); });
   }
-  Task<Value> UserStore(const CStmt& c) {
+  Task<Value> UserStore(const CompiledStmt& c) {
     return OnProcAddr(c, Value::Sig(kSIGSEGV), [&](int p, uint64_t a) {
       return machine.OpWrite(p, a, static_cast<uint32_t>(Num(c.args[2])));
     });
   }
-  Task<Value> UserTouch(const CStmt& c) {
+  Task<Value> UserTouch(const CompiledStmt& c) {
     return OnProcAddr(c, Value::Sig(kSIGSEGV),
                       [&](int p, uint64_t a) { return machine.OpTouch(p, a, c.stmt->len.value_or(4096)); });
   }
   // A config-space write of PCI_COMMAND (MEM on or off).
-  Task<Value> PciCommandWrite(const CStmt& c) {
+  Task<Value> PciCommandWrite(const CompiledStmt& c) {
     return OnHandle(c, [&](Value fd) { return machine.OpCommand(fd, c.stmt->mem.value_or(1) != 0); });
   }
   // ioctl(VFIO_DEVICE_RESET).
-  Task<Value> VfioDeviceReset(const CStmt& c) {
+  Task<Value> VfioDeviceReset(const CompiledStmt& c) {
     return OnHandle(c, [&](Value fd) { return machine.OpReset(fd); });
   }
   // VFIO_DEVICE_FEATURE low-power entry/exit (`power <fd> d3|d0`).
-  Task<Value> VfioLowPower(const CStmt& c) {
+  Task<Value> VfioLowPower(const CompiledStmt& c) {
     return OnHandle(c, [&](Value fd) { return machine.OpPower(fd, ToD3(*c.stmt)); });
   }
   // A config-space write of PMCSR (`pmcsr <fd> d3|d0`).
-  Task<Value> PciPmcsrWrite(const CStmt& c) {
+  Task<Value> PciPmcsrWrite(const CompiledStmt& c) {
     return OnHandle(c, [&](Value fd) { return machine.OpPmcsr(fd, ToD3(*c.stmt)); });
   }
   // ioctl(VFIO_DEVICE_GET_REGION_INFO).
-  Task<Value> VfioRegionInfo(const CStmt& c) {
+  Task<Value> VfioRegionInfo(const CompiledStmt& c) {
     Value fd;
     if (!Handle(c.args[0], &fd)) co_return Value::Err(kEBADF);
     co_return machine.OpInfo(fd, static_cast<int>(c.stmt->bar.value_or(0)));
   }
   // VFIO_DEVICE_FEATURE_DMA_BUF.
-  Task<Value> VfioDmaBufExport(const CStmt& c) {
+  Task<Value> VfioDmaBufExport(const CompiledStmt& c) {
     return OnHandle(c, [&](Value fd) {
       std::vector<vfio::ExportRange> ranges;
       for (const scn::ExportRange& r : c.stmt->ranges) ranges.push_back({r.offset, r.len});
@@ -246,56 +246,56 @@ struct Execution::Impl : public Driver {
     });
   }
   // dma_buf_dynamic_attach() / dma_buf_attach() (pinned).
-  Task<Value> DmaBufAttach(const CStmt& c) {
+  Task<Value> DmaBufAttach(const CompiledStmt& c) {
     return OnHandle(c, [&](Value buf) {
       return machine.OpAttach(buf,
                               c.stmt->attach_mode.value_or(scn::AttachMode::kDynamic) == scn::AttachMode::kDynamic);
     });
   }
-  Task<Value> DmaBufMapAttachment(const CStmt& c) {
+  Task<Value> DmaBufMapAttachment(const CompiledStmt& c) {
     return OnHandle(c, [&](Value att) { return machine.OpMap(att); });
   }
-  Task<Value> DmaBufUnmapAttachment(const CStmt& c) {
+  Task<Value> DmaBufUnmapAttachment(const CompiledStmt& c) {
     return OnHandle(c, [&](Value att) { return machine.OpUnmap(att); });
   }
   // The importer's device DMA through its mapped attachment.
-  Task<Value> ImporterDma(const CStmt& c) {
+  Task<Value> ImporterDma(const CompiledStmt& c) {
     return OnHandle(c, [&](Value att) { return machine.OpDma(att, Num(c.args[1])); });
   }
-  Task<Value> DmaBufDetach(const CStmt& c) {
+  Task<Value> DmaBufDetach(const CompiledStmt& c) {
     return OnHandle(c, [&](Value att) { return machine.OpDetach(att); });
   }
   // The exporter revokes its dma-buf (`revoke <fd> <buf>`).
-  Task<Value> VfioDmaBufRevoke(const CStmt& c) {
+  Task<Value> VfioDmaBufRevoke(const CompiledStmt& c) {
     Value fd, buf;
     if (!Handle(c.args[0], &fd) || !Handle(c.args[1], &buf)) co_return Value::Err(kEBADF);
     co_return co_await machine.OpRevoke(fd, buf);
   }
-  Task<Value> SysFork(const CStmt& c) {
+  Task<Value> SysFork(const CompiledStmt& c) {
     return OnHandle(c, [&](Value p) { return machine.OpFork(static_cast<int>(p.v)); });
   }
-  Task<Value> SysClose(const CStmt& c) {
+  Task<Value> SysClose(const CompiledStmt& c) {
     return OnHandle(c, [&](Value fd) { return machine.OpClose(fd); });
   }
-  Task<Value> SysExit(const CStmt& c) {
+  Task<Value> SysExit(const CompiledStmt& c) {
     return OnHandle(c, [&](Value p) { return machine.OpExit(static_cast<int>(p.v)); });
   }
   // ioctl(VFIO_IOMMU_MAP_DMA) of a user address range.
-  Task<Value> VfioIommuMapDma(const CStmt& c) {
+  Task<Value> VfioIommuMapDma(const CompiledStmt& c) {
     return OnProcAddr(c, Value::Err(kEFAULT), [&](int p, uint64_t a) {
       return machine.OpIommuMap(p, a, c.stmt->len.value_or(4096), Writable(*c.stmt));
     });
   }
   // ioctl(IOMMU_IOAS_MAP_FILE) of a dma-buf.
-  Task<Value> IommufdMapFile(const CStmt& c) {
+  Task<Value> IommufdMapFile(const CompiledStmt& c) {
     return OnHandle(c, [&](Value buf) { return machine.OpIommufdMap(buf); });
   }
   // ioctl(IOMMU_IOAS_UNMAP).
-  Task<Value> IommufdUnmap(const CStmt& c) {
+  Task<Value> IommufdUnmap(const CompiledStmt& c) {
     return OnHandle(c, [&](Value iova) { return machine.OpIommufdUnmap(iova); });
   }
   // pread(2) of a BAR through the device fd into a user buffer.
-  Task<Value> SysPread(const CStmt& c) {
+  Task<Value> SysPread(const CompiledStmt& c) {
     const scn::Stmt& st = *c.stmt;
     Value p, fd;
     uint64_t a = 0;
@@ -305,12 +305,12 @@ struct Execution::Impl : public Driver {
                                        st.offset.value_or(0));
   }
   // A peer device's DMA through an IOVA mapping.
-  Task<Value> PeerDma(const CStmt& c) {
+  Task<Value> PeerDma(const CompiledStmt& c) {
     return OnHandle(c, [&](Value iova) { return machine.OpP2p(iova, Num(c.args[1])); });
   }
 
-  Task<void> RunBlock(const std::vector<CStmt>& stmts) {
-    for (const CStmt& c : stmts) {
+  Task<void> RunBlock(const std::vector<CompiledStmt>& stmts) {
+    for (const CompiledStmt& c : stmts) {
       if (opts.record_trace) Note(StmtText(c));
       Value v = co_await Exec(c);
       ++stmts_done;
@@ -322,7 +322,7 @@ struct Execution::Impl : public Driver {
     }
   }
 
-  std::string ShowValue(const CStmt& c, const Value& v) const {
+  std::string ShowValue(const CompiledStmt& c, const Value& v) const {
     if (v.kind != Value::Kind::kHandle) {
       // Addresses, and the data a read/dma/p2p returns (register values, which
       // scenarios write in hex), in hex; small numbers read the same either way.
@@ -334,7 +334,7 @@ struct Execution::Impl : public Driver {
   }
 
   // Runs one thread to completion, alone (setup, finally).
-  bool RunAlone(const std::vector<CStmt>& stmts, const char* name) {
+  bool RunAlone(const std::vector<CompiledStmt>& stmts, const char* name) {
     Thread t(-1, name, this);
     Task<void> root = RunBlock(stmts);
     root.handle().promise().thread = &t;
@@ -488,14 +488,14 @@ struct Execution::Impl : public Driver {
     // The outcome: every bound variable of the threads and of finally.
     std::vector<std::string> parts;
     if (opts.outcome_setup)
-      for (const CStmt& c : prog.setup)
+      for (const CompiledStmt& c : prog.setup)
         if (c.bind.valid())
           parts.push_back(prog.globals[c.bind.index].name + "=" +
                           ShowVar(prog.globals[c.bind.index], globals[c.bind.index]));
     for (size_t i = 0; i < prog.threads.size(); ++i)
       for (size_t j = 0; j < prog.threads[i].vars.size(); ++j)
         parts.push_back(prog.threads[i].vars[j].name + "=" + ShowVar(prog.threads[i].vars[j], locals[i][j]));
-    for (const CStmt& c : prog.finally)
+    for (const CompiledStmt& c : prog.finally)
       if (c.bind.valid()) parts.push_back(prog.globals[c.bind.index].name + "=" + ShowVar(prog.globals[c.bind.index], globals[c.bind.index]));
     result.outcome = absl::StrJoin(parts, " ");
     for (const scn::Expectation& e : prog.scenario->expectations)

@@ -25,20 +25,20 @@ class Resolver {
   absl::flat_hash_map<std::string, int> globals;
   std::vector<absl::flat_hash_map<std::string, int>> locals;
 
-  COperand Operand(const scn::Operand& op, int thread, bool device) const {
-    COperand c;
+  CompiledOperand Operand(const scn::Operand& op, int thread, bool device) const {
+    CompiledOperand c;
     if (op.is_number()) {
-      c.kind = COperand::Kind::kNumber;
+      c.kind = CompiledOperand::Kind::kNumber;
       c.number = op.number;
       return c;
     }
     if (device) {
-      c.kind = COperand::Kind::kDevice;
+      c.kind = CompiledOperand::Kind::kDevice;
       auto it = devices_.find(op.name);
       c.device = it == devices_.end() ? -1 : it->second;
       return c;
     }
-    c.kind = COperand::Kind::kVar;
+    c.kind = CompiledOperand::Kind::kVar;
     c.offset = op.offset;
     c.slot = Lookup(op.name, thread);
     return c;
@@ -58,11 +58,11 @@ class Resolver {
   absl::flat_hash_map<std::string, int> devices_;
 };
 
-std::vector<CStmt> CompileBlock(const std::vector<scn::Stmt>& stmts, int thread, Resolver& r,
+std::vector<CompiledStmt> CompileBlock(const std::vector<scn::Stmt>& stmts, int thread, Resolver& r,
                                 std::vector<VarInfo>* vars, const std::string& prefix) {
-  std::vector<CStmt> out;
+  std::vector<CompiledStmt> out;
   for (const scn::Stmt& st : stmts) {
-    CStmt c;
+    CompiledStmt c;
     c.stmt = &st;
     const scn::OpSpec& spec = scn::GetOpSpec(st.op);
     for (size_t i = 0; i < st.args.size(); ++i) {

@@ -24,7 +24,7 @@ struct Slot {
 };
 
 // A resolved operand: a variable (+ displacement), a number, or a device.
-struct COperand {
+struct CompiledOperand {
   enum class Kind { kNone, kVar, kNumber, kDevice };
   Kind kind = Kind::kNone;
   Slot slot;
@@ -33,15 +33,15 @@ struct COperand {
   int device = -1;
 };
 
-struct CStmt {
+struct CompiledStmt {
   const scn::Stmt* stmt = nullptr;
   Slot bind;
-  std::vector<COperand> args;
+  std::vector<CompiledOperand> args;
   // Which of `args` the syscall looks up in the fd table (fdget()): those the op
   // table types as device or dma-buf fds (scn::IsFdArg); two for revoke.
   absl::InlinedVector<uint8_t, 2> fd_args;
-  std::optional<COperand> in_proc;
-  std::optional<COperand> at;
+  std::optional<CompiledOperand> in_proc;
+  std::optional<CompiledOperand> at;
 };
 
 struct VarInfo {
@@ -51,15 +51,15 @@ struct VarInfo {
 
 struct ThreadProgram {
   std::string name;
-  std::vector<CStmt> stmts;
+  std::vector<CompiledStmt> stmts;
   std::vector<VarInfo> vars;
 };
 
 struct Program {
   const scn::Scenario* scenario = nullptr;
   MachineConfig machine;
-  std::vector<CStmt> setup;
-  std::vector<CStmt> finally;
+  std::vector<CompiledStmt> setup;
+  std::vector<CompiledStmt> finally;
   std::vector<VarInfo> globals;
   std::vector<ThreadProgram> threads;
   // Resolves `name` or `thread.name` as seen from expectations.
