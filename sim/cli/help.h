@@ -9,6 +9,8 @@
 
 namespace vfiosim::cli {
 
+// Which command takes which flag: sim/cli/flag_table.h.
+
 // `vfiosim --help`: the usage text, then the options of run, diff and kconfig.
 void PrintHelp(std::ostream& os, const std::string& usage);
 // `vfiosim stress --help`: stress's own flags and the run flags it reads.
