@@ -472,6 +472,13 @@ TEST(CliUsage, HelpExitsZero) {
     EXPECT_NE(r.out.find("vfiosim run [options] FILE"), std::string::npos) << r;
     EXPECT_NE(r.out.find("--max_steps"), std::string::npos) << r;  // the flags, too
   }
+  // --helpfull: every command with all the flags it takes, no source paths.
+  const Result full = RunTool({"--helpfull"});
+  EXPECT_EQ(full.status, 0) << full;
+  for (const char* want : {"Options of run:", "Options of diff:", "Options of stress:", "Options of kconfig:",
+                           "--stress_threads", "--max_steps", "--kconfig_format"})
+    EXPECT_NE(full.out.find(want), std::string::npos) << want << "\n" << full;
+  EXPECT_EQ(full.out.find(".cc"), std::string::npos) << full;
   const Result r = RunTool({"run", "--help", Scn("fault-vs-revoke.scn")});
   EXPECT_EQ(r.status, 0) << r;
   EXPECT_EQ(r.out.find("\nverdict: PASS fault-vs-revoke"), std::string::npos) << r;  // help, not a run

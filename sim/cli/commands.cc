@@ -14,8 +14,6 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/internal/program_name.h"
-#include "absl/flags/internal/usage.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/flags/usage_config.h"
@@ -407,9 +405,8 @@ int Main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const absl::string_view a = argv[i];
     if (a == "--") break;
-    if (a == "--helpfull") {  // every flag, absl's and the libraries' too
-      absl::flags_internal::SetProgramInvocationName("vfiosim");
-      absl::flags_internal::FlagsHelp(std::cout, "", absl::flags_internal::HelpFormat::kHumanReadable, usage);
+    if (a == "--helpfull") {  // every command with every flag it takes
+      PrintFullHelp(std::cout, usage);
       return kExitPass;
     }
     if ((i == 1 && a == "help") || a == "-h" || a == "--help" || a == "-help" || a == "--helpshort") {

@@ -71,6 +71,13 @@ void PrintStressHelp(std::ostream& os) {
   os << "  (--variant may also be 'both', the default)\n";
 }
 
+void PrintFullHelp(std::ostream& os, const std::string& usage) {
+  os << usage << "\n";
+  // Each subcommand with every flag it takes (not the hidden `gen`).
+  for (const CommandBit c : {kRun, kDiff, kStress, kKconfig})
+    Section(os, "Options of " + std::string(CommandName(c)), c, 0);
+}
+
 int PrintMatchingFlags(std::ostream& os, const std::string& substring) {
   int n = 0;
   for (const absl::CommandLineFlag* f : Flags(0, 0)) {

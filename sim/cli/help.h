@@ -15,6 +15,8 @@ namespace vfiosim::cli {
 void PrintHelp(std::ostream& os, const std::string& usage);
 // `vfiosim stress --help`: stress's own flags and the run flags it reads.
 void PrintStressHelp(std::ostream& os);
+// `vfiosim --helpfull`: the usage text, then each command with every flag it takes.
+void PrintFullHelp(std::ostream& os, const std::string& usage);
 // `--help=SUBSTRING`: every flag whose name or description contains it (or
 // "No flags matched"). Returns the number printed.
 int PrintMatchingFlags(std::ostream& os, const std::string& substring);
