@@ -3,8 +3,8 @@
 //  - CliError.*     every class of bad input exits 2 with `file:line:col: error:`
 //                   on stderr, pointing at the right line and column, and runs
 //                   nothing (no verdict);
-//  - CliUsage.*     bad flags, bad --replay ids, no arguments, a missing file:
-//                   exit 2 with a message;
+//  - CliUsage.*     bad flags (and a flag of another subcommand), bad --replay
+//                   ids, no arguments, a missing file: exit 2 with a message;
 //  - CliRun.*       a good scenario exits 0 with `verdict: PASS` last, a bug 1;
 //  - CliLimits.*    --max_steps, --schedules, --timeout, and sizes that would need
 //                   unbounded memory (huge BARs, the page-table budget);
@@ -36,6 +36,10 @@
 
 #include <gtest/gtest.h>
 
+#include "absl/flags/commandlineflag.h"
+#include "absl/flags/reflection.h"
+#include "sim/cli/commands.h"
+#include "sim/cli/flag_table.h"
 #include "tests/sanitized.h"
 #include "tests/tool_runner.h"
 
@@ -230,6 +234,59 @@ TEST(CliUsage, BadFlags) {
   ExpectUsage({"frobnicate"}, "unknown command");
 }
 
+// Each subcommand takes only its own flags (sim/cli/flag_table.cc): another's
+// is bad usage, and the message names the subcommands it belongs to.
+TEST(CliUsage, FlagOfAnotherCommandIsRefused) {
+  const std::string f = Scn("fault-vs-revoke.scn");
+  ExpectUsage({"run", "--stress_threads=4", f}, "vfiosim: --stress_threads is a flag of 'stress', not of 'run'\n");
+  ExpectUsage({"stress", "--reduction=dpor"}, "vfiosim: --reduction is a flag of 'run' and 'diff', not of 'stress'\n");
+  ExpectUsage({"merge", "--jobs=4", f}, "vfiosim: --jobs is a flag of 'run' and 'diff', not of 'merge'\n");
+  ExpectUsage({"diff", "--seed=3", f}, "--seed is a flag of 'run', 'stress' and 'gen', not of 'diff'");
+  ExpectUsage({"kconfig", "--arch=arm64"}, "--arch is a flag of 'run', not of 'kconfig'");
+  ExpectUsage({"check", "--variant=legacy", f}, "--variant is a flag of 'run', 'stress' and 'kconfig', not of 'check'");
+  ExpectUsage({"list", "--matrix", "bugs"}, "--matrix is a flag of 'kconfig', not of 'list'");
+  // Before the command word (`--flag value` skipped to find it), '-' for '_', negated.
+  ExpectUsage({"--stress_threads", "4", "run", f}, "--stress_threads is a flag of 'stress', not of 'run'");
+  ExpectUsage({"stress", "--max-steps", "5"}, "--max_steps is a flag of 'run' and 'diff', not of 'stress'");
+  ExpectUsage({"stress", "--noprogress"}, "--noprogress is a flag of 'run' and 'diff', not of 'stress'");
+  ExpectUsage({"stress", "--reduction=dpor"}, "Try 'vfiosim stress --help'.");
+}
+
+TEST(CliUsage, EachCommandTakesItsOwnFlags) {
+  const std::string f = Scn("fault-vs-revoke.scn");
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"run", "--schedules=5", "--reduction=dpor", f},
+           {"run", "--jobs=1", "--seed=2", "--explore=pct", "--pct_depth=2", "--schedules=3", "--noshrink", f},
+           {"diff", "--jobs=1", "--reduction=dpor", "--max-steps=1000", "--explore=exhaustive", "--noprogress", f},
+           {"stress", "--stress_duration=0.01", "--stress_leaf=4k", "--variant=legacy", "--seed=2", "--find_pfn=indexed"},
+           {"kconfig", "--variant=legacy", "--fix=p2pdma-core", "--kconfig_format=json"},
+           {"gen", "--seed=3"},
+           {"check", f},
+           {"list", "bugs"},
+       }) {
+    const Result r = RunTool(args);
+    EXPECT_EQ(r.status, 0) << args[0] << "\n" << r;
+    EXPECT_EQ(r.err.find("is a flag of"), std::string::npos) << r;
+  }
+}
+
+// Every flag defined under sim/cli/ has its row in the table, and every row is a flag.
+TEST(CliUsage, FlagTableHasEveryFlag) {
+  static int (*volatile keep)(int, char**) = &vfiosim::cli::Main;  // links in every ABSL_FLAG of sim/cli/
+  ASSERT_NE(keep, nullptr);
+  size_t defined = 0;
+  for (const auto& [name, flag] : absl::GetAllFlags()) {
+    if (flag->Filename().find("sim/cli/") == std::string::npos) continue;
+    ++defined;
+    EXPECT_TRUE(vfiosim::cli::FlagCommands(std::string(name))) << "--" << name << ": no row in sim/cli/flag_table.cc";
+  }
+  for (const vfiosim::cli::FlagOwners& f : vfiosim::cli::FlagTable()) {
+    EXPECT_NE(absl::FindCommandLineFlag(absl::string_view(f.flag.data(), f.flag.size())), nullptr) << f.flag;
+    EXPECT_NE(f.commands, 0u) << f.flag;
+  }
+  EXPECT_EQ(defined, vfiosim::cli::FlagTable().size());
+}
+
 TEST(CliUsage, BadReplayIds) {
   const std::string f = Scn("fault-vs-revoke.scn");
   ExpectUsage({"run", "--replay=!!", f}, "schedule id");        // not thread characters
@@ -415,6 +472,13 @@ TEST(CliUsage, HelpExitsZero) {
     EXPECT_NE(r.out.find("vfiosim run [options] FILE"), std::string::npos) << r;
     EXPECT_NE(r.out.find("--max_steps"), std::string::npos) << r;  // the flags, too
   }
+  // --helpfull: every command with all the flags it takes, no source paths.
+  const Result full = RunTool({"--helpfull"});
+  EXPECT_EQ(full.status, 0) << full;
+  for (const char* want : {"Options of run:", "Options of diff:", "Options of stress:", "Options of kconfig:",
+                           "--stress_threads", "--max_steps", "--kconfig_format"})
+    EXPECT_NE(full.out.find(want), std::string::npos) << want << "\n" << full;
+  EXPECT_EQ(full.out.find(".cc"), std::string::npos) << full;
   const Result r = RunTool({"run", "--help", Scn("fault-vs-revoke.scn")});
   EXPECT_EQ(r.status, 0) << r;
   EXPECT_EQ(r.out.find("\nverdict: PASS fault-vs-revoke"), std::string::npos) << r;  // help, not a run

@@ -14,8 +14,6 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/internal/program_name.h"
-#include "absl/flags/internal/usage.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/flags/usage_config.h"
@@ -27,6 +25,7 @@
 #include "model/bugs.h"
 #include "model/dmabuf/find_pfn.h"
 #include "model/fixes.h"
+#include "sim/cli/flag_precheck.h"
 #include "sim/cli/help.h"
 #include "sim/cli/kernel_options.h"
 #include "sim/cli/run_config.h"
@@ -92,7 +91,7 @@ Each scenario ends its report with exactly one line
   verdict: PASS|FAIL <name> schedules=<n> complete|bounded [reason=<invariant>|expect:<line>]
   (diff: `diff: SAME <name> outcomes=<n>` or `diff: DIFFERENT <name> only-a=<k> only-b=<m>`)
 Exit status: 0 all PASS (SAME), 1 some FAIL (DIFFERENT, or bounded), 2 bad usage or scenario error.
-Flags take --flag=value or --flag value.)";
+Flags take --flag=value or --flag value; each command takes only its own.)";
 
 bool ReadFile(const std::string& path, std::string* out) {
   std::ifstream f(path, std::ios::binary);
@@ -400,23 +399,19 @@ int Main(int argc, char** argv) {
   absl::SetProgramUsageMessage(kUsage);
   // `vfiosim help`, --help, -h: usage on stdout and exit 0 (absl's own handling
   // of --help exits 1, which would read as a FAIL verdict).
-  // The command word, if any (the first argument that is not a flag): `stress
-  // --help` shows stress's own flags.
-  absl::string_view command;
-  for (int i = 1; i < argc && command.empty(); ++i)
-    if (argv[i][0] != '-') command = argv[i];
+  // The command word, if any: `stress --help` shows stress's own flags.
+  const std::string command = CommandWord(argc, argv);
+  const std::string usage(absl::StripPrefix(kUsage, "vfiosim: "));
   for (int i = 1; i < argc; ++i) {
     const absl::string_view a = argv[i];
     if (a == "--") break;
-    if (a == "--helpfull") {  // every flag, absl's and the libraries' too
-      absl::flags_internal::SetProgramInvocationName("vfiosim");
-      absl::flags_internal::FlagsHelp(std::cout, "", absl::flags_internal::HelpFormat::kHumanReadable,
-                                      absl::StripPrefix(kUsage, "vfiosim: "));
+    if (a == "--helpfull") {  // every command with every flag it takes
+      PrintFullHelp(std::cout, usage);
       return kExitPass;
     }
     if ((i == 1 && a == "help") || a == "-h" || a == "--help" || a == "-help" || a == "--helpshort") {
       if (command == "stress") PrintStressHelp(std::cout);
-      else PrintHelp(std::cout, std::string(absl::StripPrefix(kUsage, "vfiosim: ")));
+      else PrintHelp(std::cout, usage);
       return kExitPass;
     }
     // --help=SUBSTRING / --helpmatch=SUBSTRING: the flags whose name or

@@ -2,7 +2,8 @@
 // two kernels"): each scenario explored exhaustively on two kernels — side A
 // (default --variant=legacy) and side B (default --variant=dmabuf), each side's
 // options adding to its default — and the outcomes and violated invariants
-// compared. Output and exit status: sim/report/diff_report.h.
+// compared. Output and exit status: sim/report/diff_report.h. Which of run's
+// flags diff takes: sim/cli/flag_table.cc.
 #include <algorithm>
 #include <iostream>
 #include <memory>

@@ -12,7 +12,8 @@
 // has to be a flag (the one flag here without the `kconfig_` prefix: the usage
 // text advertises it); the words `matrix`, `json`, `text` and an arch name are
 // also accepted as positional arguments. --variant, --fix, --kconfig and
-// --config are the run flags (sim/cli/commands.cc).
+// --config are the run flags (sim/cli/commands.cc); sim/cli/flag_table.cc says
+// which flags kconfig takes.
 #include <algorithm>
 #include <cstdint>
 #include <fstream>

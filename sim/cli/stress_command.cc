@@ -6,7 +6,8 @@
 //   vfiosim stress --stress_format=json > stress.json   # for tools/plot/
 //
 // Own flags are prefixed stress_; --variant, --bug, --seed and --find_pfn are
-// the `run` flags (sim/cli/commands.cc), read here.
+// the `run` flags (sim/cli/commands.cc), read here. A flag read here needs
+// stress in its row of sim/cli/flag_table.cc, or the command line refuses it.
 #include <iostream>
 #include <string>
 #include <vector>
