@@ -9,8 +9,6 @@
 namespace vfiosim::testing_model {
 namespace {
 
-using sim::LockClass;
-
 class MutantTest : public VariantTest {
  protected:
   HarnessOptions Opts(std::vector<Bug> bugs, std::vector<BarDef> bars = {{0, 2 * kMiB}}) const {
