@@ -4,7 +4,7 @@
 // only); iommufd and type1 IOVA mappings.
 #include <gtest/gtest.h>
 
-#include "tests/model_test_harness.h"
+#include "tests/model/model_test_harness.h"
 
 namespace vfiosim::testing_model {
 namespace {

@@ -1,4 +1,4 @@
-// Shared by tests/model_*_test.cc: builds a Machine with a Checker as its
+// Shared by tests/model/model_*_test.cc: builds a Machine with a Checker as its
 // observer and runs model ops synchronously (sim::FreeRunner), running the
 // checker's after-step check (stale-pte) after every op; or, with
 // `stepwise`, one scheduling point at a time (StepRunner). Interleaving runs
