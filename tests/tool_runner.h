@@ -1,5 +1,5 @@
-// Running the built vfiosim as a user does, for the CLI tests (tests/cli_test.cc,
-// tests/diff_test.cc): the binary, a scratch directory, and RunTool() with the
+// Running the built vfiosim as a user does, for the CLI tests (tests/cli/cli_test.cc,
+// tests/cli/diff_test.cc): the binary, a scratch directory, and RunTool() with the
 // exit status, stdout and stderr of one run.
 //
 // The binary is found through VFIOSIM_BIN (environment), else the VFIOSIM_BINARY

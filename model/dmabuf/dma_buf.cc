@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "model/errno.h"
+#include "model/lock_class.h"
 #include "sim/core/thread.h"
 
 namespace vfiosim::dmabuf {
@@ -12,7 +13,7 @@ DmaBuf::DmaBuf(int id, DmaBufOps* ops, void* priv, uint64_t size)
     : mm::File(Kind::kDmaBuf, &mapping),
       id_(id),
       name_(absl::StrCat("dmabuf", id)),
-      resv(sim::LockClass::kDmaResv, name_),
+      resv(LockClassOf(LockClass::kDmaResv), name_),
       mapping(name_),
       ops_(ops),
       priv_(priv),

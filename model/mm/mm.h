@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "model/lock_class.h"
 #include "model/mm/page_table.h"
 #include "model/mm/vma.h"
 #include "sim/core/discipline.h"
@@ -36,8 +37,8 @@ struct Mm {
   Mm(int id, const Geometry& g, HugePfnmap huge, MmObserver* obs)
       : id(id),
         name("mm" + std::to_string(id)),
-        mmap_lock(sim::LockClass::kMmapLock, name),
-        ptl(sim::LockClass::kPtl, name),
+        mmap_lock(LockClassOf(LockClass::kMmapLock), name),
+        ptl(LockClassOf(LockClass::kPtl), name),
         pt(g),
         huge(huge),
         observer(obs) {

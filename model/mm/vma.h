@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <string>
 
+#include "model/lock_class.h"
 #include "model/mm/file.h"
 #include "sim/core/discipline.h"
 #include "sim/core/sync.h"
@@ -83,7 +84,7 @@ using VmaList = boost::intrusive::list<Vma, boost::intrusive::member_hook<Vma, L
 // struct address_space: the inode's i_mmap under i_mmap_rwsem.
 struct AddressSpace {
   explicit AddressSpace(std::string n)
-      : name(std::move(n)), i_mmap_rwsem(sim::LockClass::kIMmapRwsem, name) {}
+      : name(std::move(n)), i_mmap_rwsem(LockClassOf(LockClass::kIMmapRwsem), name) {}
   ~AddressSpace() { i_mmap.clear(); }
   std::string name;
   sim::RwSem i_mmap_rwsem;

@@ -3,6 +3,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "model/errno.h"
+#include "model/lock_class.h"
 #include "model/vfio/bar_mapping.h"
 #include "sim/core/thread.h"
 
@@ -10,8 +11,8 @@ namespace vfiosim::vfio {
 
 VfioPciCoreDevice::VfioPciCoreDevice(pci::PciDevice* pdev, VfioContext* ctx)
     : name_(pdev->name()),
-      dev_set_lock(sim::LockClass::kDevSetLock, name_),
-      memory_lock(sim::LockClass::kMemoryLock, name_),
+      dev_set_lock(LockClassOf(LockClass::kDevSetLock), name_),
+      memory_lock(LockClassOf(LockClass::kMemoryLock), name_),
       inode_mapping(absl::StrCat(pdev->name(), ".inode")),
       pdev_(pdev),
       ctx_(ctx),

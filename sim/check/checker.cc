@@ -130,7 +130,7 @@ void Checker::OnBarMmapResult(const pci::PciDevice& dev, int bar, int err) {
 
 void Checker::OnLockAcquired(Thread* t, LockBase* l, bool write) {
   if (record_) Event(TraceEvent::Kind::kLockAcquired,
-        absl::StrFormat("%s %s(%s)", write ? "lock" : "lock_read", std::string(LockClassName(l->cls())),
+        absl::StrFormat("%s %s(%s)", write ? "lock" : "lock_read", l->cls_name(),
                         std::string(l->instance())));
   // lockdep's "possible recursive locking detected": a reader that takes an
   // rwsem it already holds waits behind a writer queued in between (the
@@ -141,15 +141,15 @@ void Checker::OnLockAcquired(Thread* t, LockBase* l, bool write) {
       Report(Invariant::kDeadlock,
              absl::StrFormat("%s(%s) taken for read by %s, which holds it already: a writer queued in between "
                              "would wait for it and it for the writer (possible recursive locking)",
-                             std::string(LockClassName(l->cls())), std::string(l->instance()), t->name()));
-  const int b = static_cast<int>(l->cls());
+                             l->cls_name(), std::string(l->instance()), t->name()));
+  const int b = l->cls();
   for (size_t i = 0; i + 1 < t->held.size(); ++i) {
-    const int a = static_cast<int>(t->held[i].lock->cls());
+    const int a = t->held[i].lock->cls();
     if (a == b || graph_.Has(a, b)) continue;
     // The new order is a -> b (b taken while holding a); an earlier path
     // b ->* a makes the two orders a cycle.
     if (graph_.Reaches(b, a)) {
-      const std::string na(LockClassName(t->held[i].lock->cls())), nb(LockClassName(l->cls()));
+      const std::string na(t->held[i].lock->cls_name()), nb(l->cls_name());
       Report(Invariant::kLockOrder,
              absl::StrFormat("%s taken while holding %s (order %s -> %s), but earlier in this run the order was "
                              "%s -> %s",
@@ -161,7 +161,7 @@ void Checker::OnLockAcquired(Thread* t, LockBase* l, bool write) {
 
 void Checker::OnLockReleased(Thread*, LockBase* l, bool write) {
   if (record_) Event(TraceEvent::Kind::kLockReleased,
-        absl::StrFormat("%s %s(%s)", write ? "unlock" : "unlock_read", std::string(LockClassName(l->cls())),
+        absl::StrFormat("%s %s(%s)", write ? "unlock" : "unlock_read", l->cls_name(),
                         std::string(l->instance())));
 }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "model/lock_class.h"
 #include "model/machine.h"
 #include "sim/check/invariant.h"
 #include "sim/core/driver.h"
@@ -22,10 +23,12 @@ struct Violation {
   std::string message;
 };
 
-// Lock-class order edges seen (lockdep's dependency graph), as a bit matrix.
+// Lock-class order edges seen (lockdep's dependency graph), as a bit matrix over
+// the model's lock classes (model/lock_class.h; a lock's cls() is its LockClass).
 class LockGraph {
  public:
   static constexpr int kN = static_cast<int>(LockClass::kCount);
+  static_assert(kN <= 32, "a row is a uint32_t");
   bool Has(int a, int b) const { return (rows_[a] >> b) & 1u; }
   void Add(int a, int b) { rows_[a] |= 1u << b; }
   // Is there a path a ->* b?

@@ -447,7 +447,7 @@ int Main(int argc, char** argv) {
   if (cmd == "merge") return MergeMain(args);
   if (cmd == "gen") {
     // Hidden: the scenario the differential soundness test generates from a seed
-    // (tests/soundness_test.cc), to rerun it or save it as a regression.
+    // (tests/explore/soundness_test.cc), to rerun it or save it as a regression.
     std::vector<uint64_t> seeds;
     for (const std::string& a : args) {
       uint64_t v = 0;

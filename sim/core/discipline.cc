@@ -48,9 +48,9 @@ void Check(Thread* t, const void* obj, bool write, const char* what, const Guard
   }
   std::string guard;
   const char* conj = write ? " and" : " or";
-  if (g.lock) guard = absl::StrFormat("; it needs %s(%s)", LockClassName(g.lock->cls()), g.lock->instance());
+  if (g.lock) guard = absl::StrFormat("; it needs %s(%s)", g.lock->cls_name(), g.lock->instance());
   if (g.lock2)
-    absl::StrAppendFormat(&guard, "%s%s(%s)", g.lock ? conj : "; it needs", LockClassName(g.lock2->cls()),
+    absl::StrAppendFormat(&guard, "%s%s(%s)", g.lock ? conj : "; it needs", g.lock2->cls_name(),
                           g.lock2->instance());
   if (g.lock || g.lock2) guard += write ? " held for write" : " held";
   if (g.point) absl::StrAppendFormat(&guard, "%s a step that declares the object it is kept with", guard.empty() ? "; it needs" : conj);

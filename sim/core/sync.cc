@@ -6,25 +6,10 @@
 
 namespace vfiosim::sim {
 
-
-std::string_view LockClassName(LockClass c) {
-  switch (c) {
-    case LockClass::kDevSetLock: return "dev_set->lock";
-    case LockClass::kMmapLock: return "mmap_lock";
-    case LockClass::kMemoryLock: return "memory_lock";
-    case LockClass::kDmaResv: return "dma_resv";
-    case LockClass::kIMmapRwsem: return "i_mmap_rwsem";
-    case LockClass::kPtl: return "ptl";
-    case LockClass::kIommuLock: return "iommu_lock";
-    case LockClass::kCount: break;
-  }
-  return "?";
-}
-
 void LockBase::NoteAcquired(Thread* t, bool write) {
   if (write) {
     VFIOSIM_CHECK(writer_.load(std::memory_order_relaxed) == nullptr && readers_.load() == 0,
-                  "%s taken for write while held", std::string(LockClassName(cls_)).c_str());
+                  "%s taken for write while held", cls_name_);
     writer_.store(t, std::memory_order_relaxed);
   } else {
     readers_.fetch_add(1, std::memory_order_relaxed);
@@ -37,7 +22,7 @@ void LockBase::NoteReleased(Thread* t, bool write) {
   auto it = std::find_if(t->held.rbegin(), t->held.rend(),
                          [&](const HeldLock& h) { return h.lock == this && h.write == write; });
   VFIOSIM_CHECK(it != t->held.rend(), "%s released by a thread that does not hold it",
-                std::string(LockClassName(cls_)).c_str());
+                cls_name_);
   t->held.erase(std::next(it).base());
   if (write)
     writer_.store(nullptr, std::memory_order_relaxed);

@@ -23,23 +23,21 @@
 
 namespace vfiosim::sim {
 
-// Lock classes, as lockdep names them; the order graph is kept per class.
-enum class LockClass : uint8_t {
-  kDevSetLock,     // vdev->vdev.dev_set->lock (mutex)
-  kMmapLock,       // mm->mmap_lock (rwsem)
-  kMemoryLock,     // vdev->memory_lock (rwsem)
-  kDmaResv,        // dmabuf->resv (ww_mutex)
-  kIMmapRwsem,     // mapping->i_mmap_rwsem
-  kPtl,            // page-table lock (split ptl; one per mm in the model)
-  kIommuLock,      // IO page table / iommufd area lock
-  kCount,
+// A lock's class, as lockdep groups locks: the order graph is kept per class, not per
+// lock. sim/core does not know the classes; whoever names the locks (the model:
+// model/lock_class.h) gives each class a small id and a name, which locks carry.
+struct LockClassRef {
+  int id;            // 0 <= id < kMaxLockClasses (the checkers keep a bit matrix of classes)
+  const char* name;  // static storage: "memory_lock", as traces and messages print it
 };
-std::string_view LockClassName(LockClass c);
+inline constexpr int kMaxLockClasses = 32;
 
 class LockBase {
  public:
-  LockBase(LockClass cls, std::string_view instance) : cls_(cls), instance_(instance) {}
-  LockClass cls() const { return cls_; }
+  LockBase(LockClassRef cls, std::string_view instance)
+      : cls_(cls.id), cls_name_(cls.name), instance_(instance) {}
+  int cls() const { return cls_; }
+  const char* cls_name() const { return cls_name_; }
   std::string_view instance() const { return instance_; }
 
   // Controlled mode: can `t` take the lock now?
@@ -59,7 +57,8 @@ class LockBase {
 
  private:
   friend struct LockAwaiter;
-  LockClass cls_;
+  int cls_;
+  const char* cls_name_;
   std::string_view instance_;
 };
 
@@ -80,7 +79,7 @@ struct LockAwaiter {
   bool await_suspend(std::coroutine_handle<P> h) {
     Thread* t = h.promise().thread;
     t->resume_point = h;
-    t->pending = PendingOp{PendingOp::Kind::kLock, write, lock, LockClassName(lock->cls()).data(), lock};
+    t->pending = PendingOp{PendingOp::Kind::kLock, write, lock, lock->cls_name(), lock};
     return true;
   }
   void await_resume() {

@@ -15,6 +15,7 @@
 #include "absl/container/inlined_vector.h"
 #include "absl/hash/hash.h"
 #include "absl/strings/str_format.h"
+#include "model/lock_class.h"
 #include "sim/core/splitmix64.h"
 #include "sim/explore/parallel_for.h"
 

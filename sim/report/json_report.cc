@@ -2,6 +2,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
+#include "model/lock_class.h"
 
 namespace vfiosim::sim {
 namespace {

@@ -1,6 +1,7 @@
 #include "sim/stress/stress_checker.h"
 
 #include "absl/strings/str_format.h"
+#include "model/lock_class.h"
 #include "model/vfio/vma_pfn.h"
 #include "sim/core/thread.h"
 
@@ -162,9 +163,9 @@ void StressChecker::OnUseAfterFree(const char* what) {
 }
 
 void StressChecker::OnLockAcquired(sim::Thread* t, sim::LockBase* l, bool) {
-  const int b = static_cast<int>(l->cls());
+  const int b = l->cls();
   for (size_t i = 0; i + 1 < t->held.size(); ++i) {
-    const int a = static_cast<int>(t->held[i].lock->cls());
+    const int a = t->held[i].lock->cls();
     if (a == b) continue;
     const uint32_t bit = 1u << b;
     if (lock_rows_[static_cast<size_t>(a)].load(std::memory_order_relaxed) & bit) continue;
@@ -185,17 +186,17 @@ void StressChecker::OnLockAcquired(sim::Thread* t, sim::LockBase* l, bool) {
     if (cycle)
       Report(sim::Invariant::kLockOrder,
              absl::StrFormat("%s taken while holding %s, but %s was taken before %s earlier in this run",
-                             std::string(sim::LockClassName(l->cls())),
-                             std::string(sim::LockClassName(t->held[i].lock->cls())),
-                             std::string(sim::LockClassName(t->held[i].lock->cls())),
-                             std::string(sim::LockClassName(l->cls()))));
+                             l->cls_name(),
+                             t->held[i].lock->cls_name(),
+                             t->held[i].lock->cls_name(),
+                             l->cls_name()));
     lock_rows_[static_cast<size_t>(a)].fetch_or(bit, std::memory_order_relaxed);
   }
 }
 
 void StressChecker::OnLockReleased(sim::Thread*, sim::LockBase* l, bool write) {
   // Called before the real unlock: the releasing thread still holds it.
-  if (!write || l->cls() != sim::LockClass::kMemoryLock) return;
+  if (!write || l->cls() != static_cast<int>(LockClass::kMemoryLock)) return;
   auto it = lock_dev_.find(l);
   if (it != lock_dev_.end()) CheckDevice(it->second);
 }

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "model/lock_class.h"
 #include "model/machine.h"
 #include "sim/core/driver.h"
 #include "sim/core/sync.h"
@@ -93,7 +94,7 @@ class StressChecker : public MachineObserver, public sim::LockObserver {
   std::vector<const vfio::VfioPciDmaBuf*> privs_;
   absl::flat_hash_map<const void*, int> lock_dev_;  // memory_lock -> device index
   std::unique_ptr<Live[]> dev_live_, priv_live_;
-  std::array<std::atomic<uint32_t>, static_cast<int>(sim::LockClass::kCount)> lock_rows_{};
+  std::array<std::atomic<uint32_t>, static_cast<int>(LockClass::kCount)> lock_rows_{};
 
   std::atomic<bool> failed_{false};
   mutable std::mutex mu_;

@@ -1,5 +1,5 @@
 // A generator of small random valid scenarios, for differential testing of the
-// explorer's reductions (tests/soundness_test.cc): sleep sets and DPOR must reach
+// explorer's reductions (tests/explore/soundness_test.cc): sleep sets and DPOR must reach
 // the outcomes, invariant violations and verdict of the unreduced search.
 //
 // GenerateScenario(seed) is deterministic in `seed` (its own PRNG and integer

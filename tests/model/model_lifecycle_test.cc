@@ -4,7 +4,7 @@
 // kernel without a P2PDMA provider (the review's regression and its fixes).
 #include <gtest/gtest.h>
 
-#include "tests/model_test_harness.h"
+#include "tests/model/model_test_harness.h"
 
 namespace vfiosim::testing_model {
 namespace {

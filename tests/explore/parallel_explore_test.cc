@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "model/lock_class.h"
 #include "sim/explore/explorer.h"
 #include "sim/explore/parallel_for.h"
 #include "sim/run/program.h"

@@ -4,7 +4,7 @@
 // only); iommufd and type1 IOVA mappings.
 #include <gtest/gtest.h>
 
-#include "tests/model_test_harness.h"
+#include "tests/model/model_test_harness.h"
 
 namespace vfiosim::testing_model {
 namespace {
@@ -363,7 +363,7 @@ TEST_P(DmabufTest, LastPutInsideDmaBufMoveReleasesAfterUpWrite) {
   const int admin = il.Spawn(h.m().OpCommand(fd, false), "admin");
   const int closer = il.Spawn(h.m().OpClose(buf), "close");
   ASSERT_TRUE(
-      il.RunUntil(admin, Interleaving::AboutToLockIn(sim::LockClass::kDmaResv, "vfio_pci_dma_buf_move")));
+      il.RunUntil(admin, Interleaving::AboutToLockIn(LockClass::kDmaResv, "vfio_pci_dma_buf_move")));
   EXPECT_EQ(priv->dmabuf->refcount(), 2);  // the fd's and the move's
   ASSERT_TRUE(il.Finish(closer));
   EXPECT_FALSE(priv->freed);
@@ -450,7 +450,7 @@ TEST(DmabufMmapTest, MunmapDuringMemClearReleasesTheBarMmapsDmaBufAfterUpWrite) 
   const int admin = il.Spawn(h.m().OpCommand(fd, false), "admin");
   const int cpu = il.Spawn(h.m().OpMunmap(p, va, std::nullopt), "munmap");
   ASSERT_TRUE(
-      il.RunUntil(admin, Interleaving::AboutToLockIn(sim::LockClass::kDmaResv, "vfio_pci_dma_buf_move")));
+      il.RunUntil(admin, Interleaving::AboutToLockIn(LockClass::kDmaResv, "vfio_pci_dma_buf_move")));
   ASSERT_TRUE(il.Finish(cpu));
   EXPECT_EQ(il.result(cpu), Value::Ok());
   EXPECT_FALSE(priv->freed);

@@ -1,5 +1,5 @@
 // vfiosim stress (sim/stress/): short free-running runs on real threads
-// (parallel exploration: tests/parallel_explore_test.cc). The TSan ctest
+// (parallel exploration: tests/explore/parallel_explore_test.cc). The TSan ctest
 // (tests/tsan.sh) runs the Stress* ones under -fsanitize=thread, except StressBug.*,
 // whose injected race TSan reports by design.
 #include <gtest/gtest.h>

@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "model/mm/memory.h"
-#include "tests/model_test_harness.h"
+#include "tests/model/model_test_harness.h"
 
 namespace vfiosim::testing_model {
 namespace {

@@ -1,4 +1,4 @@
-// Shared by tests/model_*_test.cc: builds a Machine with a Checker as its
+// Shared by tests/model/model_*_test.cc: builds a Machine with a Checker as its
 // observer and runs model ops synchronously (sim::FreeRunner), running the
 // checker's after-step check (stale-pte) after every op; or, with
 // `stepwise`, one scheduling point at a time (StepRunner). Interleaving runs
@@ -27,6 +27,7 @@
 #include "model/arch.h"
 #include "model/bugs.h"
 #include "model/kconfig/kernel_kconfig.h"
+#include "model/lock_class.h"
 #include "model/machine.h"
 #include "model/mm/page_table.h"
 #include "model/value.h"
@@ -126,16 +127,16 @@ class Interleaving : public sim::Driver {
   }
 
   // Predicates for RunUntil().
-  static std::function<bool(const sim::Thread&)> AboutToLock(sim::LockClass cls, bool write) {
+  static std::function<bool(const sim::Thread&)> AboutToLock(LockClass cls, bool write) {
     return [=](const sim::Thread& t) {
-      return t.pending.kind == sim::PendingOp::Kind::kLock && t.pending.lock->cls() == cls &&
+      return t.pending.kind == sim::PendingOp::Kind::kLock && t.pending.lock->cls() == static_cast<int>(cls) &&
              t.pending.write == write;
     };
   }
   // About to take a lock of `cls` while running in kernel function `func_prefix`*.
-  static std::function<bool(const sim::Thread&)> AboutToLockIn(sim::LockClass cls, std::string func_prefix) {
+  static std::function<bool(const sim::Thread&)> AboutToLockIn(LockClass cls, std::string func_prefix) {
     return [=](const sim::Thread& t) {
-      return t.pending.kind == sim::PendingOp::Kind::kLock && t.pending.lock->cls() == cls &&
+      return t.pending.kind == sim::PendingOp::Kind::kLock && t.pending.lock->cls() == static_cast<int>(cls) &&
              std::string(t.current_func()).rfind(func_prefix, 0) == 0;
     };
   }

@@ -4,12 +4,10 @@
 // without the bug is clean.
 #include <gtest/gtest.h>
 
-#include "tests/model_test_harness.h"
+#include "tests/model/model_test_harness.h"
 
 namespace vfiosim::testing_model {
 namespace {
-
-using sim::LockClass;
 
 class MutantTest : public VariantTest {
  protected:

@@ -3,7 +3,7 @@
 // zap (unmap_mapping_range() visits what is mapped, not the VA span).
 #include <gtest/gtest.h>
 
-#include "tests/model_test_harness.h"
+#include "tests/model/model_test_harness.h"
 
 namespace vfiosim::testing_model {
 namespace {

@@ -3,7 +3,7 @@
 // ZONE_DEVICE) the patch's BAR mmap fails while region info still advertises
 // VFIO_REGION_INFO_FLAG_MMAP; the legacy kernel is fine; each proposed fix
 // resolves it in the way it promises. Also the Kconfig evaluator's rules that
-// tests/kconfig_test.cc does not cover: long dependency chains, selects that
+// tests/model/kconfig_test.cc does not cover: long dependency chains, selects that
 // override defaults, `def_bool y if`, and contradictions through selects.
 #include "sim/cli/kconfig_matrix.h"
 
@@ -287,7 +287,7 @@ TEST(KconfigMatrixTest, Names) {
 }  // namespace
 }  // namespace vfiosim::cli
 
-// ---- Kconfig evaluator rules not covered by tests/kconfig_test.cc ----
+// ---- Kconfig evaluator rules not covered by tests/model/kconfig_test.cc ----
 
 namespace vfiosim::kconfig {
 namespace {
