@@ -31,7 +31,7 @@ using scn::OpKind;
 std::string DescribeOp(const PendingOp& op) {
   switch (op.kind) {
     case PendingOp::Kind::kLock:
-      return absl::StrFormat("%s %s(%s)", op.write ? "lock" : "lock_read", op.what,
+      return absl::StrFormat("%s %s(%s)", op.write || op.read_section ? "lock" : "lock_read", op.what,
                              std::string(op.lock->instance()));
     case PendingOp::Kind::kAccess:
       return absl::StrFormat("%s %s", op.write ? "write" : "read", op.what);
