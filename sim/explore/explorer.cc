@@ -156,10 +156,12 @@ uint64_t ReversalStarts(const std::vector<Node>& st, const std::vector<VClock>& 
     consider(r, st[k].pending[static_cast<size_t>(r)]);
   }
   consider(p, pop);
+  // A thread that is not enabled at i (blocked on a lock whose release no
+  // declared op shows) cannot start v there: it is no initial.
   const Node& n = st[i];
+  initials &= n.enabled;
   if (initials & (n.sleep | n.backtrack)) return 0;  // explored, or to be, from here
-  if (initials & ~n.enabled) return n.enabled;       // cannot start here (e.g. blocked): everyone
-  return initials;
+  return initials ? initials & -initials : n.enabled;  // one initial is enough (source sets)
 }
 
 void AddDporBacktracks(std::vector<Node>* stack, size_t min_depth, int nthreads,
