@@ -349,37 +349,47 @@ struct Execution::Impl {
     return false;
   }
 
+  // How the run ended; a complete run's outcome and expectations.
   ExecResult Finish() {
+    RecordSchedule();
+    if (checker.violation()) {
+      result.violation = checker.violation();
+      if (result.end == ExecResult::End::kComplete) result.end = ExecResult::End::kViolation;
+      if (result.violation->inv == Invariant::kDeadlock) result.end = ExecResult::End::kDeadlock;
+    } else if (result.end == ExecResult::End::kComplete) {
+      result.outcome = Outcome();
+      for (const scn::Expectation& e : prog.scenario->expectations)
+        result.expect_holds.push_back(e.cond ? EvalCond(*e.cond) : 1);
+    }
+    return std::move(result);
+  }
+
+  // The schedule and its counts, each thread's next op, the lock order seen.
+  void RecordSchedule() {
     result.schedule = std::move(driver.stats.schedule);
     result.steps = driver.stats.steps;
     result.branch_points = driver.stats.branch_points;
     result.preemptions = driver.stats.preemptions;
     result.locks = checker.lock_graph();
     for (const Thread* t : driver.threads()) result.final_pending.push_back(t->done ? PendingOp{} : t->pending);
-    if (checker.violation()) {
-      result.violation = checker.violation();
-      if (result.end == ExecResult::End::kComplete) result.end = ExecResult::End::kViolation;
-      if (result.violation->inv == Invariant::kDeadlock) result.end = ExecResult::End::kDeadlock;
-      return std::move(result);
-    }
-    if (result.end != ExecResult::End::kComplete) return std::move(result);
-    // The outcome: every bound variable of the threads and of finally.
+  }
+
+  // Every bound variable of the threads and of finally (of setup too with
+  // outcome_setup): "cpu.r=0 admin.c=ok".
+  std::string Outcome() const {
     std::vector<std::string> parts;
+    auto global = [&](const CompiledStmt& c) {
+      if (c.bind.valid()) parts.push_back(Binding(prog.globals[c.bind.index], globals[c.bind.index]));
+    };
     if (opts.outcome_setup)
-      for (const CompiledStmt& c : prog.setup)
-        if (c.bind.valid())
-          parts.push_back(prog.globals[c.bind.index].name + "=" +
-                          ShowVar(prog.globals[c.bind.index], globals[c.bind.index]));
+      for (const CompiledStmt& c : prog.setup) global(c);
     for (size_t i = 0; i < prog.threads.size(); ++i)
       for (size_t j = 0; j < prog.threads[i].vars.size(); ++j)
-        parts.push_back(prog.threads[i].vars[j].name + "=" + ShowVar(prog.threads[i].vars[j], locals[i][j]));
-    for (const CompiledStmt& c : prog.finally)
-      if (c.bind.valid()) parts.push_back(prog.globals[c.bind.index].name + "=" + ShowVar(prog.globals[c.bind.index], globals[c.bind.index]));
-    result.outcome = absl::StrJoin(parts, " ");
-    for (const scn::Expectation& e : prog.scenario->expectations)
-      result.expect_holds.push_back(e.cond ? EvalCond(*e.cond) : 1);
-    return std::move(result);
+        parts.push_back(Binding(prog.threads[i].vars[j], locals[i][j]));
+    for (const CompiledStmt& c : prog.finally) global(c);
+    return absl::StrJoin(parts, " ");
   }
+  std::string Binding(const VarInfo& vi, const Value& v) const { return vi.name + "=" + ShowVar(vi, v); }
 
   std::string ShowVar(const VarInfo& vi, const Value& v) const {
     if (v.kind == Value::Kind::kHandle) return std::string(scn::HandleKindName(vi.kind));
