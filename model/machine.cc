@@ -267,6 +267,9 @@ sim::Task<Value> Machine::OpMmap(int proc, Value fd_handle, std::optional<int> b
   if (req.len == 0) co_return Value::Err(kEINVAL);
   req.len = (req.len + 4095) & ~uint64_t{4095};
   const int64_t r = co_await mm::do_mmap(*p.mm, *file, req);
+  // A failure is what mmap-flag-lies checks against earlier `info` answers: a
+  // point that writes the record orders it against them (region_info_record()).
+  if (dev && r < 0 && r != -kEAGAIN) co_await sim::Access(&region_info_record_, true, "region info");
   if (dev && obs_) obs_->OnBarMmapResult(*dev, bar.value_or(0), r < 0 ? static_cast<int>(-r) : 0);
   if (r < 0) co_return Value::Err(static_cast<int>(-r));
   co_return Value::Int(static_cast<uint64_t>(r));

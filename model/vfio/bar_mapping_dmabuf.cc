@@ -45,7 +45,9 @@ class DmabufVmOpsImpl final : public mm::VmOps {
     const bool inversion = ctx.bug(Bug::kLockInversion);
 
     // vdev = READ_ONCE(priv->vdev) under the resv lock; SIGBUS if revoked/gone.
-    co_await buf.resv.Lock();
+    // The section only reads and ends within this step (a read section,
+    // sync.h), except under lock-inversion, which holds resv on.
+    co_await (inversion ? buf.resv.Lock() : buf.resv.LockReadSection());
     priv.TouchStatus(false);
     VfioPciCoreDevice* vdev = priv.vdev;
     // The fault-waits-temp-revoke fix (vfiosim's proposal, docs/findings.md): a

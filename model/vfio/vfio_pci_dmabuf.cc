@@ -41,7 +41,7 @@ class VfioDmaBufOps final : public dmabuf::DmaBufOps {
     // file count; the model reads it under the resv lock (which guards it with
     // memory_lock). Not under memory_lock: cleanup may drop the last reference
     // while it holds memory_lock, and then vdev is NULL and nothing is taken.
-    co_await buf.resv.Lock();
+    co_await buf.resv.LockReadSection();  // reads only, unlocked within the step (sync.h)
     priv.TouchStatus(false);
     VfioPciCoreDevice* vdev = priv.vdev;
     buf.resv.Unlock();

@@ -102,17 +102,28 @@ bool ReadFile(const std::string& path, std::string* out) {
   return true;
 }
 
+// The width of a table's name column: its longest name, so descriptions line up.
+template <class Rows, class Row>
+int NameColumn(const Rows& rows, std::string_view Row::*name) {
+  size_t w = 0;
+  for (const Row& r : rows) w = std::max(w, std::string_view(r.*name).size());
+  return static_cast<int>(w);
+}
+
 int List(const std::vector<std::string>& args) {
   if (args.size() != 1) return Usage("list wants one of: bugs, invariants, ops, fixes");
   const std::string& what = args[0];
   if (what == "bugs") {
+    const int w = NameColumn(AllBugs(), &BugInfo::name);
     for (const BugInfo& b : AllBugs())
-      std::cout << absl::StrFormat("%-26s %s\n%26s (%s)\n", b.name, b.description, "", b.reference);
+      std::cout << absl::StrFormat("%-*s %s\n%*s (%s)\n", w, b.name, b.description, w, "", b.reference);
   } else if (what == "invariants") {
+    const int w = NameColumn(sim::AllInvariants(), &sim::InvariantInfo::name);
     for (const sim::InvariantInfo& i : sim::AllInvariants())
-      std::cout << absl::StrFormat("%-20s %s\n", i.name, i.description);
+      std::cout << absl::StrFormat("%-*s %s\n", w, i.name, i.description);
   } else if (what == "fixes") {
-    for (const FixInfo& f : AllFixes()) std::cout << absl::StrFormat("%-24s %s\n", f.name, f.description);
+    const int w = NameColumn(AllFixes(), &FixInfo::name);
+    for (const FixInfo& f : AllFixes()) std::cout << absl::StrFormat("%-*s %s\n", w, f.name, f.description);
   } else if (what == "ops") {
     // Each op's syntax and what it binds (docs/scenario-language.md, "Ops").
     for (int i = 0; i < scn::kNumOpKinds; ++i) {

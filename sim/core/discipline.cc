@@ -15,6 +15,8 @@ bool Declares(const PendingOp& op, const void* obj, bool write) {
 
 bool Holds(const Thread& t, const LockBase* l, bool write) {
   if (l == nullptr) return false;
+  // A read section (Mutex::LockReadSection()) holds its lock for reading only.
+  if (write && t.step_op.read_section && t.step_op.lock == l) return false;
   for (const HeldLock& h : t.held)
     if (h.lock == l && (h.write || !write)) return true;
   return false;
@@ -24,7 +26,8 @@ std::string Describe(const PendingOp& op) {
   switch (op.kind) {
     case PendingOp::Kind::kNone: return "nothing (the thread's first step)";
     case PendingOp::Kind::kLock:
-      return absl::StrFormat("%s %s(%s)", op.write ? "lock" : "lock_read", op.what, std::string(op.lock->instance()));
+      return absl::StrFormat("%s %s(%s)", op.read_section ? "lock (read section)" : op.write ? "lock" : "lock_read",
+                             op.what, std::string(op.lock->instance()));
     case PendingOp::Kind::kAccess: return absl::StrFormat("%s %s", op.write ? "write" : "read", op.what);
   }
   return "?";
@@ -61,4 +64,18 @@ void Check(Thread* t, const void* obj, bool write, const char* what, const Guard
 }
 
 }  // namespace discipline_internal
+
+void CheckSectionEndedSlow(Thread* t) {
+  if (t->id() < 0 || !t->driver()->controlled()) return;
+  const LockBase* l = t->step_op.lock;
+  for (const HeldLock& h : t->held) {
+    if (h.lock != l) continue;
+    std::vector<std::string> stack(t->funcs.begin(), t->funcs.end());
+    throw DisciplineError(absl::StrFormat(
+        "read section not ended: thread %s reaches a scheduling point in %s still holding %s(%s), which its "
+        "step took with LockReadSection() (kernel stack: %s)",
+        t->name(), t->current_func(), l->cls_name(), std::string(l->instance()), absl::StrJoin(stack, " > ")));
+  }
+}
+
 }  // namespace vfiosim::sim

@@ -62,9 +62,17 @@ class LockBase {
   std::string_view instance_;
 };
 
+// The discipline check of Mutex::LockReadSection() at the thread's next point:
+// the section has ended (discipline.cc). Cheap when the check is off.
+void CheckSectionEndedSlow(Thread* t);
+inline void CheckSectionEnded(Thread* t) {
+  if (t->step_op.read_section && t->driver()->check_discipline) CheckSectionEndedSlow(t);
+}
+
 struct LockAwaiter {
   LockBase* lock;
   bool write;
+  bool read_section = false;  // Mutex::LockReadSection()
   bool acquired_now = false;
 
   bool await_ready() {
@@ -79,7 +87,9 @@ struct LockAwaiter {
   bool await_suspend(std::coroutine_handle<P> h) {
     Thread* t = h.promise().thread;
     t->resume_point = h;
-    t->pending = PendingOp{PendingOp::Kind::kLock, write, lock, lock->cls_name(), lock};
+    CheckSectionEnded(t);
+    t->pending = PendingOp{PendingOp::Kind::kLock, write && !read_section, lock, lock->cls_name(), lock};
+    t->pending.read_section = read_section;
     return true;
   }
   void await_resume() {
@@ -93,6 +103,17 @@ class Mutex : public LockBase {
  public:
   using LockBase::LockBase;
   LockAwaiter Lock() { return LockAwaiter{this, true}; }
+  // mutex_lock() for a critical section that only reads what the lock protects
+  // and unlocks before the thread's next scheduling point (e.g. the fault's
+  // resv section that reads a dma-buf's revoke status). Taken exclusively, as
+  // the kernel does, but declared to the explorer as a read of the lock: the
+  // whole section is inside one step, so two such steps commute (each finds
+  // the lock free and leaves it free, neither changes what the other reads),
+  // as two read acquisitions of an rwsem do; a section that writes conflicts
+  // with them. The discipline check holds the caller to both promises: a
+  // write under the lock, or reaching the next point still holding it, is a
+  // DisciplineError.
+  LockAwaiter LockReadSection() { return LockAwaiter{this, true, true}; }
   void Unlock();
   bool CanAcquire(bool) const override { return !write_held(); }
   bool held_by(const Thread* t) const { return writer() == t; }
@@ -141,6 +162,7 @@ struct AccessAwaiter {
   bool await_suspend(std::coroutine_handle<P> h) const {
     Thread* t = h.promise().thread;
     t->resume_point = h;
+    CheckSectionEnded(t);
     t->pending = PendingOp{PendingOp::Kind::kAccess, write, obj, what, nullptr, obj2, write2};
     return true;
   }

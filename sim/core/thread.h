@@ -31,6 +31,10 @@ struct PendingOp {
   // importer's mapping and the device's MMIO in one step), with its own mode.
   const void* obj2 = nullptr;
   bool write2 = false;
+  // kLock of a Mutex::LockReadSection(): the lock is taken exclusively but
+  // declared as read (write == false), since the section ends within the step
+  // and only reads (sync.h).
+  bool read_section = false;
 
   // Two pending ops conflict (do not commute) when they touch a common object and
   // at least one of the two touches writes it. Shared (read) acquisitions of an

@@ -117,11 +117,58 @@ class DfsChooser : public Chooser {
 // objects) is a race; its reversal is scheduled by adding the later thread (or,
 // if it was not runnable there, every runnable thread) to the backtrack set of
 // the node where the earlier step ran.
+using VClock = std::vector<uint32_t>;
+
+// The threads to add at node i so that the race of step i (thread q) with the
+// later op `pop` of thread p (step j, or p's pending op if j is the path's
+// length) gets reversed. The reversed order runs v first: the steps after i
+// that do not happen after step i, then p's op. Any thread that can start v
+// (an *initial* of v: its first step in v depends on no earlier step of v)
+// reverses the race (Abdulla et al., "Optimal dynamic partial order
+// reduction", POPL 2014, source sets). Flanagan and Godefroid's rule, "p if
+// enabled at i, else everyone", is not enough when races are found on the
+// executed path: p's first step in v may come after a step of another thread
+// that it depends on, and a p asleep at i then hid the reversal (the soak run
+// of the soundness test found such a scenario: tests/regressions/soundness/
+// attach-dma-vs-power-dpor.scn).
+uint64_t ReversalStarts(const std::vector<Node>& st, const std::vector<VClock>& vc, size_t i, size_t j, int p,
+                        const PendingOp& pop) {
+  const size_t q = static_cast<size_t>(st[i].chosen);
+  uint64_t initials = 0, seen = 0;
+  // v's steps so far (for the dependence test of the later ones).
+  absl::InlinedVector<const PendingOp*, 32> earlier;
+  auto consider = [&](int r, const PendingOp& op) {
+    if (!(seen & Bit(r))) {
+      seen |= Bit(r);
+      bool depends = false;
+      for (const PendingOp* e : earlier)
+        if (e->Conflicts(op)) {
+          depends = true;
+          break;
+        }
+      if (!depends) initials |= Bit(r);
+    }
+    earlier.push_back(&op);
+  };
+  for (size_t k = i + 1; k < j; ++k) {
+    if (vc[k][q] >= vc[i][q]) continue;  // happens after step i: not in v
+    const int r = st[k].chosen;
+    consider(r, st[k].pending[static_cast<size_t>(r)]);
+  }
+  consider(p, pop);
+  // A thread that is not enabled at i (blocked on a lock whose release no
+  // declared op shows) cannot start v there: it is no initial.
+  const Node& n = st[i];
+  initials &= n.enabled;
+  if (initials & (n.sleep | n.backtrack)) return 0;  // explored, or to be, from here
+  return initials ? initials & -initials : n.enabled;  // one initial is enough (source sets)
+}
+
 void AddDporBacktracks(std::vector<Node>* stack, size_t min_depth, int nthreads,
                        const std::vector<PendingOp>& final_pending) {
   std::vector<Node>& st = *stack;
   const size_t n = st.size();
-  using Clock = std::vector<uint32_t>;
+  using Clock = VClock;
   std::vector<Clock> vc(n);
   std::vector<Clock> cl(static_cast<size_t>(nthreads), Clock(static_cast<size_t>(nthreads), 0));
   absl::flat_hash_map<const void*, Clock> w, r;
@@ -138,7 +185,7 @@ void AddDporBacktracks(std::vector<Node>* stack, size_t min_depth, int nthreads,
       if (q == p) continue;
       if (!st[i].pending[static_cast<size_t>(q)].Conflicts(op)) continue;
       if (vc[i][static_cast<size_t>(q)] <= pre[static_cast<size_t>(q)]) continue;  // ordered
-      if (i >= min_depth) st[i].backtrack |= (st[i].enabled & Bit(p)) ? Bit(p) : st[i].enabled;
+      if (i >= min_depth) st[i].backtrack |= ReversalStarts(st, vc, i, j, p, op);
       break;
     }
   };

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <iterator>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -189,6 +190,23 @@ TEST(Readable, ListOpsPrintsSyntax) {
   EXPECT_NE(r.out.find("command <fd> mem=0|1"), std::string::npos) << r;
   EXPECT_NE(r.out.find("open <device> [in <proc>]"), std::string::npos) << r;
   EXPECT_NE(r.out.find("export <fd> bar=<n> [ranges=<off>+<len>,...]"), std::string::npos) << r;
+}
+
+// `list bugs|invariants|fixes`: every description starts in one column, however long a name.
+TEST(Readable, ListTablesLineUp) {
+  for (const char* what : {"bugs", "invariants", "fixes"}) {
+    const Result r = RunTool({"list", what});
+    ASSERT_EQ(r.status, 0) << r;
+    std::set<size_t> starts;
+    std::istringstream in(r.out);
+    for (std::string line; std::getline(in, line);) {
+      if (line.empty() || line[0] == ' ') continue;  // a bug's reference line
+      const size_t name_end = line.find(' ');
+      ASSERT_NE(name_end, std::string::npos) << line;
+      starts.insert(line.find_first_not_of(' ', name_end));
+    }
+    EXPECT_EQ(starts.size(), 1u) << what << "\n" << r;
+  }
 }
 
 TEST(Readable, HelpHasNoSourcePathsAndStressHasItsOwn) {
