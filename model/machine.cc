@@ -268,7 +268,7 @@ sim::Task<Value> Machine::OpMmap(int proc, Value fd_handle, std::optional<int> b
   req.len = (req.len + 4095) & ~uint64_t{4095};
   const int64_t r = co_await mm::do_mmap(*p.mm, *file, req);
   // A failure is what mmap-flag-lies checks against earlier `info` answers: a
-  // point that writes the record orders it against them (region_info_record()).
+  // point that writes the record orders it against them (region_info_record_).
   if (dev && r < 0 && r != -kEAGAIN) co_await sim::Access(&region_info_record_, true, "region info");
   if (dev && obs_) obs_->OnBarMmapResult(*dev, bar.value_or(0), r < 0 ? static_cast<int>(-r) : 0);
   if (r < 0) co_return Value::Err(static_cast<int>(-r));
@@ -388,13 +388,14 @@ sim::Task<Value> Machine::OpPmcsr(Value fd, bool d3) {
   co_return Value::FromRet(co_await vfio::vfio_pm_config_write(*vdev, d3));
 }
 
-Value Machine::OpInfo(Value fd, int bar) {
+sim::Task<Value> Machine::OpInfo(Value fd, int bar) {
   vfio::VfioPciCoreDevice* vdev = ResolveDevice(fd);
-  if (!vdev) return Value::Err(kEBADF);
-  if (bar < 0 || bar >= pci::kNumBars) return Value::Err(kEINVAL);
-  const bool mmap = vfio::vfio_pci_region_info_mmap(*vdev, bar);
+  if (!vdev) co_return Value::Err(kEBADF);
+  if (bar < 0 || bar >= pci::kNumBars) co_return Value::Err(kEINVAL);
+  const bool mmap = vfio::vfio_pci_region_info_mmap(*vdev, bar);  // a function of the configuration
+  co_await sim::Access(&region_info_record_, true, "region info");  // ordered against failed mmaps
   if (obs_) obs_->OnRegionInfo(vdev->pdev(), bar, mmap);
-  return Value{mmap ? Value::Kind::kMmap : Value::Kind::kNommap, 0};
+  co_return Value{mmap ? Value::Kind::kMmap : Value::Kind::kNommap, 0};
 }
 
 sim::Task<Value> Machine::OpExport(Value fd, int bar, std::vector<vfio::ExportRange> ranges) {

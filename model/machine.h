@@ -125,13 +125,7 @@ class Machine {
   sim::Task<Value> OpReset(Value fd);
   sim::Task<Value> OpPower(Value fd, bool d3);
   sim::Task<Value> OpPmcsr(Value fd, bool d3);
-  Value OpInfo(Value fd, int bar);
-  // What the checker's mmap-flag-lies compares, `info`'s answers and failed BAR
-  // mmaps, in the order they happen: the `info` executor and a failing BAR mmap
-  // declare a write of this record at the point before they report, so the
-  // explorer orders them against each other like any shared state (the
-  // invariant is about their order: info said mmap, *then* mmap failed).
-  const void* region_info_record() const { return &region_info_record_; }
+  sim::Task<Value> OpInfo(Value fd, int bar);
   sim::Task<Value> OpExport(Value fd, int bar, std::vector<vfio::ExportRange> ranges);
   sim::Task<Value> OpAttach(Value buf, bool dynamic);
   sim::Task<Value> OpMap(Value att);
@@ -211,7 +205,12 @@ class Machine {
   MachineConfig cfg_;
   vfio::VfioContext ctx_;
   MachineObserver* obs_;
-  char region_info_record_ = 0;  // region_info_record(): only its address is used
+  // What the checker's mmap-flag-lies compares, `info`'s answers and failed BAR
+  // mmaps, in the order they happen: both declare a write of this record at the
+  // point before they report, so the explorer orders them against each other
+  // like any shared state (the invariant is about their order: info said mmap,
+  // *then* mmap failed). Only its address is used.
+  char region_info_record_ = 0;
   mm::Geometry geometry_;
   // Before procs_: the page tables charge it until they are destroyed.
   mm::PageTableBudget pt_budget_;

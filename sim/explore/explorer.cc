@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <functional>
 #include <mutex>
+#include <queue>
 #include <random>
 #include <thread>
 
@@ -566,100 +567,274 @@ double DfsFraction(const std::vector<Node>& st, size_t from, const DfsConfig& cf
 struct DfsTask {
   std::vector<Node> stack;
   size_t min_depth = 0;
-  double weight = 1;  // share of the whole tree, taking siblings to be equal (--progress)
+  double weight = 1;  // share of the whole tree (--progress)
 };
 
-ExploreResult ExploreExhaustive(const Program& p, const ExploreOptions& o) {
-  const uint64_t limit = o.max_schedules;
-  const DfsConfig cfg{o.max_preemptions, o.reduction};
-  const Clock::time_point deadline =
-      o.timeout_seconds > 0 ? Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(o.timeout_seconds * 1000))
-                            : Clock::time_point::max();
-  // Cut the tree into subtrees, breadth-first, keeping DFS order.
-  std::vector<DfsTask> tasks(1);
-  bool split_cut = false;  // --max-preemptions pruned a choice while splitting
-  const size_t want = o.shard_count > 1 ? static_cast<size_t>(64 * o.shard_count)
-                                         : o.jobs > 1 ? static_cast<size_t>(16 * o.jobs) : 1;
-  // Probing costs one execution per task and round: stop splitting once that
-  // has cost as much as a few thousand ordinary schedules (long schedules, e.g.
-  // a `touch` of a gigabyte, are better not split at all).
+// The tasks an exhaustive search is cut into, in DFS order.
+struct TreeSplit {
+  std::vector<DfsTask> tasks;
+  bool cut = false;  // --max-preemptions pruned a choice while splitting
+};
+
+// The index of the first node of `stack` at or after `from` with two choices
+// or more (stack.size() if none).
+size_t FirstBranch(const std::vector<Node>& stack, size_t from, const DfsConfig& cfg) {
+  size_t b = from;
+  while (b < stack.size() && __builtin_popcountll(Candidates(stack[b], cfg)) < 2) ++b;
+  return b;
+}
+
+// The subtrees of branching node b of `path` (a path of a subtree of weight
+// `weight`), in DFS order: one per choice, each taking the choices before it
+// as done (so its sleep sets are those of the DFS).
+void AppendChildren(const std::vector<Node>& path, size_t b, double weight, const DfsConfig& cfg,
+                    std::vector<DfsTask>* out) {
+  uint64_t c = Candidates(path[b], cfg);
+  const int nc = __builtin_popcountll(c);
+  uint64_t done = 0;
+  for (; c; c &= c - 1) {
+    DfsTask s;
+    s.stack.assign(path.begin(), path.begin() + static_cast<long>(b) + 1);
+    s.stack[b].chosen = __builtin_ctzll(c);
+    s.stack[b].done = done;
+    done |= c & -c;
+    s.min_depth = b + 1;
+    s.weight = weight / nc;
+    out->push_back(std::move(s));
+  }
+}
+
+// Probing costs one execution per probe: stop splitting once that has cost as
+// much as a few thousand ordinary schedules (long schedules, e.g. a `touch` of
+// a gigabyte, are better not split at all).
+constexpr uint64_t kProbeBudget = 1'000'000;
+
+// Cuts each of `tasks` breadth-first (keeping DFS order) until there are about
+// `want`, running the first path of each subtree to find its first branching
+// node: the split for --jobs (parts of very different sizes, which the
+// workers take as they come).
+TreeSplit SplitBreadthFirst(const Program& p, const ExploreOptions& o, const DfsConfig& cfg,
+                            std::vector<DfsTask> tasks, size_t want) {
+  TreeSplit out;
   uint64_t probe_steps = 0;
-  const uint64_t kProbeBudget = 1'000'000;
   for (int round = 0; tasks.size() < want && round < 12 && probe_steps < kProbeBudget; ++round) {
     std::vector<DfsTask> next;
     bool grew = false;
     for (DfsTask& t : tasks) {
-      // Run the first path of the subtree to find its first branching node.
       DfsTask probe = t;
       DfsChooser ch(&probe.stack, cfg);
       Execution ex(p, o.exec);
       probe_steps += static_cast<uint64_t>(ex.Run(ch).steps);
-      split_cut |= ch.bound_cut();
-      size_t b = probe.min_depth;
-      while (b < probe.stack.size() && __builtin_popcountll(Candidates(probe.stack[b], cfg)) < 2) ++b;
+      out.cut |= ch.bound_cut();
+      const size_t b = FirstBranch(probe.stack, probe.min_depth, cfg);
       if (b >= probe.stack.size()) {
         next.push_back(std::move(t));
         continue;
       }
       grew = true;
-      uint64_t c = Candidates(probe.stack[b], cfg);
-      const int nc = __builtin_popcountll(c);
-      uint64_t done = 0;
-      for (; c; c &= c - 1) {
-        DfsTask s;
-        s.stack.assign(probe.stack.begin(), probe.stack.begin() + static_cast<long>(b) + 1);
-        s.stack[b].chosen = __builtin_ctzll(c);
-        s.stack[b].done = done;
-        done |= c & -c;
-        s.min_depth = b + 1;
-        s.weight = t.weight / nc;
-        next.push_back(std::move(s));
-      }
+      AppendChildren(probe.stack, b, t.weight, cfg, &next);
     }
     tasks = std::move(next);
     if (!grew) break;
   }
-  // This shard's tasks.
-  std::vector<size_t> mine;
-  for (size_t i = 0; i < tasks.size(); ++i)
-    if (static_cast<int>(i % static_cast<size_t>(o.shard_count)) == o.shard_index) mine.push_back(i);
+  out.tasks = std::move(tasks);
+  return out;
+}
 
-  const DecideRules rules = MakeRules(p);
-  const bool stop_at_verdict = !o.keep_going;
-  std::vector<Partial> parts(mine.size());
-  std::vector<std::atomic<double>> frac(mine.size());  // of each part explored (--progress)
-  double total_weight = 0;
-  for (size_t i : mine) total_weight += tasks[i].weight;
-  Progress progress(o.progress, 0, [&] {
-    double f = 0;
-    for (size_t k = 0; k < mine.size(); ++k) f += tasks[mine[k]].weight * frac[k].load(std::memory_order_relaxed);
-    return total_weight > 0 ? f / total_weight : 0.0;
-  });
-  std::atomic<uint64_t> counted{0};
-  std::atomic<bool> stop{false};
-  // The lowest part whose own executions decide the verdict: the parts after it
-  // cannot matter and stop.
-  std::atomic<size_t> cutoff{SIZE_MAX};
+// A subtree of the balanced split (SplitBalanced) and its estimated size.
+struct EstimatedTask {
+  DfsTask task;
+  uint64_t size = 1;         // estimated executions (exact if its first kEstimateRuns exhaust it)
+  std::vector<Node> path;    // the first path of the subtree, through its first branch
+  size_t branch = SIZE_MAX;  // the first branching node of `path` (SIZE_MAX: none)
+  std::vector<size_t> kids;  // once split: its subtrees, in DFS order
+};
+
+// The share of a DFS subtree (levels from `from`) that lies before the current
+// path, taking the siblings not yet tried to be as big as those tried (as
+// DfsFraction), in fixed point (2^62 is the whole): integers only, so that
+// every machine computes the same split.
+uint64_t ExploredShare(const std::vector<Node>& st, size_t from, const DfsConfig& cfg) {
+  uint64_t f = 0, w = uint64_t{1} << 62;
+  for (size_t i = from; i < st.size() && w; ++i) {
+    const Node& n = st[i];
+    const uint64_t all = Candidates(n, cfg) | n.done | Bit(n.chosen);
+    const uint64_t c = static_cast<uint64_t>(__builtin_popcountll(all));
+    if (c < 2) continue;
+    f += w / c * static_cast<uint64_t>(__builtin_popcountll(n.done & ~Bit(n.chosen)));
+    w /= c;
+  }
+  return f;
+}
+
+// Executions an estimate runs per subtree.
+constexpr int kEstimateRuns = 2;
+
+// Estimates the executions of a subtree: runs its first kEstimateRuns
+// executions, as the DFS will (exact if they exhaust it), and scales by the
+// share of the subtree they cover, taking untried siblings to be as big as
+// the tried ones (Knuth's estimator along the first paths). The first paths
+// hold the smallest sleep sets, so this overestimates, but alike for every
+// subtree, which is what the split needs. Random dives (Knuth's estimator
+// proper) were tried and found far worse on these trees: most executions are
+// sleep-set-pruned paths deep in a few subtrees that random dives rarely reach.
+void EstimateSubtree(const Program& p, const ExploreOptions& o, const DfsConfig& cfg, EstimatedTask* t,
+                     uint64_t* probe_steps, bool* cut) {
+  constexpr uint64_t kCap = uint64_t{1} << 40;
+  std::vector<Node> stack = t->task.stack;
+  for (int e = 1; e <= kEstimateRuns; ++e) {
+    DfsChooser ch(&stack, cfg);
+    Execution ex(p, o.exec);
+    *probe_steps += static_cast<uint64_t>(ex.Run(ch).steps);
+    *cut |= ch.bound_cut();
+    if (e == 1) {
+      const size_t b = FirstBranch(stack, t->task.min_depth, cfg);
+      if (b >= stack.size()) return;  // a single path
+      t->branch = b;
+      t->path.assign(stack.begin(), stack.begin() + static_cast<long>(b) + 1);
+    }
+    if (!Backtrack(&stack, t->task.min_depth, cfg)) {
+      t->size = static_cast<uint64_t>(e);
+      return;
+    }
+  }
+  const unsigned __int128 share = ExploredShare(stack, t->task.min_depth, cfg);
+  const unsigned __int128 v =
+      share ? (static_cast<unsigned __int128>(kEstimateRuns) << 62) / share : static_cast<unsigned __int128>(kCap);
+  t->size = static_cast<uint64_t>(std::clamp<unsigned __int128>(v, kEstimateRuns, kCap));
+}
+
+// Cuts the tree for `shards` shards into subtrees of similar estimated sizes:
+// keeps splitting (at its first branch) the subtree estimated largest, until
+// none is over 1/(64·shards) of the estimated total, there are 512·shards
+// subtrees, or the probes have cost kProbeBudget steps. The estimates are
+// rough: many small subtrees, dealt out by AssignShard, even out their errors. Depends only on the
+// program, the options that shape the tree and `shards`; the tasks come in DFS
+// order, `sizes` gets their estimated sizes.
+TreeSplit SplitBalanced(const Program& p, const ExploreOptions& o, const DfsConfig& cfg, int shards,
+                        std::vector<uint64_t>* sizes) {
+  TreeSplit out;
+  uint64_t probe_steps = 0;
+  std::vector<EstimatedTask> all(1);
+  EstimateSubtree(p, o, cfg, &all[0], &probe_steps, &out.cut);
+  uint64_t total = all[0].size;
+  // The unsplit subtrees, largest first (ties: the first made).
+  auto smaller = [&](size_t a, size_t b) { return all[a].size != all[b].size ? all[a].size < all[b].size : a > b; };
+  std::vector<size_t> heap{0};
+  size_t leaves = 1;
+  const uint64_t fine = 64 * static_cast<uint64_t>(shards);
+  const size_t max_leaves = 512 * static_cast<size_t>(shards);
+  while (!heap.empty() && leaves < max_leaves && probe_steps < kProbeBudget) {
+    std::pop_heap(heap.begin(), heap.end(), smaller);
+    const size_t i = heap.back();
+    heap.pop_back();
+    if (all[i].size <= total / fine) break;
+    if (all[i].branch == SIZE_MAX) continue;  // a single path: nothing to split
+    std::vector<DfsTask> kids;
+    AppendChildren(all[i].path, all[i].branch, all[i].task.weight, cfg, &kids);
+    total -= all[i].size;
+    for (DfsTask& k : kids) {
+      EstimatedTask e;
+      e.task = std::move(k);
+      EstimateSubtree(p, o, cfg, &e, &probe_steps, &out.cut);
+      total += e.size;
+      all[i].kids.push_back(all.size());
+      heap.push_back(all.size());
+      all.push_back(std::move(e));
+      std::push_heap(heap.begin(), heap.end(), smaller);
+    }
+    all[i].path.clear();
+    all[i].path.shrink_to_fit();
+    leaves += all[i].kids.size() - 1;
+  }
+  // The leaves in DFS order.
+  std::vector<size_t> todo{0};
+  while (!todo.empty()) {
+    const size_t i = todo.back();
+    todo.pop_back();
+    if (all[i].kids.empty()) {
+      all[i].task.weight = static_cast<double>(all[i].size) / static_cast<double>(std::max<uint64_t>(total, 1));
+      sizes->push_back(all[i].size);
+      out.tasks.push_back(std::move(all[i].task));
+    }
+    for (size_t k = all[i].kids.size(); k-- > 0;) todo.push_back(all[i].kids[k]);
+  }
+  return out;
+}
+
+// The tasks of shard `shard` of `shards`, in DFS order: each task, largest
+// estimate first (ties: DFS order), goes to the shard with the least estimated
+// work so far (ties: the lowest), as LPT scheduling does. Interleaving the
+// shards over the tree also evens out the estimates' bias by region.
+std::vector<DfsTask> AssignShard(TreeSplit* split, const std::vector<uint64_t>& sizes, int shard, int shards) {
+  std::vector<size_t> order(sizes.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return sizes[a] > sizes[b]; });
+  using Load = std::pair<unsigned __int128, int>;  // estimated work, shard
+  std::priority_queue<Load, std::vector<Load>, std::greater<Load>> least;
+  for (int k = 0; k < shards; ++k) least.push({0, k});
+  std::vector<char> is_mine(sizes.size(), 0);
+  for (size_t i : order) {
+    Load l = least.top();
+    least.pop();
+    is_mine[i] = l.second == shard;
+    l.first += sizes[i];
+    least.push(l);
+  }
+  std::vector<DfsTask> mine;
+  for (size_t i = 0; i < sizes.size(); ++i)
+    if (is_mine[i]) mine.push_back(std::move(split->tasks[i]));
+  return mine;
+}
+
+// Explores the parts of one exhaustive search (subtrees, in DFS order), each
+// from its own task, sharing the stop conditions.
+class PartExplorer {
+ public:
+  PartExplorer(const Program& p, const ExploreOptions& o, const DfsConfig& cfg, const DecideRules& rules,
+               std::vector<DfsTask> tasks)
+      : p_(p),
+        o_(o),
+        cfg_(cfg),
+        rules_(rules),
+        tasks_(std::move(tasks)),
+        deadline_(o.timeout_seconds > 0
+                      ? Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(o.timeout_seconds * 1000))
+                      : Clock::time_point::max()),
+        total_weight_(TotalWeight(tasks_)),
+        frac_(tasks_.size()),
+        progress_(o.progress, 0, [this] { return Fraction(); }) {}
+  size_t size() const { return tasks_.size(); }
+
+  // Explores every part, side by side (--jobs).
+  std::vector<Partial> ExploreAll() {
+    std::vector<Partial> parts(tasks_.size());
+    ParallelFor(o_.jobs, tasks_.size(), [&](size_t k) { Explore(k, &parts[k], 0, false); });
+    return parts;
+  }
+
   // Explores part k into *out: at most `cap` executions (0: no cap); a re-run
   // (`again`) ignores --timeout and the cutoff, to reproduce a prefix exactly.
-  auto explore_part = [&](size_t k, Partial* outp, uint64_t cap, bool again) {
-    DfsTask t = tasks[mine[k]];
+  void Explore(size_t k, Partial* outp, uint64_t cap, bool again) {
+    const uint64_t limit = o_.max_schedules;
+    const bool stop_at_verdict = !o_.keep_going;
+    DfsTask t = tasks_[k];
     Partial& out = *outp;
-    out.seen_at.assign(rules.slots.size(), std::nullopt);
-    DecideState local(rules);
+    out.seen_at.assign(rules_.slots.size(), std::nullopt);
+    DecideState local(rules_);
     uint64_t nlocal = 0;
     for (;;) {
-      if (!again && (stop.load(std::memory_order_relaxed) || (limit && nlocal >= limit) ||
-                     (stop_at_verdict && cutoff.load(std::memory_order_relaxed) < k))) {
+      if (!again && (stop_.load(std::memory_order_relaxed) || (limit && nlocal >= limit) ||
+                     (stop_at_verdict && cutoff_.load(std::memory_order_relaxed) < k))) {
         out.stop = true;
         return;
       }
-      DfsChooser ch(&t.stack, cfg);
-      Execution ex(p, o.exec);
+      DfsChooser ch(&t.stack, cfg_);
+      Execution ex(p_, o_.exec);
       ExecResult e = ex.Run(ch);
       out.preemption_cut |= ch.bound_cut();
-      if (cfg.reduction == Reduction::kDpor) {
-        AddDporBacktracks(&t.stack, t.min_depth, static_cast<int>(p.threads.size()), e.final_pending);
+      if (cfg_.reduction == Reduction::kDpor) {
+        AddDporBacktracks(&t.stack, t.min_depth, static_cast<int>(p_.threads.size()), e.final_pending);
         // A schedule stops at its first violation, which makes "the first
         // violation" order-dependent even among commuting steps: every thread
         // runnable where the violating step ran must also get to run there.
@@ -670,39 +845,76 @@ ExploreResult ExploreExhaustive(const Program& p, const ExploreOptions& o) {
       }
       out.execs++;
       if (e.end != ExecResult::End::kAbandoned) {
-        if (!again) progress.done = ++counted;
+        if (!again) progress_.done = ++counted_;
         ++nlocal;
-        if (!again && Clock::now() > deadline) {
+        if (!again && Clock::now() > deadline_) {
           out.r.timed_out = true;
-          stop = true;
+          stop_ = true;
         }
       }
-      const bool decided = stop_at_verdict && NoteForDecision(rules, e, &out, &local);
+      const bool decided = stop_at_verdict && NoteForDecision(rules_, e, &out, &local);
       if (limit) {
         e.trace.clear();
         out.records.push_back(std::move(e));
       } else {
-        Record(p, e, &out);
+        Record(p_, e, &out);
       }
-      if ((out.execs & 63) == 0) frac[k].store(DfsFraction(t.stack, t.min_depth, cfg), std::memory_order_relaxed);
+      if ((out.execs & 63) == 0) frac_[k].store(DfsFraction(t.stack, t.min_depth, cfg_), std::memory_order_relaxed);
       if (decided || (cap && out.execs >= cap)) {
-        out.exhausted = !Backtrack(&t.stack, t.min_depth, cfg);
+        out.exhausted = !Backtrack(&t.stack, t.min_depth, cfg_);
         if (decided && !again) {
-          size_t c = cutoff.load();
-          while (k < c && !cutoff.compare_exchange_weak(c, k)) {
+          // The lowest part whose own executions decide the verdict: the parts
+          // after it cannot matter and stop.
+          size_t c = cutoff_.load();
+          while (k < c && !cutoff_.compare_exchange_weak(c, k)) {
           }
         }
-        frac[k].store(1, std::memory_order_relaxed);
+        frac_[k].store(1, std::memory_order_relaxed);
         return;
       }
-      if (!Backtrack(&t.stack, t.min_depth, cfg)) {
+      if (!Backtrack(&t.stack, t.min_depth, cfg_)) {
         out.exhausted = true;
-        frac[k].store(1, std::memory_order_relaxed);
+        frac_[k].store(1, std::memory_order_relaxed);
         return;
       }
     }
-  };
-  ParallelFor(o.jobs, mine.size(), [&](size_t k) { explore_part(k, &parts[k], 0, false); });
+  }
+
+ private:
+  static double TotalWeight(const std::vector<DfsTask>& tasks) {
+    double w = 0;
+    for (const DfsTask& t : tasks) w += t.weight;
+    return w;
+  }
+  // Of the space explored so far (--progress).
+  double Fraction() const {
+    double f = 0;
+    for (size_t k = 0; k < tasks_.size(); ++k) f += tasks_[k].weight * frac_[k].load(std::memory_order_relaxed);
+    return total_weight_ > 0 ? f / total_weight_ : 0.0;
+  }
+
+  const Program& p_;
+  const ExploreOptions& o_;
+  const DfsConfig cfg_;
+  const DecideRules& rules_;
+  const std::vector<DfsTask> tasks_;
+  const Clock::time_point deadline_;
+  const double total_weight_;
+  std::vector<std::atomic<double>> frac_;  // of each part explored (--progress)
+  std::atomic<uint64_t> counted_{0};
+  std::atomic<bool> stop_{false};
+  std::atomic<size_t> cutoff_{SIZE_MAX};
+  Progress progress_;  // last: its thread reads the members above
+};
+
+// The parts' results merged in DFS order, as one search gives them: bounded by
+// --schedules (the first schedules in DFS order) and stopped at the verdict
+// (the executions up to the deciding one in canonical order; a part that went
+// past it is explored again up to it).
+ExploreResult MergeParts(const Program& p, const ExploreOptions& o, const DecideRules& rules, bool split_cut,
+                         PartExplorer* explorer, std::vector<Partial> parts) {
+  const uint64_t limit = o.max_schedules;
+  const bool stop_at_verdict = !o.keep_going;
   Partial all;
   bool stopped = false;
   bool stopped_early = false;  // the verdict was decided before the end of the space
@@ -749,7 +961,7 @@ ExploreResult ExploreExhaustive(const Program& p, const ExploreOptions& o) {
           // before it in canonical order (re-run the part up to d if it went on).
           if (*d + 1 < pt.execs) {
             Partial again;
-            explore_part(k, &again, *d + 1, true);
+            explorer->Explore(k, &again, *d + 1, true);
             again.r.timed_out |= pt.r.timed_out;
             pt = std::move(again);
           }
@@ -772,6 +984,32 @@ ExploreResult ExploreExhaustive(const Program& p, const ExploreOptions& o) {
   all.r.exhaustive_complete =
       !stopped && !stopped_early && !all.r.timed_out && all.r.step_limited == 0 && !cut;
   return std::move(all.r);
+}
+
+// Exhaustive DFS: cut the tree into subtrees (for the shards, then for the
+// workers), explore this shard's, merge them in DFS order.
+ExploreResult ExploreExhaustive(const Program& p, const ExploreOptions& o) {
+  const DfsConfig cfg{o.max_preemptions, o.reduction};
+  const size_t want_jobs = o.jobs > 1 ? static_cast<size_t>(16 * o.jobs) : 1;
+  TreeSplit split;
+  if (o.shard_count > 1 && o.reduction != Reduction::kDpor) {
+    std::vector<uint64_t> sizes;
+    TreeSplit shards = SplitBalanced(p, o, cfg, o.shard_count, &sizes);
+    std::vector<DfsTask> mine = AssignShard(&shards, sizes, o.shard_index, o.shard_count);
+    split = SplitBreadthFirst(p, o, cfg, std::move(mine), want_jobs);
+    split.cut |= shards.cut;
+  } else if (o.shard_count > 1) {
+    // DPOR's backtrack sets grow across subtrees: never cut (a new node has one
+    // candidate, so the probe finds no branch), shard 0 does all the work.
+    split = SplitBreadthFirst(p, o, cfg, std::vector<DfsTask>(1), 2);
+    if (o.shard_index != 0) split.tasks.clear();
+  } else {
+    split = SplitBreadthFirst(p, o, cfg, std::vector<DfsTask>(1), want_jobs);
+  }
+  const DecideRules rules = MakeRules(p);
+  PartExplorer explorer(p, o, cfg, rules, std::move(split.tasks));
+  std::vector<Partial> parts = explorer.ExploreAll();
+  return MergeParts(p, o, rules, split.cut, &explorer, std::move(parts));
 }
 
 // Random walk.

@@ -227,8 +227,7 @@ struct Execution::Impl {
   Task<Value> VfioRegionInfo(const CompiledStmt& c) {
     Value fd;
     if (!Handle(c.args[0], &fd)) co_return Value::Err(kEBADF);
-    co_await sim::Access(machine.region_info_record(), true, "region info");  // ordered against failed mmaps
-    co_return machine.OpInfo(fd, static_cast<int>(c.stmt->bar.value_or(0)));
+    co_return co_await machine.OpInfo(fd, static_cast<int>(c.stmt->bar.value_or(0)));
   }
   // VFIO_DEVICE_FEATURE_DMA_BUF.
   Task<Value> VfioDmaBufExport(const CompiledStmt& c) {

@@ -56,7 +56,7 @@ class Prober {
     if (fd.kind != Value::Kind::kHandle) return Finish(r);  // cannot happen: open always works
 
     // info bar=0, then mmap bar=0: mmap-flag-lies is the checker's verdict.
-    r.mmap_flag = m.OpInfo(fd, 0).kind == Value::Kind::kMmap;
+    r.mmap_flag = Step(m.OpInfo(fd, 0)).kind == Value::Kind::kMmap;
     const Value va = Step(m.OpMmap(p, fd, 0, 0, std::nullopt, true, std::nullopt));
     r.mmap_errno = va.kind == Value::Kind::kErrno ? static_cast<int>(va.v) : 0;
     std::vector<uint64_t> mapped;

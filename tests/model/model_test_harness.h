@@ -274,7 +274,7 @@ class Harness {
   Value Command(Value fd, bool mem) { return Run(machine_->OpCommand(fd, mem)); }
   Value Reset(Value fd) { return Run(machine_->OpReset(fd)); }
   Value Power(Value fd, bool d3) { return Run(machine_->OpPower(fd, d3)); }
-  Value Info(Value fd, int bar) { return machine_->OpInfo(fd, bar); }
+  Value Info(Value fd, int bar) { return Run(machine_->OpInfo(fd, bar)); }
   Value Export(Value fd, int bar, std::vector<vfio::ExportRange> ranges = {}) {
     return Run(machine_->OpExport(fd, bar, std::move(ranges)));
   }
