@@ -10,7 +10,6 @@ const char* LockClassName(LockClass c) {
     case LockClass::kDmaResv: return "dma_resv";
     case LockClass::kIMmapRwsem: return "i_mmap_rwsem";
     case LockClass::kPtl: return "ptl";
-    case LockClass::kIommuLock: return "iommu_lock";
     case LockClass::kCount: break;
   }
   return "?";

@@ -18,7 +18,6 @@ enum class LockClass : uint8_t {
   kDmaResv,     // dmabuf->resv (ww_mutex)
   kIMmapRwsem,  // mapping->i_mmap_rwsem
   kPtl,         // page-table lock (split ptl; one per mm in the model)
-  kIommuLock,   // IO page table / iommufd area lock
   kCount,
 };
 static_assert(static_cast<int>(LockClass::kCount) <= sim::kMaxLockClasses);

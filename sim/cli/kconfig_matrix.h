@@ -3,7 +3,7 @@
 //
 //   std::cout << RenderKconfigMatrixText(sim::BuildKconfigMatrix());
 //
-// Used by sim/cli/kconfig_command.cc and tests/cli/kconfig_matrix_test.cc;
+// Used by sim/cli/kconfig_command.cc and tests/run/kconfig_matrix_test.cc;
 // docs/kconfig-matrix.md is its output.
 #pragma once
 

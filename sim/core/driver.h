@@ -1,6 +1,6 @@
 // sim::Driver: what runs simulated threads. Two kinds share the model code:
-//  - controlled (Execution, sim/run/execution.h; the explorer runs it): one step
-//    at a time, every point suspends;
+//  - controlled (ControlledDriver, sim/core/controlled_driver.h; the explorer
+//    runs it through Execution): one step at a time, every point suspends;
 //  - free-running (FreeRunner, sim/core/free_runner.h; stress and tests): points
 //    do not suspend, locks are real locks.
 // The driver also forwards lock events to an observer (lockdep, traces).

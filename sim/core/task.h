@@ -3,10 +3,10 @@
 // A Task is lazy: it starts when awaited (`co_await child()`), runs on the same
 // simulated thread as its caller, and resumes the caller by symmetric transfer when
 // it finishes. Only scheduling points (sim/core/sync.h) suspend a simulated thread
-// back to its driver: the controlled driver (Execution, sim/run/execution.h)
-// resumes exactly one thread per step; the free-running driver (FreeRunner,
-// sim/core/free_runner.h) never suspends, so the same code runs straight through
-// on a real (TBB) thread.
+// back to its driver: the controlled driver (ControlledDriver,
+// sim/core/controlled_driver.h) resumes exactly one thread per step; the
+// free-running driver (FreeRunner, sim/core/free_runner.h) never suspends, so
+// the same code runs straight through on a real (TBB) thread.
 //
 // Frames come from a per-OS-thread free list (FrameArena) so that re-executing a
 // schedule does not hit the general-purpose allocator on every op.

@@ -1,54 +1,31 @@
 #include "sim/run/execution.h"
 
-#include <algorithm>
 #include <array>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "sim/core/driver.h"
+#include "sim/core/controlled_driver.h"
 #include "sim/core/task.h"
 #include "sim/scenario/printer.h"
 
 namespace vfiosim::sim {
 
-char ScheduleChar(int t) {
-  if (t < 10) return static_cast<char>('0' + t);
-  if (t < 36) return static_cast<char>('a' + t - 10);
-  return static_cast<char>('A' + t - 36);
-}
-int ScheduleThread(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'Z') return c - 'A' + 36;
-  return -1;
-}
-
-namespace {
-
 using scn::OpKind;
 
-std::string DescribeOp(const PendingOp& op) {
-  switch (op.kind) {
-    case PendingOp::Kind::kLock:
-      return absl::StrFormat("%s %s(%s)", op.write || op.read_section ? "lock" : "lock_read", op.what,
-                             std::string(op.lock->instance()));
-    case PendingOp::Kind::kAccess:
-      return absl::StrFormat("%s %s", op.write ? "write" : "read", op.what);
-    case PendingOp::Kind::kNone:
-      break;
-  }
-  return "start";
-}
-
-}  // namespace
-
-struct Execution::Impl : public Driver {
+// The host of the controlled driver (sim/core/controlled_driver.h): runs the
+// Program's statements as its threads, checks every step, records the trace.
+struct Execution::Impl {
   Impl(const Program& p, const ExecOptions& o)
-      : Driver(true), prog(p), opts(o), checker(o.record_trace), machine(p.machine, &checker) {
+      : prog(p), opts(o), checker(o.record_trace), machine(p.machine, &checker), driver(*this, o.max_steps) {
     checker.set_machine(&machine);
-    lock_observer = &checker;
-    check_discipline = o.check_discipline;
+    driver.lock_observer = &checker;
+    driver.check_discipline = o.check_discipline;
     globals.resize(p.globals.size());
     locals.resize(p.threads.size());
     for (size_t i = 0; i < p.threads.size(); ++i) locals[i].resize(p.threads[i].vars.size());
@@ -61,32 +38,47 @@ struct Execution::Impl : public Driver {
   std::vector<Value> globals;
   std::vector<std::vector<Value>> locals;
   ExecResult result;
-  int cur_step = -1;
-  int cur_column = -1;
   uint64_t stmts_done = 0;  // statements finished, by any thread
   // Progress: a statement finished or an access reached device memory (one page
   // of a `touch`). --max_steps bounds the steps between two of these, so a long
   // `touch` is never cut by its size alone, and a livelock still is.
   uint64_t Progress() const { return stmts_done + checker.accesses(); }
-  std::vector<std::unique_ptr<Thread>> threads_;
+  // Declared after the machine: the threads' unfinished tasks, which point into
+  // it, are destroyed first.
+  ControlledDriver<Impl> driver;
 
   Value& Get(const Slot& s) { return s.thread < 0 ? globals[s.index] : locals[s.thread][s.index]; }
 
   // ---- trace ----
-  bool tracing() const override { return opts.record_trace; }
-  void Note(std::string text) override {
+  bool tracing() const { return opts.record_trace; }
+  void Note(std::string text) {
     if (opts.record_trace) checker.Note(std::move(text));
   }
-  TraceRow& Row(Thread* t) {
-    const int col = cur_column;
-    if (result.trace.empty() || result.trace.back().thread != col || result.trace.back().step != cur_step)
-      result.trace.push_back(TraceRow{col, cur_step, t ? t->current_func() : "", {}});
+  // The row of thread t (its column: -1 setup/finally) at the driver's step.
+  TraceRow& Row(Thread& t) {
+    const int col = t.id();
+    const int step = driver.step();
+    if (result.trace.empty() || result.trace.back().thread != col || result.trace.back().step != step)
+      result.trace.push_back(TraceRow{col, step, t.current_func(), {}});
     return result.trace.back();
   }
-  void FlushEvents(Thread* t) {
+  void FlushEvents(Thread& t) {
     if (!opts.record_trace) return;
     for (TraceEvent& e : checker.TakeEvents()) Row(t).lines.push_back(std::move(e.text));
   }
+
+  // ---- the driver's hooks (sim/core/controlled_driver.h) ----
+  void OnStepStart(Thread& t) {
+    if (!opts.record_trace) return;
+    TraceRow& row = Row(t);  // opened now: its function is where the step starts
+    if (t.pending.kind == PendingOp::Kind::kAccess) row.lines.push_back(DescribeOp(t.pending));
+  }
+  void OnStepEnd(Thread& t) { FlushEvents(t); }
+  bool CheckStep() {
+    checker.AfterStep();
+    return !checker.violation();
+  }
+  void OnDeadlock(std::string message) { checker.Report(Invariant::kDeadlock, std::move(message)); }
 
   // ---- statements ----
   // The statement with all its operands and options, numbers as the file
@@ -333,175 +325,71 @@ struct Execution::Impl : public Driver {
     return std::string(scn::HandleKindName(scn::ResultKind(c.stmt->op)));
   }
 
-  // Runs one thread to completion, alone (setup, finally).
-  bool RunAlone(const std::vector<CompiledStmt>& stmts, const char* name) {
-    Thread t(-1, name, this);
-    Task<void> root = RunBlock(stmts);
-    root.handle().promise().thread = &t;
-    t.resume_point = root.handle();
-    cur_column = -1;
-    uint64_t n = 0;  // steps since the last progress
-    uint64_t mark = Progress();
-    while (!root.handle().done()) {
-      Thread::current = &t;
-      std::coroutine_handle<> h = t.resume_point;
-      h.resume();
-      Thread::current = nullptr;
-      FlushEvents(&t);
-      checker.AfterStep();
-      if (checker.violation()) return false;
-      if (Progress() != mark) {
-        mark = Progress();
-        n = 0;
-      } else if (++n > opts.max_steps) {
-        result.end = ExecResult::End::kStepLimit;
-        return false;
-      }
-      // A lone thread blocked on a lock it cannot get: a self-deadlock.
-      if (!root.handle().done() && t.pending.kind == PendingOp::Kind::kLock &&
-          !t.pending.lock->CanAcquire(t.pending.write)) {
-        checker.Report(Invariant::kDeadlock, absl::StrFormat("%s blocks on %s it cannot take", name, DescribeOp(t.pending)));
-        return false;
-      }
-    }
-    root.RethrowIfFailed();
-    return true;
-  }
-
+  // Setup, the threads, finally; each phase runs only if the one before completed.
   ExecResult Run(Chooser& chooser) {
-    if (!RunAlone(prog.setup, "setup") || opts.setup_only) return Finish();
-    // The threads: start each up to its first point.
-    const int n = static_cast<int>(prog.threads.size());
-    std::vector<std::unique_ptr<Thread>>& threads = threads_;
-    std::vector<Thread*> tptrs;
-    std::vector<Task<void>> roots;
-    roots.reserve(n);
-    for (int i = 0; i < n; ++i) {
-      threads.push_back(std::make_unique<Thread>(i, prog.threads[i].name, this));
-      tptrs.push_back(threads.back().get());
-      roots.push_back(RunBlock(prog.threads[i].stmts));
-      roots.back().handle().promise().thread = threads.back().get();
-      threads.back()->resume_point = roots.back().handle();
-    }
-    // Each thread runs to its first scheduling point: that prefix is local to the
-    // thread (it only reads setup's variables), so it commutes with everything.
-    for (int i = 0; i < n; ++i) {
-      cur_column = i;
-      cur_step = -1;
-      Thread::current = tptrs[i];
-      std::coroutine_handle<> h = tptrs[i]->resume_point;
-      h.resume();
-      Thread::current = nullptr;
-      if (roots[i].handle().done()) {
-        tptrs[i]->done = true;
-        roots[i].RethrowIfFailed();
-      }
-      FlushEvents(tptrs[i]);
-      checker.AfterStep();
-      if (checker.violation()) return Finish();
-    }
-    std::vector<int> enabled;
-    enabled.reserve(n);
-    int last_thread = -1;
-    int progress_step = 0;  // the step after the last progress
-    uint64_t mark = Progress();
-    for (int step = 0;; ++step) {
-      enabled.clear();
-      bool unfinished = false;
-      for (int i = 0; i < n; ++i) {
-        Thread& t = *tptrs[i];
-        if (t.done) continue;
-        unfinished = true;
-        if (t.pending.kind == PendingOp::Kind::kLock && !t.pending.lock->CanAcquire(t.pending.write)) continue;
-        enabled.push_back(i);
-      }
-      if (!unfinished) break;
-      if (enabled.empty()) {
-        std::string who;
-        for (int i = 0; i < n; ++i)
-          if (!tptrs[i]->done)
-            who += absl::StrFormat("%s%s waits for %s", who.empty() ? "" : "; ", tptrs[i]->name(),
-                                   DescribeOp(tptrs[i]->pending));
-        checker.Report(Invariant::kDeadlock, "every unfinished thread is blocked: " + who);
-        result.end = ExecResult::End::kDeadlock;
-        return Finish();
-      }
-      if (static_cast<uint64_t>(step - progress_step) >= opts.max_steps) {
-        result.end = ExecResult::End::kStepLimit;
-        return Finish();
-      }
-      const int choice = chooser.Choose(step, enabled, tptrs);
-      if (choice < 0) {
-        result.end = ExecResult::End::kAbandoned;
-        return Finish();
-      }
-      if (enabled.size() > 1) {
-        result.schedule.push_back(ScheduleChar(choice));
-        result.branch_points++;
-      }
-      if (last_thread >= 0 && choice != last_thread &&
-          std::find(enabled.begin(), enabled.end(), last_thread) != enabled.end())
-        result.preemptions++;
-      last_thread = choice;
-      Thread& t = *tptrs[choice];
-      cur_step = step;
-      cur_column = choice;
-      if (opts.record_trace) {
-        TraceRow& row = Row(&t);  // opened now: its function is where the step starts
-        if (t.pending.kind == PendingOp::Kind::kAccess) row.lines.push_back(DescribeOp(t.pending));
-      }
-      Thread::current = &t;
-      std::coroutine_handle<> h = t.resume_point;
-      t.step_op = t.pending;
-      t.pending = PendingOp{};
-      h.resume();
-      Thread::current = nullptr;
-      if (roots[choice].handle().done()) {
-        t.done = true;
-        roots[choice].RethrowIfFailed();
-      }
-      FlushEvents(&t);
-      result.steps = step + 1;
-      if (Progress() != mark) {
-        mark = Progress();
-        progress_step = step + 1;
-      }
-      checker.AfterStep();
-      if (checker.violation()) return Finish();
-    }
-    cur_step = -1;
-    if (!RunAlone(prog.finally, "finally")) return Finish();
+    if (!Completed(driver.RunAlone(RunBlock(prog.setup), "setup")) || opts.setup_only) return Finish();
+    driver.ReserveThreads(prog.threads.size());
+    for (const ThreadProgram& t : prog.threads) driver.AddThread(t.name, RunBlock(t.stmts));
+    if (!Completed(driver.RunThreads(chooser))) return Finish();
+    if (!Completed(driver.RunAlone(RunBlock(prog.finally), "finally"))) return Finish();
     checker.AtEnd();
     return Finish();
   }
 
+  // Did the phase complete? If not, the result says how it ended (a violation,
+  // and the deadlock the driver reported, Finish reads from the checker).
+  bool Completed(PhaseEnd end) {
+    switch (end) {
+      case PhaseEnd::kComplete: return true;
+      case PhaseEnd::kStopped: break;
+      case PhaseEnd::kDeadlock: result.end = ExecResult::End::kDeadlock; break;
+      case PhaseEnd::kAbandoned: result.end = ExecResult::End::kAbandoned; break;
+      case PhaseEnd::kStepLimit: result.end = ExecResult::End::kStepLimit; break;
+    }
+    return false;
+  }
+
+  // How the run ended; a complete run's outcome and expectations.
   ExecResult Finish() {
-    result.locks = checker.lock_graph();
-    for (const std::unique_ptr<Thread>& t : threads_) result.final_pending.push_back(t->done ? PendingOp{} : t->pending);
+    RecordSchedule();
     if (checker.violation()) {
       result.violation = checker.violation();
       if (result.end == ExecResult::End::kComplete) result.end = ExecResult::End::kViolation;
       if (result.violation->inv == Invariant::kDeadlock) result.end = ExecResult::End::kDeadlock;
-      return std::move(result);
+    } else if (result.end == ExecResult::End::kComplete) {
+      result.outcome = Outcome();
+      for (const scn::Expectation& e : prog.scenario->expectations)
+        result.expect_holds.push_back(e.cond ? EvalCond(*e.cond) : 1);
     }
-    if (result.end != ExecResult::End::kComplete) return std::move(result);
-    // The outcome: every bound variable of the threads and of finally.
-    std::vector<std::string> parts;
-    if (opts.outcome_setup)
-      for (const CompiledStmt& c : prog.setup)
-        if (c.bind.valid())
-          parts.push_back(prog.globals[c.bind.index].name + "=" +
-                          ShowVar(prog.globals[c.bind.index], globals[c.bind.index]));
-    for (size_t i = 0; i < prog.threads.size(); ++i)
-      for (size_t j = 0; j < prog.threads[i].vars.size(); ++j)
-        parts.push_back(prog.threads[i].vars[j].name + "=" + ShowVar(prog.threads[i].vars[j], locals[i][j]));
-    for (const CompiledStmt& c : prog.finally)
-      if (c.bind.valid()) parts.push_back(prog.globals[c.bind.index].name + "=" + ShowVar(prog.globals[c.bind.index], globals[c.bind.index]));
-    result.outcome = absl::StrJoin(parts, " ");
-    for (const scn::Expectation& e : prog.scenario->expectations)
-      result.expect_holds.push_back(e.cond ? EvalCond(*e.cond) : 1);
     return std::move(result);
   }
+
+  // The schedule and its counts, each thread's next op, the lock order seen.
+  void RecordSchedule() {
+    result.schedule = std::move(driver.stats.schedule);
+    result.steps = driver.stats.steps;
+    result.branch_points = driver.stats.branch_points;
+    result.preemptions = driver.stats.preemptions;
+    result.locks = checker.lock_graph();
+    for (const Thread* t : driver.threads()) result.final_pending.push_back(t->done ? PendingOp{} : t->pending);
+  }
+
+  // Every bound variable of the threads and of finally (of setup too with
+  // outcome_setup): "cpu.r=0 admin.c=ok".
+  std::string Outcome() const {
+    std::vector<std::string> parts;
+    auto global = [&](const CompiledStmt& c) {
+      if (c.bind.valid()) parts.push_back(Binding(prog.globals[c.bind.index], globals[c.bind.index]));
+    };
+    if (opts.outcome_setup)
+      for (const CompiledStmt& c : prog.setup) global(c);
+    for (size_t i = 0; i < prog.threads.size(); ++i)
+      for (size_t j = 0; j < prog.threads[i].vars.size(); ++j)
+        parts.push_back(Binding(prog.threads[i].vars[j], locals[i][j]));
+    for (const CompiledStmt& c : prog.finally) global(c);
+    return absl::StrJoin(parts, " ");
+  }
+  std::string Binding(const VarInfo& vi, const Value& v) const { return vi.name + "=" + ShowVar(vi, v); }
 
   std::string ShowVar(const VarInfo& vi, const Value& v) const {
     if (v.kind == Value::Kind::kHandle) return std::string(scn::HandleKindName(vi.kind));

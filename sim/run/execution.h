@@ -1,39 +1,24 @@
 // Execution: one run of a Program against a fresh Machine — setup single-threaded,
 // the threads interleaved one step at a time as a Chooser decides, then finally —
 // with the Checker watching every step. Deterministic: the same choices give the
-// same result, byte for byte.
+// same result, byte for byte. The stepping is the controlled driver's
+// (sim/core/controlled_driver.h); an Execution runs the Program's statements on
+// it, checks each step, records the trace and says how the run ended.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <span>
 #include <string>
 #include <vector>
 
 #include "model/machine.h"
 #include "sim/check/checker.h"
+#include "sim/core/controlled_driver.h"  // Chooser, ScheduleChar
 #include "sim/core/thread.h"
 #include "sim/run/program.h"
 
 namespace vfiosim::sim {
-
-// Decides which thread runs next at each step of the concurrent phase.
-class Chooser {
- public:
-  virtual ~Chooser() = default;
-  // `enabled`: runnable thread ids, ascending (never empty). `threads`: all
-  // threads, with their pending ops. Returns one of `enabled`, or -1 to abandon
-  // the execution (e.g. every enabled thread is in the sleep set).
-  virtual int Choose(int step, std::span<const int> enabled, std::span<Thread* const> threads) = 0;
-};
-
-// Always the lowest enabled thread: what `--replay` continues with past the end
-// of a schedule id.
-class FirstChooser : public Chooser {
- public:
-  int Choose(int, std::span<const int> enabled, std::span<Thread* const>) override { return enabled[0]; }
-};
 
 struct ExecOptions {
   bool record_trace = false;
@@ -93,9 +78,5 @@ class Execution {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
-
-// The thread-id character of a schedule id ('0'-'9', 'a'-'z', 'A'-'Z').
-char ScheduleChar(int thread);
-int ScheduleThread(char c);  // -1 if not a schedule character
 
 }  // namespace vfiosim::sim

@@ -11,7 +11,7 @@
 //   for (const KconfigMatrixRow& r : m.rows) if (r.probe.flag_lies) ...;
 //
 // The probe of one kernel is ProbeBarMmap(). `vfiosim kconfig --matrix`
-// (sim/cli/kconfig_command.cc) prints it; tests/cli/kconfig_matrix_test.cc checks it.
+// (sim/cli/kconfig_command.cc) prints it; tests/run/kconfig_matrix_test.cc checks it.
 #pragma once
 
 #include <cstdint>

@@ -85,38 +85,18 @@ std::vector<CompiledStmt> CompileBlock(const std::vector<scn::Stmt>& stmts, int 
   return out;
 }
 
-}  // namespace
-
-Slot Program::Resolve(const std::string& name) const {
-  const size_t dot = name.find('.');
-  if (dot != std::string::npos) {
-    const std::string t = name.substr(0, dot), v = name.substr(dot + 1);
-    for (size_t i = 0; i < threads.size(); ++i) {
-      if (threads[i].name != t) continue;
-      for (size_t j = 0; j < threads[i].vars.size(); ++j)
-        if (threads[i].vars[j].name == name) return Slot{static_cast<int>(i), static_cast<int>(j)};
-    }
-    return Slot{};
-  }
-  for (size_t j = 0; j < globals.size(); ++j)
-    if (globals[j].name == name) return Slot{-1, static_cast<int>(j)};
-  return Slot{};
-}
-
-absl::StatusOr<Program> Compile(const scn::Scenario& s, const CompileOptions& opts) {
-  Program p;
-  p.scenario = &s;
-  // A schedule id names a thread with one character (0-9, a-z, A-Z) and the
-  // explorer keeps sets of threads in 64-bit masks: 62 threads at most.
+// A schedule id names a thread with one character (0-9, a-z, A-Z) and the
+// explorer keeps sets of threads in 64-bit masks: 62 threads at most.
+absl::Status CheckThreadCount(const scn::Scenario& s) {
   constexpr size_t kMaxThreads = 62;
   if (s.threads.size() > kMaxThreads)
     return absl::InvalidArgumentError(Where(s, s.threads[kMaxThreads].loc) +
                                       absl::StrFormat("too many threads: a scenario has at most %d", kMaxThreads));
-  MachineConfig& m = p.machine;
-  m.arch = opts.arch.value_or(s.arch);
-  m.ctx.variant = opts.variant.value_or(s.variant);
-  m.ctx.find_pfn = opts.find_pfn;
-  // Bugs and fixes: the file's, then the command line's.
+  return absl::OkStatus();
+}
+
+// Bugs: the file's, then the command line's.
+absl::Status AddBugs(const scn::Scenario& s, const CompileOptions& opts, MachineConfig& m) {
   for (const scn::NamedLoc& b : s.bugs) {
     std::optional<Bug> bug = ParseBug(b.name);
     if (!bug) return absl::InvalidArgumentError(Where(s, b.loc) + "unknown bug '" + b.name + "'");
@@ -127,24 +107,34 @@ absl::StatusOr<Program> Compile(const scn::Scenario& s, const CompileOptions& op
     if (!bug) return absl::InvalidArgumentError("unknown bug '" + b + "' (see `vfiosim list bugs`)");
     m.ctx.bugs.add(*bug);
   }
-  bool p2pdma_core = false;
+  return absl::OkStatus();
+}
+
+// Fixes: the file's, then the command line's. The p2pdma-core fix is a Kconfig
+// option (*p2pdma_core), the others the model's.
+absl::Status AddFixes(const scn::Scenario& s, const CompileOptions& opts, MachineConfig& m, bool* p2pdma_core) {
   auto add_fix = [&](const std::string& name) -> bool {
     std::optional<Fix> f = ParseFix(name);
     if (!f) return false;
     if (*f == Fix::kLegacyFallback) m.ctx.fixes.legacy_fallback = true;
     if (*f == Fix::kHideMmapFlag) m.ctx.fixes.hide_mmap_flag = true;
     if (*f == Fix::kFaultWaitsTempRevoke) m.ctx.fixes.fault_waits_temp_revoke = true;
-    if (*f == Fix::kP2pdmaCore) p2pdma_core = true;
+    if (*f == Fix::kP2pdmaCore) *p2pdma_core = true;
     return true;
   };
   for (const scn::NamedLoc& f : s.fixes)
     if (!add_fix(f.name)) return absl::InvalidArgumentError(Where(s, f.loc) + "unknown fix '" + f.name + "'");
   for (const std::string& f : opts.extra_fixes)
     if (!add_fix(f)) return absl::InvalidArgumentError("unknown fix '" + f + "'");
+  return absl::OkStatus();
+}
 
-  // Kconfig: arch defaults, then a .config, then the file's settings, then --kconfig.
+// Kconfig: arch defaults, then a .config, then the file's settings, then
+// --kconfig. The kernel configuration the model runs with comes out of it.
+absl::Status EvaluateKconfig(const scn::Scenario& s, const CompileOptions& opts, bool p2pdma_core,
+                             MachineConfig& m) {
   std::vector<kconfig::Setting> settings;
-  std::vector<std::string> where;
+  std::vector<std::string> where;  // per setting: the prefix of its error
   if (!opts.dot_config.empty()) {
     absl::StatusOr<std::vector<kconfig::Setting>> dc =
         kconfig::ParseDotConfig(opts.dot_config, opts.dot_config_name);
@@ -171,7 +161,11 @@ absl::StatusOr<Program> Compile(const scn::Scenario& s, const CompileOptions& op
   }
   const kconfig::Config& kc = std::get<kconfig::Config>(ev);
   m.ctx.config = KernelConfigOf(kc);
+  return absl::OkStatus();
+}
 
+// The devices and their BARs, as declared.
+void AddDevices(const scn::Scenario& s, MachineConfig& m) {
   for (const scn::DeviceDecl& d : s.devices) {
     DeviceSpec ds;
     ds.name = d.name;
@@ -189,22 +183,25 @@ absl::StatusOr<Program> Compile(const scn::Scenario& s, const CompileOptions& op
     }
     m.devices.push_back(std::move(ds));
   }
-  // The BARs must fit in the 64-bit physical address space (as the PCI core
-  // would fail to assign them): 8E BARs, or big ones around explicit addr=s.
-  {
-    std::vector<std::array<uint64_t, pci::kNumBars>> starts;
-    int bd = -1, bb = -1;
-    if (!PlaceBars(m.devices, &starts, &bd, &bb)) {
-      scn::SourceLoc loc = s.devices[static_cast<size_t>(bd)].loc;
-      for (const scn::BarDecl& b : s.devices[static_cast<size_t>(bd)].bars)
-        if (b.index == bb) loc = b.loc;
-      return absl::InvalidArgumentError(
-          Where(s, loc) + absl::StrFormat("BAR %d of %s does not fit in the 64-bit physical address space "
-                                          "(BARs are placed from 512G up, after the ones before them)",
-                                          bb, s.devices[static_cast<size_t>(bd)].name));
-    }
-  }
+}
 
+// The BARs must fit in the 64-bit physical address space (as the PCI core
+// would fail to assign them): 8E BARs, or big ones around explicit addr=s.
+absl::Status CheckBarsFit(const scn::Scenario& s, const MachineConfig& m) {
+  std::vector<std::array<uint64_t, pci::kNumBars>> starts;
+  int bd = -1, bb = -1;
+  if (PlaceBars(m.devices, &starts, &bd, &bb)) return absl::OkStatus();
+  scn::SourceLoc loc = s.devices[static_cast<size_t>(bd)].loc;
+  for (const scn::BarDecl& b : s.devices[static_cast<size_t>(bd)].bars)
+    if (b.index == bb) loc = b.loc;
+  return absl::InvalidArgumentError(
+      Where(s, loc) + absl::StrFormat("BAR %d of %s does not fit in the 64-bit physical address space "
+                                      "(BARs are placed from 512G up, after the ones before them)",
+                                      bb, s.devices[static_cast<size_t>(bd)].name));
+}
+
+// Setup, each thread, finally: their statements with operands resolved to slots.
+void CompileStatements(const scn::Scenario& s, Program& p) {
   Resolver r(s);
   r.locals.resize(s.threads.size());
   p.setup = CompileBlock(s.setup, -1, r, &p.globals, "");
@@ -215,6 +212,41 @@ absl::StatusOr<Program> Compile(const scn::Scenario& s, const CompileOptions& op
     p.threads.push_back(std::move(tp));
   }
   p.finally = CompileBlock(s.finally, -1, r, &p.globals, "");
+}
+
+}  // namespace
+
+Slot Program::Resolve(const std::string& name) const {
+  const size_t dot = name.find('.');
+  if (dot != std::string::npos) {
+    const std::string t = name.substr(0, dot), v = name.substr(dot + 1);
+    for (size_t i = 0; i < threads.size(); ++i) {
+      if (threads[i].name != t) continue;
+      for (size_t j = 0; j < threads[i].vars.size(); ++j)
+        if (threads[i].vars[j].name == name) return Slot{static_cast<int>(i), static_cast<int>(j)};
+    }
+    return Slot{};
+  }
+  for (size_t j = 0; j < globals.size(); ++j)
+    if (globals[j].name == name) return Slot{-1, static_cast<int>(j)};
+  return Slot{};
+}
+
+absl::StatusOr<Program> Compile(const scn::Scenario& s, const CompileOptions& opts) {
+  Program p;
+  p.scenario = &s;
+  if (absl::Status st = CheckThreadCount(s); !st.ok()) return st;
+  MachineConfig& m = p.machine;
+  m.arch = opts.arch.value_or(s.arch);
+  m.ctx.variant = opts.variant.value_or(s.variant);
+  m.ctx.find_pfn = opts.find_pfn;
+  bool p2pdma_core = false;
+  if (absl::Status st = AddBugs(s, opts, m); !st.ok()) return st;
+  if (absl::Status st = AddFixes(s, opts, m, &p2pdma_core); !st.ok()) return st;
+  if (absl::Status st = EvaluateKconfig(s, opts, p2pdma_core, m); !st.ok()) return st;
+  AddDevices(s, m);
+  if (absl::Status st = CheckBarsFit(s, m); !st.ok()) return st;
+  CompileStatements(s, p);
   return p;
 }
 

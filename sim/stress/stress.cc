@@ -249,6 +249,119 @@ void Teardown(Run& r) {
   }
 }
 
+std::unique_ptr<Run> NewRun(const StressOptions& o) {
+  const int n = o.faulters + o.revokers;
+  auto run = std::make_unique<Run>();
+  Run& r = *run;
+  r.o = o;
+  r.checker = std::make_unique<StressChecker>(n);
+  r.machine = std::make_unique<Machine>(MakeConfig(o), r.checker.get());
+  for (int i = 0; i < n; ++i) r.stats.push_back(std::make_unique<WorkerStats>());
+  return run;
+}
+
+// Stops the run (duration, op quota, violation) and detects a deadlock: no
+// worker made progress for --hang_seconds.
+void Watchdog(Run& r, Clock::time_point start, StressResult& res) {
+  const StressOptions& o = r.o;
+  const int n = o.faulters + o.revokers;
+  uint64_t last_sum = 0;
+  Clock::time_point last_change = Clock::now();
+  const auto hang = std::chrono::duration<double>(o.hang_seconds);
+  while (r.finished.load() < n) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    const Clock::time_point now = Clock::now();
+    if (r.checker->failed()) r.stop = true;
+    if (o.duration_seconds > 0 && now - start >= std::chrono::duration<double>(o.duration_seconds)) r.stop = true;
+    if (r.faulters_done.load() == o.faulters && r.revokers_cycled.load() == o.revokers) r.stop = true;
+    uint64_t sum = 0;
+    for (const auto& st : r.stats) sum += st->progress.load(std::memory_order_relaxed);
+    if (sum != last_sum) {
+      last_sum = sum;
+      last_change = now;
+    } else if (now - last_change > hang) {
+      // Workers are blocked inside the model for good: report and leave the
+      // process (nothing that waits for them can return).
+      r.checker->Report(sim::Invariant::kDeadlock,
+                        absl::StrFormat("no thread made progress for %.1f s: the workers are blocked on model locks",
+                                        o.hang_seconds));
+      res.seconds = std::chrono::duration<double>(now - start).count();
+      res.hung = true;
+      res.violation = r.checker->violation();
+      if (o.on_hang) o.on_hang(res);
+      std::fprintf(stderr, "vfiosim stress: deadlock: %s\n", res.violation->message.c_str());
+      std::fflush(nullptr);
+      std::_Exit(1);
+    }
+  }
+}
+
+// Workers 1..n-1 (faulters, then revokers), each on a TBB worker of its own.
+void StartWorkers(Run& r, tbb::task_arena& arena) {
+  const int n = r.o.faulters + r.o.revokers;
+  // The tasks capture nothing and are enqueued, not run through
+  // arena.execute(): libtbb is not instrumented, so a closure or functor
+  // written here and read by a worker would look like a race to
+  // ThreadSanitizer; the run is handed over through an atomic instead.
+  current_run.store(&r, std::memory_order_release);
+  for (int i = 1; i < n; ++i)
+    arena.enqueue([] {
+      Run& w = *current_run.load(std::memory_order_acquire);
+      const int k = w.next_worker.fetch_add(1);
+      if (k < w.o.faulters) Faulter(w, k);
+      else Revoker(w, k);
+      w.finished.fetch_add(1, std::memory_order_acq_rel);
+    });
+}
+
+// The concurrent phase. Faulter 0 runs on the calling thread (so that a
+// benchmark's CPU clock sees the work); every other simulated thread gets a
+// TBB worker of its own (they block on real locks, so the arena is as wide
+// as the thread count, not the cores). A watchdog thread stops the run
+// (duration, op quota, violation) and detects a deadlock.
+void RunConcurrentPhase(Run& r, StressResult& res) {
+  const int n = r.o.faulters + r.o.revokers;
+  std::unique_ptr<tbb::global_control> gc;
+  std::unique_ptr<tbb::task_arena> arena;
+  if (n > 1) {
+    gc = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism,
+                                               static_cast<size_t>(n) + 1);
+    arena = std::make_unique<tbb::task_arena>(n - 1, 0);
+  }
+  const Clock::time_point start = Clock::now();
+  std::thread watchdog([&] { Watchdog(r, start, res); });
+  if (n > 1) StartWorkers(r, *arena);
+  Faulter(r, 0);
+  r.finished.fetch_add(1, std::memory_order_acq_rel);
+  // Every worker's writes (statistics) happen before this load.
+  while (r.finished.load(std::memory_order_acquire) < n) std::this_thread::sleep_for(std::chrono::microseconds(200));
+  res.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  watchdog.join();
+  arena.reset();
+  gc.reset();
+}
+
+// The workers' and the checker's counters, summed into the result.
+void AddCounters(const Run& r, StressResult& res) {
+  const int n = r.o.faulters + r.o.revokers;
+  for (int t = 0; t < n; ++t) {
+    const WorkerStats& s = *r.stats[static_cast<size_t>(t)];
+    res.reads += s.reads;
+    res.hits += s.hits;
+    res.faults += s.faults;
+    res.sigbus += s.sigbus;
+    res.sigsegv += s.sigsegv;
+    res.master_aborts += s.master_aborts;
+    for (size_t k = 0; k < s.revokes.size(); ++k) res.revokes[k] += s.revokes[k];
+    res.revoke_errors += s.revoke_errors;
+    for (int l = 0; l < kLeafSizes; ++l) res.fault_latency[l].Merge(s.fault_latency[l]);
+    res.revoke_latency.Merge(s.revoke_latency);
+    const StressChecker::ThreadCounters& c = r.checker->counters(t);
+    for (int l = 0; l < kLeafSizes; ++l) res.installs[l] += c.installs[l];
+    res.zapped += c.zapped;
+  }
+}
+
 }  // namespace
 
 int LeafIndex(int shift) { return shift >= 30 ? 2 : shift >= 21 ? 1 : 0; }
@@ -304,104 +417,16 @@ StressResult RunStress(const StressOptions& o) {
   std::lock_guard<std::mutex> one_at_a_time(run_mutex);
   StressResult res;
   res.options = o;
-  const int n = o.faulters + o.revokers;
-  auto run = std::make_unique<Run>();
+  std::unique_ptr<Run> run = NewRun(o);
   Run& r = *run;
-  r.o = o;
-  r.checker = std::make_unique<StressChecker>(n);
-  r.machine = std::make_unique<Machine>(MakeConfig(o), r.checker.get());
-  for (int i = 0; i < n; ++i) r.stats.push_back(std::make_unique<WorkerStats>());
   if (!Setup(r)) {
     res.violation = Violation{sim::Invariant::kLeak, "setup failed: " + r.setup_error, "setup", 0};
     return res;
   }
-
-  // The concurrent phase. Faulter 0 runs on the calling thread (so that a
-  // benchmark's CPU clock sees the work); every other simulated thread gets a
-  // TBB worker of its own (they block on real locks, so the arena is as wide
-  // as the thread count, not the cores). A watchdog thread stops the run
-  // (duration, op quota, violation) and detects a deadlock.
-  std::unique_ptr<tbb::global_control> gc;
-  std::unique_ptr<tbb::task_arena> arena;
-  if (n > 1) {
-    gc = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism,
-                                               static_cast<size_t>(n) + 1);
-    arena = std::make_unique<tbb::task_arena>(n - 1, 0);
-  }
-  const Clock::time_point start = Clock::now();
-  std::thread watchdog([&] {
-    uint64_t last_sum = 0;
-    Clock::time_point last_change = Clock::now();
-    const auto hang = std::chrono::duration<double>(o.hang_seconds);
-    while (r.finished.load() < n) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-      const Clock::time_point now = Clock::now();
-      if (r.checker->failed()) r.stop = true;
-      if (o.duration_seconds > 0 && now - start >= std::chrono::duration<double>(o.duration_seconds)) r.stop = true;
-      if (r.faulters_done.load() == o.faulters && r.revokers_cycled.load() == o.revokers) r.stop = true;
-      uint64_t sum = 0;
-      for (const auto& st : r.stats) sum += st->progress.load(std::memory_order_relaxed);
-      if (sum != last_sum) {
-        last_sum = sum;
-        last_change = now;
-      } else if (now - last_change > hang) {
-        // Workers are blocked inside the model for good: report and leave the
-        // process (nothing that waits for them can return).
-        r.checker->Report(sim::Invariant::kDeadlock,
-                          absl::StrFormat("no thread made progress for %.1f s: the workers are blocked on model locks",
-                                          o.hang_seconds));
-        res.seconds = std::chrono::duration<double>(now - start).count();
-        res.hung = true;
-        res.violation = r.checker->violation();
-        if (o.on_hang) o.on_hang(res);
-        std::fprintf(stderr, "vfiosim stress: deadlock: %s\n", res.violation->message.c_str());
-        std::fflush(nullptr);
-        std::_Exit(1);
-      }
-    }
-  });
-  if (n > 1) {
-    // The tasks capture nothing and are enqueued, not run through
-    // arena.execute(): libtbb is not instrumented, so a closure or functor
-    // written here and read by a worker would look like a race to
-    // ThreadSanitizer; the run is handed over through an atomic instead.
-    current_run.store(&r, std::memory_order_release);
-    for (int i = 1; i < n; ++i)
-      arena->enqueue([] {
-        Run& w = *current_run.load(std::memory_order_acquire);
-        const int k = w.next_worker.fetch_add(1);
-        if (k < w.o.faulters) Faulter(w, k);
-        else Revoker(w, k);
-        w.finished.fetch_add(1, std::memory_order_acq_rel);
-      });
-  }
-  Faulter(r, 0);
-  r.finished.fetch_add(1, std::memory_order_acq_rel);
-  // Every worker's writes (statistics) happen before this load.
-  while (r.finished.load(std::memory_order_acquire) < n) std::this_thread::sleep_for(std::chrono::microseconds(200));
-  res.seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  watchdog.join();
-  arena.reset();
-  gc.reset();
-
+  RunConcurrentPhase(r, res);
   if (!r.checker->failed()) r.checker->FinalCheck(*r.machine);
   // Counters (before teardown, whose zaps are not part of the run).
-  for (int t = 0; t < n; ++t) {
-    const WorkerStats& s = *r.stats[static_cast<size_t>(t)];
-    res.reads += s.reads;
-    res.hits += s.hits;
-    res.faults += s.faults;
-    res.sigbus += s.sigbus;
-    res.sigsegv += s.sigsegv;
-    res.master_aborts += s.master_aborts;
-    for (size_t k = 0; k < s.revokes.size(); ++k) res.revokes[k] += s.revokes[k];
-    res.revoke_errors += s.revoke_errors;
-    for (int l = 0; l < kLeafSizes; ++l) res.fault_latency[l].Merge(s.fault_latency[l]);
-    res.revoke_latency.Merge(s.revoke_latency);
-    const StressChecker::ThreadCounters& c = r.checker->counters(t);
-    for (int l = 0; l < kLeafSizes; ++l) res.installs[l] += c.installs[l];
-    res.zapped += c.zapped;
-  }
+  AddCounters(r, res);
   if (!r.checker->failed()) Teardown(r);
   res.violation = r.checker->violation();
   return res;

@@ -432,8 +432,8 @@ TEST(CliUsage, MergeFindsLockOrderCyclesAcrossShards) {
   ASSERT_NE(compact.find("[\"memory_lock\",\"dma_resv\"]"), std::string::npos) << reports[0];
   // Two lock classes this scenario never nests: shard 0 saw one order in one of
   // its schedules, shard 1 the other order in one of its schedules.
-  const fs::path s0 = d.Write("s0.json", WithLockStep(reports[0], "[[\"dev_set->lock\", \"iommu_lock\"]]"));
-  const fs::path s1 = d.Write("s1.json", WithLockStep(reports[1], "[[\"iommu_lock\", \"dev_set->lock\"]]"));
+  const fs::path s0 = d.Write("s0.json", WithLockStep(reports[0], "[[\"dev_set->lock\", \"i_mmap_rwsem\"]]"));
+  const fs::path s1 = d.Write("s1.json", WithLockStep(reports[1], "[[\"i_mmap_rwsem\", \"dev_set->lock\"]]"));
   for (const fs::path& one : {s0, s1}) {  // each shard alone is clean
     const Result alone = RunTool({"merge", one.string()});
     EXPECT_EQ(alone.status, 0) << alone;
@@ -442,7 +442,7 @@ TEST(CliUsage, MergeFindsLockOrderCyclesAcrossShards) {
   const Result merged = RunTool({"merge", s0.string(), s1.string()});
   EXPECT_EQ(merged.status, 1) << merged;
   EXPECT_NE(merged.LastLine().find("reason=lock-order"), std::string::npos) << merged;
-  EXPECT_NE(merged.out.find("iommu_lock is taken before dev_set->lock here, but after it in an earlier schedule"),
+  EXPECT_NE(merged.out.find("i_mmap_rwsem is taken before dev_set->lock here, but after it in an earlier schedule"),
             std::string::npos)
       << merged;
   // The order the reports are given in does not matter.

@@ -1,5 +1,6 @@
-// `vfiosim kconfig --matrix` (sim/cli/kconfig_matrix.h) pins the review of
-// "vfio/pci: convert BAR mmap to a DMABUF": without PCI_P2PDMA (i386, or no
+// The Kconfig matrix (sim/run/kconfig_matrix.h; the last tests check how
+// `vfiosim kconfig --matrix` renders it, sim/cli/kconfig_matrix.h) pins the
+// review of "vfio/pci: convert BAR mmap to a DMABUF": without PCI_P2PDMA (i386, or no
 // ZONE_DEVICE) the patch's BAR mmap fails while region info still advertises
 // VFIO_REGION_INFO_FLAG_MMAP; the legacy kernel is fine; each proposed fix
 // resolves it in the way it promises. Also the Kconfig evaluator's rules that
