@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "sim/core/controlled_driver.h"
 #include "sim/core/sync.h"
 
 namespace vfiosim::sim {
@@ -22,15 +23,10 @@ bool Holds(const Thread& t, const LockBase* l, bool write) {
   return false;
 }
 
+// The step's declared op, as the controlled driver prints it (DescribeOp).
 std::string Describe(const PendingOp& op) {
-  switch (op.kind) {
-    case PendingOp::Kind::kNone: return "nothing (the thread's first step)";
-    case PendingOp::Kind::kLock:
-      return absl::StrFormat("%s %s(%s)", op.read_section ? "lock (read section)" : op.write ? "lock" : "lock_read",
-                             op.what, std::string(op.lock->instance()));
-    case PendingOp::Kind::kAccess: return absl::StrFormat("%s %s", op.write ? "write" : "read", op.what);
-  }
-  return "?";
+  if (op.kind == PendingOp::Kind::kNone) return "nothing (the thread's first step)";
+  return DescribeOp(op) + (op.read_section ? " (a read section)" : "");
 }
 
 }  // namespace
