@@ -21,14 +21,14 @@ namespace vfiosim::sim {
 namespace {
 
 // A Program points into its Scenario: keep both.
-struct Compiled {
+struct ShardScenario {
   std::unique_ptr<scn::Scenario> scenario;
   std::optional<Program> program;
 };
 
 // `rel` is relative to the source root (scenarios/..., bench/...).
-Compiled CompileFile(const std::string& rel, const std::vector<std::string>& bugs = {}) {
-  Compiled c;
+ShardScenario CompileFile(const std::string& rel, const std::vector<std::string>& bugs = {}) {
+  ShardScenario c;
   std::ifstream in(std::string(VFIOSIM_SOURCE_DIR) + "/" + rel);
   std::stringstream ss;
   ss << in.rdbuf();
@@ -54,7 +54,7 @@ std::vector<ExploreResult> Shards(const Program& p, ExploreOptions o, int n) {
   return out;
 }
 
-struct Case {
+struct ShardCase {
   const char* file;
   const char* bug;
   bool heavy;  // thousands of schedules: N=3 and 8 only, skipped under the sanitizers
@@ -64,16 +64,16 @@ struct Case {
 // counts add up to the unsharded ones and `merge` (MergeResults in shard order)
 // gives its outcomes, expectations and failures.
 TEST(ExploreShards, TogetherTheyAreTheWholeSearch) {
-  const Case cases[] = {
+  const ShardCase cases[] = {
       {"scenarios/huge-4k-misaligned.scn", "", false},
       {"scenarios/bugs/huge-fault-unaligned-pfn.scn", "huge-fault-unaligned-pfn", false},
       {"scenarios/bugs/fault-ignores-revoked.scn", "fault-ignores-revoked", false},
       {"bench/spin/anchor-2x1.scn", "", true},
   };
-  for (const Case& c : cases) {
+  for (const ShardCase& c : cases) {
     if (kSanitized && c.heavy) continue;
     SCOPED_TRACE(c.file);
-    const Compiled compiled =
+    const ShardScenario compiled =
         CompileFile(c.file, *c.bug ? std::vector<std::string>{c.bug} : std::vector<std::string>{});
     ASSERT_TRUE(compiled.program.has_value());
     const Program& p = *compiled.program;
@@ -122,7 +122,7 @@ TEST(ExploreShards, TogetherTheyAreTheWholeSearch) {
 // A shard gives the same with any --jobs (it cuts its own subtrees further for
 // its workers), and stops at its own first failure without --keep-going.
 TEST(ExploreShards, AShardIsTheSameWithMoreJobs) {
-  const Compiled compiled = CompileFile("scenarios/bugs/huge-fault-unaligned-pfn.scn", {"huge-fault-unaligned-pfn"});
+  const ShardScenario compiled = CompileFile("scenarios/bugs/huge-fault-unaligned-pfn.scn", {"huge-fault-unaligned-pfn"});
   ASSERT_TRUE(compiled.program.has_value());
   const Program& p = *compiled.program;
   for (const bool keep_going : {true, false}) {
@@ -156,7 +156,7 @@ TEST(ExploreShards, AShardIsTheSameWithMoreJobs) {
 // the round-robin split before gave 3957 / 3169 / 2476 (1.60).
 TEST(ExploreShards, ShardsAreAboutTheSameSize) {
   if (kSanitized) GTEST_SKIP() << "thousands of schedules per shard";
-  const Compiled compiled = CompileFile("bench/spin/anchor-2x1.scn");
+  const ShardScenario compiled = CompileFile("bench/spin/anchor-2x1.scn");
   ASSERT_TRUE(compiled.program.has_value());
   ExploreOptions o;
   o.jobs = 1;
