@@ -111,13 +111,6 @@ class DfsChooser : public Chooser {
   int preemptions_ = 0;
 };
 
-// Moves the stack to the next unexplored path at depth >= min_depth.
-// DPOR (Flanagan & Godefroid, POPL 2005) over the path just executed: for each
-// step, the latest earlier step of another thread that conflicts with it and is
-// not ordered before it by happens-before (vector clocks over threads and
-// objects) is a race; its reversal is scheduled by adding the later thread (or,
-// if it was not runnable there, every runnable thread) to the backtrack set of
-// the node where the earlier step ran.
 using VClock = std::vector<uint32_t>;
 
 // The threads to add at node i so that the race of step i (thread q) with the
@@ -165,6 +158,12 @@ uint64_t ReversalStarts(const std::vector<Node>& st, const std::vector<VClock>& 
   return initials ? initials & -initials : n.enabled;  // one initial is enough (source sets)
 }
 
+// DPOR (Flanagan & Godefroid, POPL 2005) over the path just executed: for each
+// step, the latest earlier step of another thread that conflicts with it and is
+// not ordered before it by happens-before (vector clocks over threads and
+// objects) is a race; its reversal is scheduled by adding a thread that can
+// start it (ReversalStarts) to the backtrack set of the node where the earlier
+// step ran.
 void AddDporBacktracks(std::vector<Node>* stack, size_t min_depth, int nthreads,
                        const std::vector<PendingOp>& final_pending) {
   std::vector<Node>& st = *stack;
@@ -224,6 +223,7 @@ void AddDporBacktracks(std::vector<Node>* stack, size_t min_depth, int nthreads,
     if (final_pending[t].kind != PendingOp::Kind::kNone) races(n, static_cast<int>(t), final_pending[t]);
 }
 
+// Moves the stack to the next unexplored path at depth >= min_depth.
 bool Backtrack(std::vector<Node>* stack, size_t min_depth, const DfsConfig& cfg) {
   std::vector<Node>& st = *stack;
   while (st.size() > min_depth) {
@@ -549,17 +549,26 @@ class Progress {
 // How much of a DFS subtree lies before the current path (levels from `from`),
 // taking the siblings not yet tried to be as big as those tried: --progress's
 // estimate (rough: sleep sets and DPOR prune unevenly).
-double DfsFraction(const std::vector<Node>& st, size_t from, const DfsConfig& cfg) {
-  double f = 0, w = 1;
-  for (size_t i = from; i < st.size(); ++i) {
+// The share of a DFS subtree (levels from `from`) that lies before the current
+// path, taking the siblings not yet tried to be as big as those tried, in
+// fixed point (2^62 is the whole): integers only, so that every machine
+// computes the same split (SplitBalanced).
+uint64_t ExploredShare(const std::vector<Node>& st, size_t from, const DfsConfig& cfg) {
+  uint64_t f = 0, w = uint64_t{1} << 62;
+  for (size_t i = from; i < st.size() && w; ++i) {
     const Node& n = st[i];
     const uint64_t all = Candidates(n, cfg) | n.done | Bit(n.chosen);
-    const int c = __builtin_popcountll(all);
+    const uint64_t c = static_cast<uint64_t>(__builtin_popcountll(all));
     if (c < 2) continue;
-    f += w * __builtin_popcountll(n.done & ~Bit(n.chosen)) / c;
+    f += w / c * static_cast<uint64_t>(__builtin_popcountll(n.done & ~Bit(n.chosen)));
     w /= c;
   }
   return f;
+}
+
+// The same as a fraction (--progress).
+double DfsFraction(const std::vector<Node>& st, size_t from, const DfsConfig& cfg) {
+  return static_cast<double>(ExploredShare(st, from, cfg)) / static_cast<double>(uint64_t{1} << 62);
 }
 
 // ---------------------------------------------------------------- strategies
@@ -649,23 +658,6 @@ struct EstimatedTask {
   size_t branch = SIZE_MAX;  // the first branching node of `path` (SIZE_MAX: none)
   std::vector<size_t> kids;  // once split: its subtrees, in DFS order
 };
-
-// The share of a DFS subtree (levels from `from`) that lies before the current
-// path, taking the siblings not yet tried to be as big as those tried (as
-// DfsFraction), in fixed point (2^62 is the whole): integers only, so that
-// every machine computes the same split.
-uint64_t ExploredShare(const std::vector<Node>& st, size_t from, const DfsConfig& cfg) {
-  uint64_t f = 0, w = uint64_t{1} << 62;
-  for (size_t i = from; i < st.size() && w; ++i) {
-    const Node& n = st[i];
-    const uint64_t all = Candidates(n, cfg) | n.done | Bit(n.chosen);
-    const uint64_t c = static_cast<uint64_t>(__builtin_popcountll(all));
-    if (c < 2) continue;
-    f += w / c * static_cast<uint64_t>(__builtin_popcountll(n.done & ~Bit(n.chosen)));
-    w /= c;
-  }
-  return f;
-}
 
 // Executions an estimate runs per subtree.
 constexpr int kEstimateRuns = 2;
