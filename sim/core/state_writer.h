@@ -1,0 +1,65 @@
+// sim::StateWriter: a state written as bytes for the stateful search
+// (--reduction=state, sim/explore/state_cache.h). Two states that behave alike
+// must write equal bytes, and two that may behave differently must not: every
+// field that can change during an execution is written, in an order that does
+// not depend on addresses or on how the state was reached (containers in their
+// own order, hash maps sorted). Containers write their size before their
+// elements, so that the bytes parse one way only.
+//
+// Object identity: Ref(p) writes the object's number in the order of first
+// mention (0 for null), so that the same object graph writes the same bytes in
+// every execution, whatever the allocator returned.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "absl/container/flat_hash_map.h"
+#include "sim/core/sync.h"
+#include "sim/core/thread.h"
+
+namespace vfiosim::sim {
+
+class StateWriter {
+ public:
+  // LEB128: small numbers (most fields) take one byte.
+  void U64(uint64_t v) {
+    while (v >= 0x80) {
+      buf_.push_back(static_cast<char>((v & 0x7f) | 0x80));
+      v >>= 7;
+    }
+    buf_.push_back(static_cast<char>(v));
+  }
+  void I64(int64_t v) { U64((static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63)); }  // zigzag
+  void Bool(bool b) { buf_.push_back(b ? 1 : 0); }
+  void Str(std::string_view s) {
+    U64(s.size());
+    buf_.append(s.data(), s.size());
+  }
+  void Ref(const void* p) {
+    if (!p) return U64(0);
+    auto [it, fresh] = refs_.try_emplace(p, static_cast<uint32_t>(refs_.size() + 1));
+    U64(it->second);
+  }
+  // A thread by its id (-1: none).
+  void ThreadId(const Thread* t) { I64(t ? t->id() : -1); }
+  // A lock's state: its writer and its number of readers. (Which threads hold
+  // it for read is each thread's own state.)
+  void Lock(const LockBase& l) {
+    ThreadId(l.writer());
+    U64(static_cast<uint64_t>(l.readers()));
+  }
+
+  const std::string& bytes() const { return buf_; }
+  void Clear() {
+    buf_.clear();
+    refs_.clear();
+  }
+
+ private:
+  std::string buf_;
+  absl::flat_hash_map<const void*, uint32_t> refs_;
+};
+
+}  // namespace vfiosim::sim
