@@ -29,7 +29,9 @@ enum class Strategy { kExhaustive, kRandom, kPct };
 // Exhaustive search's reduction: none (every interleaving), sleep sets, or DPOR
 // with sleep sets. DPOR's backtrack sets grow across subtrees, so a DPOR search
 // runs as one task (--jobs does not split it).
-enum class Reduction { kNone, kSleep, kDpor };
+// kState: sleep sets with a visited-state table (sim/explore/state_cache.h),
+// also one task.
+enum class Reduction { kNone, kSleep, kDpor, kState };
 
 struct ExploreOptions {
   Strategy strategy = Strategy::kExhaustive;
@@ -77,6 +79,13 @@ struct ExploreResult {
   uint64_t schedules = 0;           // executions counted (complete, failing or cut by --max-steps)
   uint64_t complete_schedules = 0;  // without a violation
   uint64_t pruned = 0;              // sleep-set blocked (redundant) executions
+  // --reduction=state: states stored in the table, executions ended at a state
+  // explored before, states explored again with a smaller sleep set or less
+  // --max-steps budget, distinct shared (machine and checker) states.
+  uint64_t states_stored = 0;
+  uint64_t states_matched = 0;
+  uint64_t states_revisited = 0;
+  uint64_t shared_states = 0;
   uint64_t step_limited = 0;        // hit --max-steps
   uint64_t steps = 0;               // total steps executed
   bool exhaustive_complete = false; // the whole space was explored
