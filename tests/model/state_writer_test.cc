@@ -5,11 +5,15 @@
 // make the search merge two states that behave differently.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "model/machine.h"
+#include "model/vfio/bar_mapping.h"
 #include "sim/core/state_writer.h"
 #include "sim/core/sync.h"
 #include "tests/model/model_test_harness.h"
@@ -448,6 +452,278 @@ TEST_P(StateWriterTest, IommufdPagesFlagsChangeState) {
   EXPECT_NE(State(h), before);
   pages.destroyed = false;
   EXPECT_EQ(State(h), before);
+}
+
+// ---- one field at a time ----
+
+// Sets a field, expects the bytes to change, puts it back, expects them equal
+// again: each field of the list on its own (the name says which one failed).
+// A Set() of a vector element keeps a pointer to it: list it before a Push()
+// onto the same vector.
+struct Flip {
+  std::string name;
+  std::function<void()> set, reset;
+};
+template <typename T>
+Flip Set(std::string name, T& field, T value) {
+  T* f = &field;
+  auto old = std::make_shared<T>(field);
+  return Flip{std::move(name), [f, value] { *f = value; }, [f, old] { *f = *old; }};
+}
+template <typename T>
+Flip SetAtomic(std::string name, std::atomic<T>& field, T value) {
+  std::atomic<T>* f = &field;
+  const T old = field.load();
+  return Flip{std::move(name), [f, value] { f->store(value); }, [f, old] { f->store(old); }};
+}
+template <typename C>
+Flip Push(std::string name, C& container, typename C::value_type v) {
+  C* c = &container;
+  return Flip{std::move(name), [c, v] { c->push_back(v); }, [c] { c->pop_back(); }};
+}
+void ExpectEachFlipShows(Harness& h, const std::vector<Flip>& flips) {
+  const std::string base = State(h);
+  for (const Flip& f : flips) {
+    f.set();
+    EXPECT_TRUE(State(h) != base) << f.name << " is not written";
+    f.reset();
+    ASSERT_TRUE(State(h) == base) << f.name << ": not put back";
+  }
+}
+
+// A machine with a bit of everything: a BAR mmap (in the dmabuf variant a
+// dma-buf of its own) with a leaf, an export with a mapped attachment, an
+// iommufd mapping and a type1 mapping.
+struct Rich {
+  explicit Rich(HarnessOptions o) : h(std::move(o)) {
+    p = h.Process();
+    fd = h.Open(p);
+    va = h.MmapBarOk(p, fd, 0);
+    EXPECT_EQ(h.Read(p, va), Value::Int(0));
+    buf = h.Export(fd, 0);
+    att = h.Attach(buf);
+    EXPECT_EQ(h.Map(att), Value::Ok());
+    io = h.Run(h.m().OpIommufdMap(buf));
+    EXPECT_EQ(io.kind, Value::Kind::kHandle);
+    type1 = h.Run(h.m().OpIommuMap(p, va, 4096, true));
+    EXPECT_EQ(type1.kind, Value::Kind::kHandle);
+  }
+  Harness h;
+  int p = 0;
+  Value fd, buf, att, io, type1;
+  uint64_t va = 0;
+};
+
+TEST_P(StateWriterTest, EachVmaFieldShows) {
+  Rich r(Opts());
+  mm::Vma& v = *r.h.mm(r.p).vmas.begin();
+  mm::File* other = r.h.vdev().files.empty() ? nullptr : &r.h.vdev().files.front();
+  ExpectEachFlipShows(r.h, {
+                               Set("vm_end", v.vm_end, v.vm_end + 4096),
+                               Set("vm_pgoff", v.vm_pgoff, v.vm_pgoff + 1),
+                               Set("writable", v.writable, !v.writable),
+                               Set("shared", v.shared, !v.shared),
+                               Set("pfnmap", v.pfnmap, !v.pfnmap),
+                               Set("vm_file", v.vm_file, v.vm_file == other ? nullptr : other),
+                               Set<const mm::VmOps*>("vm_ops", v.vm_ops, nullptr),
+                               Set<const mm::VmOps*>("vm_ops kind", v.vm_ops,
+                                                     v.vm_ops == &vfio::LegacyVmOps() ? &vfio::DmabufVmOps()
+                                                                                      : &vfio::LegacyVmOps()),
+                               Set<void*>("vm_private_data", v.vm_private_data, nullptr),
+                               Set<mm::Mm*>("vm_mm", v.mm, nullptr),
+                               Set("id", v.id, v.id + 100),
+                           });
+}
+
+TEST_P(StateWriterTest, EachMmFieldShows) {
+  Rich r(Opts());
+  mm::Mm& m = r.h.mm(r.p);
+  ExpectEachFlipShows(r.h, {
+                               Set("exited", m.exited, true),
+                               Set("next_vma_id", m.next_vma_id, m.next_vma_id + 1),
+                           });
+}
+
+TEST_P(StateWriterTest, EachPciDeviceFieldShows) {
+  Rich r(Opts());
+  pci::PciDevice& d = r.h.pdev();
+  auto& mem = d.bars[0].mem;
+  ExpectEachFlipShows(r.h, {
+                               SetAtomic<uint16_t>("command", d.command, 0),
+                               SetAtomic("power", d.power, pci::PowerState::kD3hot),
+                               SetAtomic("in_reset", d.in_reset, true),
+                               Flip{"bar memory", [&] { mem[0x100] = 5; }, [&] { mem.erase(0x100); }},
+                           });
+}
+
+TEST_P(StateWriterTest, EachVfioDeviceFieldShows) {
+  Rich r(Opts());
+  vfio::VfioPciCoreDevice& v = r.h.vdev();
+  mm::Vma* vma = &*r.h.mm(r.p).vmas.begin();
+  ExpectEachFlipShows(r.h, {
+                               Set("open_count", v.open_count, v.open_count + 1),
+                               Set<uint16_t>("vconfig_command", v.vconfig_command, 0),
+                               Set("pm_runtime_engaged", v.pm_runtime_engaged, true),
+                               Set("bar_mmap_supported", v.bar_mmap_supported[1], true),
+                               SetAtomic("registrations", v.registrations, v.registrations + 1),
+                               Push("dmabufs", v.dmabufs, nullptr),
+                               Flip{"dmabufs order", [&] { v.dmabufs.push_front(nullptr); },
+                                    [&] { v.dmabufs.pop_front(); }},
+                               Push("deferred_release", v.deferred_release, v.privs.front().dmabuf),
+                               Push("vma_list", v.vma_list, vma),
+                               Set("next_dmabuf_id", *v.next_dmabuf_id, *v.next_dmabuf_id + 1),
+                           });
+}
+
+TEST_P(StateWriterTest, EachDmaBufPrivFieldShows) {
+  Rich r(Opts());
+  vfio::VfioPciDmaBuf& priv = *r.h.Priv();  // the export
+  mm::File* devfile = &r.h.vdev().files.front();
+  ExpectEachFlipShows(
+      r.h, {
+               Set("id", priv.id, priv.id + 10),
+               Set<dmabuf::DmaBuf*>("dmabuf", priv.dmabuf, nullptr),
+               Set<vfio::VfioPciCoreDevice*>("vdev", priv.vdev, nullptr),
+               Set<vfio::VfioPciCoreDevice*>("orig_vdev", priv.orig_vdev, nullptr),
+               Set("bar", priv.bar, 1),
+               Set("phys_vec paddr", priv.phys_vec[0].paddr, priv.phys_vec[0].paddr + 4096),
+               Push("phys_vec", priv.phys_vec, dmabuf::PhysRange{0, 4096}),
+               Set("size", priv.size, priv.size + 4096),
+               Set("on_list", priv.on_list, !priv.on_list),
+               Set("from_mmap", priv.from_mmap, !priv.from_mmap),
+               Set("device_file", priv.device_file, priv.device_file == devfile ? nullptr : devfile),
+               Set("freed", priv.freed, true),
+               Flip{"status", [&] { priv.set_status(vfio::RevokeStatus::kTempRevoked); },
+                    [&] { priv.set_status(vfio::RevokeStatus::kOk); }},
+               Set<const char*>("revoke_why", priv.revoke_why, "something else"),
+           });
+}
+
+TEST_P(StateWriterTest, EachDmaBufAndFileFieldShows) {
+  Rich r(Opts());
+  dmabuf::DmaBuf& b = *r.h.Priv()->dmabuf;
+  const uint64_t size = b.size();
+  ExpectEachFlipShows(r.h, {
+                               Flip{"size", [&] { b.set_size(size + 4096); }, [&] { b.set_size(size); }},
+                               Push<std::vector<dmabuf::Attachment*>>("attachments", b.attachments, nullptr),
+                               Flip{"f_count", [&] { b.get_file(); }, [&] { b.put_pinned(); }},
+                           });
+}
+
+TEST_P(StateWriterTest, EachAttachmentFieldShows) {
+  Rich r(Opts());
+  dmabuf::Attachment& a = r.h.m().attachments()[0];
+  ASSERT_TRUE(a.mapped);
+  ExpectEachFlipShows(r.h, {
+                               Set("id", a.id, a.id + 10),
+                               Set<dmabuf::DmaBuf*>("dmabuf", a.dmabuf, nullptr),
+                               Set("dynamic", a.dynamic, !a.dynamic),
+                               Set("peer2peer", a.peer2peer, !a.peer2peer),
+                               Set("attached", a.attached, !a.attached),
+                               Set("mapped", a.mapped, !a.mapped),
+                               Set("sgt len", a.sgt[0].len, a.sgt[0].len + 4096),
+                               Push("sgt", a.sgt, dmabuf::PhysRange{0, 4096}),
+                               Set("invalidated", a.invalidated, !a.invalidated),
+                               Set("ignores_move", a.ignores_move, !a.ignores_move),
+                               Set<dmabuf::DmaBufAttachOps*>("importer_callbacks", a.importer_callbacks,
+                                                              r.h.m().attachments()[1].importer_callbacks),
+                           });
+}
+
+TEST_P(StateWriterTest, EachProcessAndIovaFieldShows) {
+  Rich r(Opts());
+  Process& pr = r.h.m().processes()[r.p];
+  IovaMapping& t1 = r.h.m().iovas()[r.type1.v];
+  IovaMapping& fd = r.h.m().iovas()[r.io.v];
+  ExpectEachFlipShows(r.h, {
+                               Set("exited", pr.exited, true),
+                               Set("implicit", pr.implicit, !pr.implicit),
+                               Set<std::optional<uint64_t>>("nofile", pr.nofile, 5),
+                               Set<mm::File*>("fd slot", pr.fds[0], nullptr),
+                               Push<std::vector<mm::File*>>("fds", pr.fds, nullptr),
+                               Set("iova id", t1.id, t1.id + 10),
+                               Set("iova type1", t1.type1, false),
+                               Set("iova write", t1.write, false),
+                               Push("iova ranges", t1.ranges, dmabuf::PhysRange{0, 4096}),
+                               Set<dmabuf::Attachment*>("iova att", fd.att, nullptr),
+                               Set<iommu::IommufdPages*>("iova pages", fd.pages, nullptr),
+                               Set<const pci::PciDevice*>("iova target", t1.target, nullptr),
+                           });
+}
+
+// ---- the page table's own state, through its interface ----
+
+// The same leaf slot with another pfn.
+TEST_P(StateWriterTest, LeafPfnShows) {
+  Harness a(Opts()), b(Opts());
+  const int pa = a.Process(), pb = b.Process();
+  ASSERT_EQ(a.mm(pa).pt.Insert(1 * kGiB, kPteShift, 0x100, true), mm::InsertResult::kInserted);
+  ASSERT_EQ(b.mm(pb).pt.Insert(1 * kGiB, kPteShift, 0x100, true), mm::InsertResult::kInserted);
+  EXPECT_EQ(State(a), State(b));
+  ASSERT_EQ(a.mm(pa).pt.Insert(2 * kGiB, kPteShift, 0x200, true), mm::InsertResult::kInserted);
+  ASSERT_EQ(b.mm(pb).pt.Insert(2 * kGiB, kPteShift, 0x201, true), mm::InsertResult::kInserted);
+  EXPECT_NE(State(a), State(b));
+}
+
+// An emptied table still occupies its slot (pmd_none() is false).
+TEST_P(StateWriterTest, EmptiedTableShows) {
+  Harness a(Opts()), b(Opts());
+  const int pa = a.Process();
+  b.Process();
+  mm::PageTable& pt = a.mm(pa).pt;
+  ASSERT_EQ(pt.Insert(1 * kGiB, kPteShift, 0x100, true), mm::InsertResult::kInserted);
+  pt.Zap(0, 2 * kGiB, [](const mm::Leaf&) {});
+  ASSERT_EQ(pt.present_leaves(), 0u);
+  EXPECT_NE(State(a), State(b));
+}
+
+// Tables released to the pool (reused later without charging the budget).
+TEST_P(StateWriterTest, PooledTablesShow) {
+  Harness a(Opts()), b(Opts());
+  const int pa = a.Process(), pb = b.Process();
+  a.mm(pa).pt.set_budget(nullptr);
+  b.mm(pb).pt.set_budget(nullptr);
+  mm::PageTable& pt = a.mm(pa).pt;
+  ASSERT_EQ(pt.Insert(1 * kGiB, kPteShift, 0x100, true), mm::InsertResult::kInserted);
+  pt.Zap(0, 2 * kGiB, [](const mm::Leaf&) {});
+  pt.FreeEmptyTables(0, 2 * kGiB);
+  ASSERT_EQ(pt.table_count(), 1u);  // the root alone, as in b
+  EXPECT_NE(State(a), State(b));
+}
+
+// The machine's page-table budget: the same tables, charged in one machine
+// and not in the other.
+TEST_P(StateWriterTest, PageTableBudgetShows) {
+  Harness a(Opts()), b(Opts());
+  const int pa = a.Process(), pb = b.Process();
+  b.mm(pb).pt.set_budget(nullptr);
+  for (Harness* h : {&a, &b}) {
+    mm::PageTable& pt = h->mm(h == &a ? pa : pb).pt;
+    ASSERT_EQ(pt.Insert(1 * kGiB, kPteShift, 0x100, true), mm::InsertResult::kInserted);
+  }
+  EXPECT_NE(State(a), State(b));
+}
+
+// ---- the machine's own tables ----
+
+// The scenario's fd handles: the same files in the same slots, handed out
+// in another order.
+TEST_P(StateWriterTest, FdHandleOrderShows) {
+  Harness a(Opts()), b(Opts());
+  const int a1 = a.Process(), a2 = a.Process();
+  const int b1 = b.Process(), b2 = b.Process();
+  a.Open(a1);
+  a.Open(a2);
+  b.Open(b1);
+  b.Open(b2);
+  EXPECT_EQ(State(a), State(b));
+  // Another machine: the opens in the other order (so the files are also
+  // created in the other order: that differs as well, and is expected to).
+  Harness c(Opts());
+  const int c1 = c.Process(), c2 = c.Process();
+  c.Open(c2);
+  c.Open(c1);
+  EXPECT_NE(State(a), State(c));
 }
 
 // ---- locks: the holder and the readers ----
