@@ -5,6 +5,7 @@
 // make the search merge two states that behave differently.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <functional>
 #include <memory>
@@ -566,11 +567,14 @@ TEST_P(StateWriterTest, EachVfioDeviceFieldShows) {
                                Set("pm_runtime_engaged", v.pm_runtime_engaged, true),
                                Set("bar_mmap_supported", v.bar_mmap_supported[1], true),
                                SetAtomic("registrations", v.registrations, v.registrations + 1),
+                               Set<vfio::VfioPciDmaBuf*>("dmabufs entry", v.dmabufs.front(), nullptr),
                                Push("dmabufs", v.dmabufs, nullptr),
                                Flip{"dmabufs order", [&] { v.dmabufs.push_front(nullptr); },
                                     [&] { v.dmabufs.pop_front(); }},
                                Push("deferred_release", v.deferred_release, v.privs.front().dmabuf),
                                Push("vma_list", v.vma_list, vma),
+                               Flip{"device file f_count", [&] { v.files.front().get_file(); },
+                                    [&] { v.files.front().put_pinned(); }},
                                Set("next_dmabuf_id", *v.next_dmabuf_id, *v.next_dmabuf_id + 1),
                            });
 }
@@ -606,6 +610,9 @@ TEST_P(StateWriterTest, EachDmaBufAndFileFieldShows) {
   ExpectEachFlipShows(r.h, {
                                Flip{"size", [&] { b.set_size(size + 4096); }, [&] { b.set_size(size); }},
                                Push<std::vector<dmabuf::Attachment*>>("attachments", b.attachments, nullptr),
+                               Flip{"attachments order",
+                                    [&] { std::reverse(b.attachments.begin(), b.attachments.end()); },
+                                    [&] { std::reverse(b.attachments.begin(), b.attachments.end()); }},
                                Flip{"f_count", [&] { b.get_file(); }, [&] { b.put_pinned(); }},
                            });
 }
@@ -639,6 +646,7 @@ TEST_P(StateWriterTest, EachProcessAndIovaFieldShows) {
                                Set("exited", pr.exited, true),
                                Set("implicit", pr.implicit, !pr.implicit),
                                Set<std::optional<uint64_t>>("nofile", pr.nofile, 5),
+                               Flip{"nofile value", [&] { pr.nofile = 6; }, [&] { pr.nofile.reset(); }},
                                Set<mm::File*>("fd slot", pr.fds[0], nullptr),
                                Push<std::vector<mm::File*>>("fds", pr.fds, nullptr),
                                Set("iova id", t1.id, t1.id + 10),
@@ -704,27 +712,76 @@ TEST_P(StateWriterTest, PageTableBudgetShows) {
   EXPECT_NE(State(a), State(b));
 }
 
-// ---- the machine's own tables ----
+// The same pfn in the next slot.
+TEST_P(StateWriterTest, LeafSlotShows) {
+  Harness a(Opts()), b(Opts());
+  const int pa = a.Process(), pb = b.Process();
+  ASSERT_EQ(a.mm(pa).pt.Insert(1 * kGiB, kPteShift, 0x100, true), mm::InsertResult::kInserted);
+  ASSERT_EQ(b.mm(pb).pt.Insert(1 * kGiB + 4096, kPteShift, 0x100, true), mm::InsertResult::kInserted);
+  EXPECT_NE(State(a), State(b));
+}
 
-// The scenario's fd handles: the same files in the same slots, handed out
-// in another order.
+// The same leaf, writable or not.
+TEST_P(StateWriterTest, LeafWritableFlagShows) {
+  Harness a(Opts()), b(Opts());
+  const int pa = a.Process(), pb = b.Process();
+  ASSERT_EQ(a.mm(pa).pt.Insert(1 * kGiB, kPteShift, 0x100, true), mm::InsertResult::kInserted);
+  ASSERT_EQ(b.mm(pb).pt.Insert(1 * kGiB, kPteShift, 0x100, false), mm::InsertResult::kInserted);
+  EXPECT_NE(State(a), State(b));
+}
+
+// The i_mmap order (a fork's vma sits right after its parent's): the order
+// unmap_mapping_range() zaps in.
+TEST_P(StateWriterTest, IMmapOrderShows) {
+  Harness h(Opts());
+  const int p = h.Process();
+  const Value fd = h.Open(p);
+  const uint64_t va = h.MmapBarOk(p, fd, 0);
+  h.Fork(p);
+  mm::Vma& v = *h.mm(p).VmaLookup(va);
+  mm::VmaList& l = v.vm_file->f_mapping()->i_mmap;
+  ASSERT_EQ(l.size(), 2u);
+  ExpectEachFlipShows(h, {Flip{"i_mmap order", [&] { l.reverse(); }, [&] { l.reverse(); }}});
+}
+
+// pci_save_state()'s copy of PCI_COMMAND: the same device state otherwise
+// (MEM on again after the reset in b).
+TEST_P(StateWriterTest, SavedConfigSpaceShows) {
+  Harness a(Opts()), b(Opts());
+  const Value fa = a.Open(a.Process()), fb = b.Open(b.Process());
+  EXPECT_EQ(a.Reset(fa), Value::Ok());
+  EXPECT_EQ(b.Command(fb, false), Value::Ok());
+  EXPECT_EQ(b.Reset(fb), Value::Ok());
+  EXPECT_EQ(b.Command(fb, true), Value::Ok());
+  ASSERT_EQ(a.pdev().command.load(), b.pdev().command.load());
+  EXPECT_NE(State(a), State(b));
+}
+
+// The scenario's fd handles: the same files in the same slots, handed out in
+// the other order (b's second open installs its fd first).
 TEST_P(StateWriterTest, FdHandleOrderShows) {
   Harness a(Opts()), b(Opts());
   const int a1 = a.Process(), a2 = a.Process();
-  const int b1 = b.Process(), b2 = b.Process();
   a.Open(a1);
   a.Open(a2);
-  b.Open(b1);
-  b.Open(b2);
-  EXPECT_EQ(State(a), State(b));
-  // Another machine: the opens in the other order (so the files are also
-  // created in the other order: that differs as well, and is expected to).
-  Harness c(Opts());
-  const int c1 = c.Process(), c2 = c.Process();
-  c.Open(c2);
-  c.Open(c1);
-  EXPECT_NE(State(a), State(c));
+  const int b1 = b.Process(), b2 = b.Process();
+  Interleaving il(b.checker());
+  const int t1 = il.Spawn(b.m().OpOpen(0, b1), "open1");
+  const int t2 = il.Spawn(b.m().OpOpen(0, b2), "open2");
+  const auto installs = [](const sim::Thread& t) {
+    return t.pending.kind == sim::PendingOp::Kind::kAccess && t.pending.write &&
+           std::string(t.pending.what) == "fdtable";
+  };
+  ASSERT_TRUE(il.RunUntil(t1, installs));  // file 0 created
+  ASSERT_TRUE(il.RunUntil(t2, installs));  // file 1 created
+  ASSERT_TRUE(il.Finish(t2));              // handle 0: process 2's fd
+  ASSERT_TRUE(il.Finish(t1));
+  EXPECT_EQ(il.result(t2), Value::Handle(0));
+  ASSERT_EQ(b.m().processes()[b1].fds[0], &b.vdev().files[0]);
+  EXPECT_NE(State(a), State(b));
 }
+
+// ---- the machine's own tables ----
 
 // ---- locks: the holder and the readers ----
 
@@ -734,25 +791,47 @@ sim::Task<Value> HoldAcrossAPoint(sim::RwSem& lock, bool write, const void* obj)
   write ? lock.UnlockWrite() : lock.UnlockRead();
   co_return Value::Ok();
 }
+sim::Task<Value> HoldAcrossAPoint(sim::Mutex& lock, bool, const void* obj) {
+  co_await lock.Lock();
+  co_await sim::Access(obj, false, "test");
+  lock.Unlock();
+  co_return Value::Ok();
+}
 
-void CheckLockShows(bool write) {
-  Harness h({.variant = Variant::kDmabuf});
-  const int p = h.Process();
-  h.Open(p);
+// A thread holds `lock` across a scheduling point: the bytes differ from
+// before it took it, and are the same again once it let go.
+template <typename L>
+void CheckLockShows(Harness& h, L& lock, bool write, const char* name) {
+  SCOPED_TRACE(name);
   const char obj = 0;
   Interleaving il(h.checker());
-  const int t = il.Spawn(HoldAcrossAPoint(h.vdev().memory_lock, write, &obj), "t");
+  const int t = il.Spawn(HoldAcrossAPoint(lock, write, &obj), "t");
   ASSERT_TRUE(il.Step(t));  // up to the lock
   const std::string before = State(h);
   ASSERT_TRUE(il.Step(t));  // holds it, up to the access
-  ASSERT_EQ(h.vdev().memory_lock.write_held(), write);
-  EXPECT_NE(State(h), before);
+  EXPECT_TRUE(State(h) != before) << name << (write ? " (writer)" : " (readers)") << " is not written";
   ASSERT_TRUE(il.Finish(t));
-  EXPECT_EQ(State(h), before);
+  EXPECT_TRUE(State(h) == before);
 }
 
-TEST(StateWriterLockTest, WriterShows) { CheckLockShows(true); }
-TEST(StateWriterLockTest, ReadersShow) { CheckLockShows(false); }
+void CheckEveryLockShows(bool write) {
+  Rich r({.variant = Variant::kDmabuf});
+  vfio::VfioPciCoreDevice& v = r.h.vdev();
+  mm::Mm& m = r.h.mm(r.p);
+  dmabuf::DmaBuf& buf = *r.h.Priv()->dmabuf;
+  CheckLockShows(r.h, v.memory_lock, write, "memory_lock");
+  CheckLockShows(r.h, v.inode_mapping.i_mmap_rwsem, write, "inode i_mmap_rwsem");
+  CheckLockShows(r.h, m.mmap_lock, write, "mmap_lock");
+  CheckLockShows(r.h, m.ptl, write, "ptl");
+  CheckLockShows(r.h, buf.mapping.i_mmap_rwsem, write, "dma-buf i_mmap_rwsem");
+  if (write) {
+    CheckLockShows(r.h, v.dev_set_lock, true, "dev_set->lock");
+    CheckLockShows(r.h, buf.resv, true, "dma_resv");
+  }
+}
+
+TEST(StateWriterLockTest, WriterShows) { CheckEveryLockShows(true); }
+TEST(StateWriterLockTest, ReadersShow) { CheckEveryLockShows(false); }
 
 INSTANTIATE_TEST_SUITE_P(Variants, StateWriterTest, ::testing::Values(Variant::kLegacy, Variant::kDmabuf),
                          VariantParamName);
