@@ -183,6 +183,13 @@ class Machine {
   sim::Task<std::pair<mm::File*, mm::File*>> FdGet2(Value h1, Value h2);
   sim::Task<void> FdPut(Value h, mm::File* f);
 
+  // The whole mutable state as canonical bytes, for the stateful search
+  // (sim/core/state_writer.h): devices, VFIO devices with their files and
+  // dma-bufs, processes (mms, page tables, fd tables), the fd handles,
+  // attachments, IOVA mappings, iommufd pages, the page-table budget and the
+  // id allocators. Reads only (model/machine_state.cc).
+  void WriteState(sim::StateWriter& w) const;
+
  private:
   const void* FdTable(Value h) const;
   mm::File* ResolveFd(Value h) const;
