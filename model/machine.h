@@ -169,8 +169,6 @@ class Machine {
   std::vector<std::string> LiveObjects() const;
   // Every VFIO dma-buf created so far.
   std::vector<vfio::VfioPciDmaBuf*> AllDmaBufs();
-  // The whole mutable state, canonically (model/machine_state.cc).
-  void WriteState(sim::StateWriter& w) const;
   // Describe a value for traces (`#3` -> `fd3(gpu)` etc. is done by sim/).
 
   // fdget(): the fd-table lookup — a scheduling point, since close() writes

@@ -43,6 +43,7 @@ struct Node {
   // done and its history inside its op.
   uint64_t only = ~uint64_t{0};
   uint32_t shared = 0;
+  uint32_t view = 0;  // the part of the shared state a thread's step reads
   absl::InlinedVector<uint32_t, 4> history;
   absl::InlinedVector<int, 4> stmts;
 };
@@ -130,15 +131,19 @@ class DfsChooser : public Chooser {
     n->history.assign(nt, 0);  // at the start: every thread at its op's start
     if (!st.empty()) {
       // The step from the parent changed only its thread's history: it ran
-      // from the parent's shared state, unless it finished its op (the next
-      // op starts from its variables and the shared state, both in the key).
+      // from the parent's view of the shared state, unless it finished its op
+      // (the next op starts from its variables and the shared state, both in
+      // the key).
       const Node& parent = st.back();
       n->history = parent.history;
       const size_t c = static_cast<size_t>(parent.chosen);
       n->history[c] = n->stmts[c] != parent.stmts[c] || threads[c]->done
                           ? 0
-                          : cache_->Extend(parent.history[c], parent.shared);
+                          : cache_->Extend(parent.history[c], parent.view);
     }
+    writer_.Clear();
+    ex_->WriteThreadView(writer_);
+    n->view = cache_->Shared(writer_.bytes());
     writer_.Clear();
     ex_->WriteSharedState(writer_);
     n->shared = cache_->Shared(writer_.bytes());

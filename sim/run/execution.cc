@@ -531,6 +531,11 @@ void Execution::WriteSharedState(StateWriter& w) const {
   impl_->checker.WriteState(w);
 }
 
+void Execution::WriteThreadView(StateWriter& w) const {
+  w.SkipLocks();
+  impl_->machine.WriteState(w);
+}
+
 void Execution::WriteThreadState(int t, StateWriter& w) const {
   const size_t i = static_cast<size_t>(t);
   w.U64(static_cast<uint64_t>(impl_->thread_stmts_done[i]));

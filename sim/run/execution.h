@@ -84,6 +84,9 @@ class Execution {
   // finished, and its variables. Where a thread is inside an op is the
   // explorer's to track (sim/explore/state_cache.h).
   void WriteSharedState(StateWriter& w) const;
+  // What a thread's step can read of the shared state: the machine without the
+  // locks' states (StateWriter::SkipLocks) and without the checker's.
+  void WriteThreadView(StateWriter& w) const;
   void WriteThreadState(int t, StateWriter& w) const;
   // Statements thread t has finished.
   int StatementsDone(int t) const;
