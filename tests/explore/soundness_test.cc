@@ -527,7 +527,7 @@ void CheckFiles(const std::vector<fs::path>& files, bool with_own_bug, Tally* t)
 }
 
 TEST(Soundness, RepoScenarios) {
-  if (Small()) GTEST_SKIP() << "the CLI's Reduction.SleepAndDporAgreeWithNone covers them under sanitizers";
+  if (Small()) GTEST_SKIP() << "the CLI's Reduction.ReductionsAgreeWithNone covers them under sanitizers";
   Tally t;
   CheckFiles(ScnFiles(SourceDir() / "scenarios"), true, &t);
   std::printf("repo scenarios: %d runs, %d checked, %d skipped (none over %llu schedules), %d disagree\n",
