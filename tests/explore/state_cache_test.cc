@@ -60,7 +60,7 @@ TEST(StateCache, LessStepLimitBudgetExploresAgainInFull) {
   EXPECT_TRUE(c.Enter("s", 0, 5).matched);
 }
 
-ExploreResult ExploreWith(const Program& p, Reduction red) {
+ExploreResult ExploreKeepingOn(const Program& p, Reduction red) {
   ExploreOptions o;
   o.reduction = red;
   o.jobs = 1;
@@ -80,8 +80,8 @@ TEST(StatefulSearch, FindsWhatSleepSetsFindInFewerExecutions) {
     SCOPED_TRACE(f);
     const RepoScenario s = CompileRepoScenario(f);
     ASSERT_TRUE(s.program.has_value());
-    const ExploreResult sleep = ExploreWith(*s.program, Reduction::kSleep);
-    const ExploreResult state = ExploreWith(*s.program, Reduction::kState);
+    const ExploreResult sleep = ExploreKeepingOn(*s.program, Reduction::kSleep);
+    const ExploreResult state = ExploreKeepingOn(*s.program, Reduction::kState);
     ASSERT_TRUE(sleep.exhaustive_complete);
     ASSERT_TRUE(state.exhaustive_complete);
     std::set<std::string> a, b;
@@ -100,7 +100,7 @@ TEST(StatefulSearch, FindsWhatSleepSetsFindInFewerExecutions) {
 TEST(StatefulSearch, FindsAPlantedBugWithAReplayableWitness) {
   const RepoScenario s = CompileRepoScenario("scenarios/bugs/fault-ignores-revoked.scn", {"fault-ignores-revoked"});
   ASSERT_TRUE(s.program.has_value());
-  const ExploreResult r = ExploreWith(*s.program, Reduction::kState);
+  const ExploreResult r = ExploreKeepingOn(*s.program, Reduction::kState);
   ASSERT_TRUE(r.shortest.has_value());
   absl::StatusOr<ExecResult> e = Replay(*s.program, r.shortest->schedule, ExecOptions{});
   ASSERT_TRUE(e.ok()) << e.status();
