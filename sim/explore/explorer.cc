@@ -531,6 +531,7 @@ void MergeResults(ExploreResult* into, ExploreResult&& later) {
   r.states_matched += s.states_matched;
   r.states_revisited += s.states_revisited;
   r.shared_states += s.shared_states;
+  r.state_hash_compaction |= s.state_hash_compaction;
   r.step_limited += s.step_limited;
   r.steps += s.steps;
   r.timed_out |= s.timed_out;
@@ -881,13 +882,14 @@ class PartExplorer {
     out.seen_at.assign(rules_.slots.size(), std::nullopt);
     DecideState local(rules_);
     uint64_t nlocal = 0;
-    StateCache cache;  // --reduction=state (which runs as one part)
+    StateCache cache(o_.state_hash_compaction);  // --reduction=state (which runs as one part)
     auto note_states = [&] {
       if (cfg_.reduction != Reduction::kState) return;
       out.r.states_stored = cache.stored();
       out.r.states_matched = cache.matched();
       out.r.states_revisited = cache.revisited();
       out.r.shared_states = cache.shared_states();
+      out.r.state_hash_compaction = cache.compact();
     };
     for (;;) {
       if (!again && (stop_.load(std::memory_order_relaxed) || (limit && nlocal >= limit) ||
@@ -1053,7 +1055,8 @@ ExploreResult MergeParts(const Program& p, const ExploreOptions& o, const Decide
   all.r.stopped_early = stopped_early;
   all.r.shard = o.shard_count > 1;
   all.r.exhaustive_complete =
-      !stopped && !stopped_early && !all.r.timed_out && all.r.step_limited == 0 && !cut;
+      !stopped && !stopped_early && !all.r.timed_out && all.r.step_limited == 0 && !cut &&
+      !all.r.state_hash_compaction;
   return std::move(all.r);
 }
 

@@ -41,6 +41,9 @@ struct ExploreOptions {
   int pct_depth = 3;
   int max_preemptions = -1;  // exhaustive: -1 unbounded
   Reduction reduction = Reduction::kSleep;
+  // kState: store 64-bit fingerprints instead of whole states (--state_table=hash);
+  // the search is then not complete.
+  bool state_hash_compaction = false;
   int shard_index = 0;       // --shard=K/N
   int shard_count = 1;
   double timeout_seconds = 0;  // 0: none
@@ -86,6 +89,7 @@ struct ExploreResult {
   uint64_t states_matched = 0;
   uint64_t states_revisited = 0;
   uint64_t shared_states = 0;
+  bool state_hash_compaction = false;  // fingerprints: a collision may have hidden a state
   uint64_t step_limited = 0;        // hit --max-steps
   uint64_t steps = 0;               // total steps executed
   bool exhaustive_complete = false; // the whole space was explored

@@ -86,6 +86,7 @@ json::Value ReportToJson(const Program& p, const ExploreResult& r, const Verdict
     o["states_matched"] = r.states_matched;
     o["states_revisited"] = r.states_revisited;
     o["shared_states"] = r.shared_states;
+    o["state_hash_compaction"] = r.state_hash_compaction;
   }
   o["step_limited"] = r.step_limited;
   o["steps"] = r.steps;
@@ -173,6 +174,7 @@ absl::StatusOr<ShardReport> ReportFromJson(json::View v) {
   r.states_matched = static_cast<uint64_t>(v["states_matched"].as_int());
   r.states_revisited = static_cast<uint64_t>(v["states_revisited"].as_int());
   r.shared_states = static_cast<uint64_t>(v["shared_states"].as_int());
+  r.state_hash_compaction = v["state_hash_compaction"].as_bool();
   r.step_limited = static_cast<uint64_t>(v["step_limited"].as_int());
   r.steps = static_cast<uint64_t>(v["steps"].as_int());
   r.exhaustive_complete = v["complete"].as_bool();

@@ -226,6 +226,8 @@ TEST(CliUsage, BadFlags) {
   ExpectUsage({"run", "--reduction=states", f}, "--reduction must be dpor, sleep, state or none");
   ExpectUsage({"run", "--reduction=state", "--max-preemptions=2", f},
               "--max_preemptions does not combine with --reduction=state");
+  ExpectUsage({"run", "--reduction=state", "--state_table=bits", f}, "--state_table must be exact or hash");
+  ExpectUsage({"run", "--state_table=hash", f}, "--state_table=hash needs --reduction=state");
   ExpectUsage({"run", "--shard=x", f}, "--shard");
   ExpectUsage({"run", "--seed=abc", f}, "--seed");
   ExpectUsage({"run", "--schedules=-5", f}, "--schedules");

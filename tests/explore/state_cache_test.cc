@@ -96,6 +96,39 @@ TEST(StatefulSearch, FindsWhatSleepSetsFindInFewerExecutions) {
   }
 }
 
+// Hash compaction stores fingerprints: the same states are found (no collision
+// among a few thousand), and the search does not call itself complete.
+TEST(StatefulSearch, HashCompactionFindsTheSameButIsNotComplete) {
+  const RepoScenario s = CompileRepoScenario("scenarios/fault-vs-revoke.scn");
+  ASSERT_TRUE(s.program.has_value());
+  ExploreOptions o;
+  o.reduction = Reduction::kState;
+  o.jobs = 1;
+  o.keep_going = true;
+  const ExploreResult exact = Explore(*s.program, o);
+  o.state_hash_compaction = true;
+  const ExploreResult hashed = Explore(*s.program, o);
+  EXPECT_TRUE(exact.exhaustive_complete);
+  EXPECT_FALSE(hashed.exhaustive_complete);
+  EXPECT_TRUE(hashed.state_hash_compaction);
+  EXPECT_EQ(hashed.states_stored, exact.states_stored);
+  EXPECT_EQ(hashed.outcomes, exact.outcomes);
+  EXPECT_EQ(hashed.schedules, exact.schedules);
+}
+
+TEST(StateCache, CompactTableKeepsTheRules) {
+  StateCache c(true);
+  EXPECT_EQ(c.Shared("abc"), c.Shared("abc"));
+  EXPECT_NE(c.Shared("abc"), c.Shared("abd"));
+  EXPECT_FALSE(c.Enter("s", 0b010, 0).matched);
+  EXPECT_TRUE(c.Enter("s", 0b110, 0).matched);
+  EXPECT_FALSE(c.Enter("t", 0b110, 0).matched);
+  const StateCache::Visit v = c.Enter("s", 0b100, 0);
+  EXPECT_FALSE(v.matched);
+  EXPECT_EQ(v.only, 0b010u);
+  EXPECT_EQ(c.stored(), 2u);
+}
+
 // A planted bug is found, with a schedule that replays to the same failure.
 TEST(StatefulSearch, FindsAPlantedBugWithAReplayableWitness) {
   const RepoScenario s = CompileRepoScenario("scenarios/bugs/fault-ignores-revoked.scn", {"fault-ignores-revoked"});
