@@ -7,6 +7,7 @@
 //  BM_SpinAnchor/<N>x<P>     exhaustive exploration (one job) of
 //                            bench/spin/anchor-<N>x<P>.scn, the race that
 //                            bench/spin/anchor.pml models for Spin (BENCHMARKS.md).
+//  BM_SpinAnchorState/<N>x<P> the same with the stateful search (--reduction=state).
 // A scenario whose exploration does not finish in 10 s is cut there (counter
 // complete=0): the rates stay meaningful.
 #include <benchmark/benchmark.h>
@@ -54,13 +55,15 @@ std::unique_ptr<Loaded> Load(const std::string& text_or_path, bool is_path, std:
   return l;
 }
 
-void Explore(benchmark::State& state, const sim::Program& p, int jobs) {
+void Explore(benchmark::State& state, const sim::Program& p, int jobs,
+             sim::Reduction reduction = sim::Reduction::kSleep) {
   sim::ExploreOptions o;
   o.strategy = sim::Strategy::kExhaustive;
+  o.reduction = reduction;
   o.jobs = jobs;
   o.timeout_seconds = 10;
   o.progress = false;
-  uint64_t steps = 0, schedules = 0;
+  uint64_t steps = 0, schedules = 0, states = 0;
   bool complete = true;
   double wall = 0;
   for (auto _ : state) {
@@ -69,6 +72,7 @@ void Explore(benchmark::State& state, const sim::Program& p, int jobs) {
     wall += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     steps += r.steps;
     schedules += r.schedules + r.pruned;
+    states += r.states_stored;
     complete &= r.exhaustive_complete;
   }
   const double n = static_cast<double>(state.iterations());
@@ -79,6 +83,7 @@ void Explore(benchmark::State& state, const sim::Program& p, int jobs) {
   // Per CPU-second of the calling thread (meaningful for one job on a busy machine).
   state.counters["steps_per_cpu_second"] = benchmark::Counter(static_cast<double>(steps), benchmark::Counter::kIsRate);
   state.counters["complete"] = complete ? 1 : 0;
+  if (reduction == sim::Reduction::kState) state.counters["states"] = static_cast<double>(states) / n;
   state.counters["jobs"] = jobs;
 }
 
@@ -120,9 +125,14 @@ expect always cpu.r in {0, SIGBUS}
   for (const char* np : {"2x1", "2x2", "3x1", "3x2"})
     runs.emplace_back(std::string("BM_SpinAnchor/") + np,
                       fs::path(VFIOSIM_SOURCE_DIR) / "bench" / "spin" / (std::string("anchor-") + np + ".scn"));
+  for (const char* np : {"2x1", "2x2", "3x1"})
+    runs.emplace_back(std::string("BM_SpinAnchorState/") + np,
+                      fs::path(VFIOSIM_SOURCE_DIR) / "bench" / "spin" / (std::string("anchor-") + np + ".scn"));
   for (const auto& [name, f] : runs) {
     const std::string path = f.string();
-    benchmark::RegisterBenchmark(name.c_str(), [path](benchmark::State& s) {
+    const sim::Reduction red =
+        name.starts_with("BM_SpinAnchorState/") ? sim::Reduction::kState : sim::Reduction::kSleep;
+    benchmark::RegisterBenchmark(name.c_str(), [path, red](benchmark::State& s) {
       std::string err;
       std::unique_ptr<Loaded> l = Load(path, true, &err);
       if (!l) {
@@ -131,7 +141,7 @@ expect always cpu.r in {0, SIGBUS}
         }
         return;
       }
-      Explore(s, l->program, 1);
+      Explore(s, l->program, 1, red);
     })->Unit(benchmark::kMillisecond);
   }
   for (int jobs : {1, 2})

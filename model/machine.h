@@ -27,6 +27,7 @@
 #include "model/value.h"
 #include "model/vfio/vfio_context.h"
 #include "model/vfio/vfio_pci_core.h"
+#include "sim/core/state_writer.h"
 #include "sim/core/task.h"
 
 namespace vfiosim {
@@ -179,6 +180,13 @@ class Machine {
   // Two fds looked up in one step (an op on a device fd and a dma-buf fd).
   sim::Task<std::pair<mm::File*, mm::File*>> FdGet2(Value h1, Value h2);
   sim::Task<void> FdPut(Value h, mm::File* f);
+
+  // The whole mutable state as canonical bytes, for the stateful search
+  // (sim/core/state_writer.h): devices, VFIO devices with their files and
+  // dma-bufs, processes (mms, page tables, fd tables), the fd handles,
+  // attachments, IOVA mappings, iommufd pages, the page-table budget and the
+  // id allocators. Reads only (model/machine_state.cc).
+  void WriteState(sim::StateWriter& w) const;
 
  private:
   const void* FdTable(Value h) const;

@@ -33,6 +33,36 @@ sim::Task<void> DmaBuf::Release() {
   co_await ops_->Release(*this);
 }
 
+void DmaBuf::WriteState(sim::StateWriter& w) const {
+  w.Ref(static_cast<const mm::File*>(this));
+  mm::File::WriteState(w);
+  w.I64(id_);
+  w.Ref(priv_);     // dmabuf->priv
+  w.U64(size_);     // dmabuf->size
+  w.Lock(resv);     // dmabuf->resv
+  mapping.WriteState(w);  // file_inode(dmabuf->file)->i_mapping
+  w.U64(attachments.size());  // dmabuf->attachments
+  for (const Attachment* a : attachments) w.Ref(a);
+}
+
+void Attachment::WriteState(sim::StateWriter& w) const {
+  w.Ref(this);
+  w.I64(id);
+  w.Ref(static_cast<const mm::File*>(dmabuf));  // attach->dmabuf
+  w.Bool(dynamic);    // attach->importer_ops
+  w.Bool(peer2peer);  // attach->peer2peer
+  w.Bool(attached);   // on dmabuf->attachments
+  w.Bool(mapped);     // the importer holds an sg_table
+  w.U64(sgt.size());
+  for (const PhysRange& r : sgt) {
+    w.U64(r.paddr);
+    w.U64(r.len);
+  }
+  w.Bool(invalidated);  // move_notify seen, not re-mapped
+  w.Bool(ignores_move);
+  w.Ref(importer_callbacks);  // attach->importer_priv (iommufd's iopt_pages)
+}
+
 sim::Task<int> dma_buf_attach(DmaBuf& buf, Attachment& att, bool dynamic) {
   sim::FuncScope f(dynamic ? "dma_buf_dynamic_attach" : "dma_buf_attach");
   att.dmabuf = &buf;

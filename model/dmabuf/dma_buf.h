@@ -14,6 +14,7 @@
 #include "model/mm/file.h"
 #include "model/mm/vma.h"
 #include "sim/core/discipline.h"
+#include "sim/core/state_writer.h"
 #include "sim/core/sync.h"
 #include "sim/core/task.h"
 
@@ -48,6 +49,9 @@ struct Attachment {
   // Every field but id/dmabuf/dynamic/peer2peer/ignores_move/importer_callbacks (set before the
   // attachment is published) is touched only in steps that declare it.
   void Touch(bool write) const { sim::Touch(this, write, "attachment"); }
+  // The stateful search's view: struct dma_buf_attachment and the importer's
+  // own state, freed (detached) attachments included.
+  void WriteState(sim::StateWriter& w) const;
 };
 
 // struct dma_buf_ops, as far as the model needs.
@@ -86,6 +90,10 @@ class DmaBuf : public mm::File {
 
   // dma_buf_mmap_internal(): size check, then ->mmap.
   sim::Task<int> Mmap(mm::Vma& vma) override;
+
+  // The stateful search's view: the file (f_count, released), the size, the
+  // resv lock, the inode's i_mmap and the attachment list in list order.
+  void WriteState(sim::StateWriter& w) const;
 
  protected:
   sim::Task<void> Release() override;

@@ -12,6 +12,12 @@ void IommufdPages::MoveNotify(dmabuf::Attachment& att) {
     obs_->OnUseAfterFree("iopt_pages (its mutex, taken by the move_notify callback, destroyed before dma_buf_detach())");
 }
 
+void IommufdPages::WriteState(sim::StateWriter& w) const {
+  w.Ref(static_cast<const dmabuf::DmaBufAttachOps*>(this));
+  w.Bool(area_unmapped);
+  w.Bool(destroyed);
+}
+
 int vfio_pci_dma_buf_iommufd_check(const dmabuf::DmaBuf& buf) {
   const auto* priv = static_cast<const vfio::VfioPciDmaBuf*>(buf.priv());
   return priv->phys_vec.size() != 1 ? -kEINVAL : 0;

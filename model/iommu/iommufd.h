@@ -21,6 +21,8 @@ class IommufdPages : public dmabuf::DmaBufAttachOps {
   // Guarded by the attachment: touched in steps that declare it.
   bool area_unmapped = false;  // iopt_unmap_iova() removed the area
   bool destroyed = false;      // the pages content is gone (mutex_destroy(), kfree)
+  // The stateful search's view of the iopt_pages (identity, area, destroyed).
+  void WriteState(sim::StateWriter& w) const;
 
  private:
   vfio::VfioObserver* obs_;

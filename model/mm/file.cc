@@ -30,4 +30,10 @@ bool File::fput_deferring_release() {
 
 sim::Task<void> File::run_deferred_release() { co_await Release(); }
 
+void File::WriteState(sim::StateWriter& w) const {
+  w.U64(static_cast<uint64_t>(kind_));
+  w.I64(refcount_);  // file->f_count
+  w.Bool(released_);  // __fput() ran f_op->release
+}
+
 }  // namespace vfiosim::mm

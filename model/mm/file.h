@@ -4,6 +4,7 @@
 #pragma once
 
 #include "sim/core/discipline.h"
+#include "sim/core/state_writer.h"
 #include "sim/core/task.h"
 
 namespace vfiosim::mm {
@@ -41,6 +42,9 @@ class File {
   void put_pinned();
   int refcount() const { return refcount_; }
   bool released() const { return released_; }
+  // The stateful search's view (sim/core/state_writer.h): f_count and whether
+  // the last fput() ran ->release.
+  void WriteState(sim::StateWriter& w) const;
 
   // fput(): the last reference runs f_op->release(), which may sleep on locks.
   // A scheduling point (a write of the file's count): which of two racing puts

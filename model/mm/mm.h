@@ -98,6 +98,13 @@ struct Mm {
   }
   void FreeVma(Vma* v) { free_vmas.push_back(v); }
 
+  // The stateful search's view of the mm_struct: its locks, the page table,
+  // the VMA tree in vm_start order and the exiting flag. Not written: the
+  // vm_area_struct pool (vma_store, free_vmas): AllocVma() resets a reused
+  // slot and nothing reads a freed one, so which slot is free is allocator
+  // state, like an address.
+  void WriteState(sim::StateWriter& w) const;  // model/mm/mm_state.cc
+
   // find_vma() restricted to a VMA that contains va (vma_lookup()).
   Vma* VmaLookup(uint64_t va) {
     TouchVmas(false);

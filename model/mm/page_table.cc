@@ -418,4 +418,31 @@ void PageTable::Clear() {
   present_leaves_ = 0;
 }
 
+void PageTable::WriteState(sim::StateWriter& w) const {
+  w.U64(present_leaves_);
+  w.U64(live_tables_);
+  // Pooled (released) tables per level: Insert() takes one without charging
+  // the budget, so how many there are changes what a later fault may do.
+  for (int l = 0; l < num_levels_; ++l) w.U64(free_[l].size());
+  WriteTableState(w, kRoot, 0);
+}
+
+void PageTable::WriteTableState(sim::StateWriter& w, uint32_t ti, int level) const {
+  const Table& t = tables_[ti];
+  w.U64(t.present);  // populated entries, written in index order below
+  ForEachSetBit(t.bitmap, t.summary, 0, index_mask_[level], [&](uint32_t idx) {
+    const uint64_t word = t.entries[idx];
+    w.U64(idx);
+    // The entry's flags: present, leaf (pte or huge pmd/pud), writable.
+    w.U64(word & ((uint64_t{1} << kPayloadShift) - 1));
+    if (word & kLeafBit) {
+      w.U64(word >> kPayloadShift);  // the pfn
+    } else {
+      // A lower-level table (possibly emptied by a zap: it still occupies the
+      // slot, pmd_none() is false): its own entries, not its pool index.
+      WriteTableState(w, static_cast<uint32_t>(word >> kPayloadShift), level + 1);
+    }
+  });
+}
+
 }  // namespace vfiosim::mm

@@ -23,6 +23,7 @@
 #include "absl/functional/function_ref.h"
 #include "model/mm/geometry.h"
 #include "sim/core/discipline.h"
+#include "sim/core/state_writer.h"
 
 namespace vfiosim::mm {
 
@@ -141,6 +142,13 @@ class PageTable {
   // time-independent cost measure of the walk.
   size_t last_walk_entries_visited() const { return last_walk_entries_visited_; }
 
+  // The stateful search's view: the radix tree from the root, every populated
+  // entry of every level in index order (its flags, and the pfn of a leaf or
+  // the child table's own entries; never a pool index), plus the pooled
+  // tables per level (a pooled table is reused without charging the budget).
+  // Does not touch the table (no discipline report, no walk statistics).
+  void WriteState(sim::StateWriter& w) const;
+
  private:
   void TouchTables(bool write) const;
   const sim::LockBase* guard_ = nullptr;
@@ -189,6 +197,7 @@ class PageTable {
                  absl::FunctionRef<void(const Leaf&)> fn) const;
   void CopyTable(const PageTable& src, uint32_t src_ti, uint32_t dst_ti, uint64_t base,
                  uint64_t start, uint64_t end);
+  void WriteTableState(sim::StateWriter& w, uint32_t ti, int level) const;
 
   Leaf MakeLeaf(uint64_t va, int level, uint64_t word) const {
     return Leaf{va, shift_[level], word >> kPayloadShift, (word & kWritable) != 0};

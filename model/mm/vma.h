@@ -14,6 +14,7 @@
 #include "model/lock_class.h"
 #include "model/mm/file.h"
 #include "sim/core/discipline.h"
+#include "sim/core/state_writer.h"
 #include "sim/core/sync.h"
 #include "sim/core/task.h"
 
@@ -70,6 +71,10 @@ struct Vma {
   uint64_t size() const { return vm_end - vm_start; }
   bool contains(uint64_t va) const { return va >= vm_start && va < vm_end; }
 
+  // The stateful search's view: identity first, then every field (the tree
+  // position is the owner's walk; the i_mmap position its address_space's).
+  void WriteState(sim::StateWriter& w) const;
+
   struct KeyOfStart {
     using type = uint64_t;
     uint64_t operator()(const Vma& v) const { return v.vm_start; }
@@ -91,6 +96,9 @@ struct AddressSpace {
   VmaList i_mmap;
   // i_mmap (and the VMAs' positions on it) are i_mmap_rwsem's.
   void TouchIMmap(bool write) const { sim::TouchLocked(&i_mmap, write, "i_mmap", i_mmap_rwsem); }
+  // i_mmap_rwsem and the vmas on i_mmap, in list order (the order
+  // unmap_mapping_range() visits them).
+  void WriteState(sim::StateWriter& w) const;
 };
 
 }  // namespace vfiosim::mm

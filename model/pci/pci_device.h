@@ -12,6 +12,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "sim/core/discipline.h"
+#include "sim/core/state_writer.h"
 
 namespace vfiosim::pci {
 
@@ -100,6 +101,12 @@ class PciDevice {
     TouchMmio(true);
     bars[bar].mem[off & ~uint64_t{3}] = v;
   }
+
+  // The stateful search's view: the hardware state (PCI_COMMAND, PMCSR power
+  // state, mid-reset, the config space pci_save_state() kept) and the BAR
+  // contents, each BAR's words sorted by offset (absl's iteration order is
+  // salted per process). The BAR layout is configuration: not written.
+  void WriteState(sim::StateWriter& w) const;  // pci_device.cc
 
   // Identity of the device's MMIO for scheduling points: hardware state (decode,
   // power, reset) and BAR contents are one shared object.

@@ -20,6 +20,36 @@ VfioPciCoreDevice::VfioPciCoreDevice(pci::PciDevice* pdev, VfioContext* ctx)
 
 VfioPciCoreDevice::~VfioPciCoreDevice() = default;
 
+void VfioDeviceFile::WriteState(sim::StateWriter& w) const {
+  w.Ref(static_cast<const mm::File*>(this));
+  mm::File::WriteState(w);
+}
+
+void VfioPciCoreDevice::WriteState(sim::StateWriter& w) const {
+  w.Ref(this);
+  w.Lock(dev_set_lock);  // vdev->vdev.dev_set->lock
+  w.Lock(memory_lock);   // vdev->memory_lock
+  inode_mapping.WriteState(w);
+  w.I64(open_count);  // vdev->vdev.open_count
+  w.U64(vconfig_command);  // PCI_COMMAND in vdev->vconfig
+  w.Bool(pm_runtime_engaged);  // vdev->pm_runtime_engaged
+  for (bool b : bar_mmap_supported) w.Bool(b);  // vdev->bar_mmap_supported[], set at enable
+  w.I64(registrations.load(std::memory_order_relaxed));  // vdev->vdev.refcount
+  w.U64(dmabufs.size());  // vdev->dmabufs, in list order
+  for (const VfioPciDmaBuf* p : dmabufs) w.Ref(p);
+  w.U64(deferred_release.size());  // task_work of __fput()s queued under memory_lock
+  for (const mm::File* f : deferred_release) w.Ref(f);
+  w.U64(vma_list.size());  // vdev->vma_list (fork-escapes-zap mutant)
+  for (const mm::Vma* v : vma_list) w.Ref(v);
+  // (vma_lock is a real mutex held only inside one step: never held at a point.)
+  w.U64(files.size());
+  for (const VfioDeviceFile& f : files) f.WriteState(w);
+  w.U64(privs.size());
+  for (const VfioPciDmaBuf& p : privs) p.WriteState(w);
+  w.U64(bufs.size());
+  for (const dmabuf::DmaBuf& b : bufs) b.WriteState(w);
+}
+
 VfioDeviceFile* VfioPciCoreDevice::NewDeviceFile() { return &files.emplace_back(this, &inode_mapping); }
 
 // vfio_pci_core_enable(): pci_enable_device() turns memory decode on, D0;

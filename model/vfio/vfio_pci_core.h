@@ -22,6 +22,7 @@
 #include "model/pci/pci_device.h"
 #include "model/vfio/vfio_context.h"
 #include "sim/core/discipline.h"
+#include "sim/core/state_writer.h"
 #include "sim/core/sync.h"
 #include "sim/core/task.h"
 
@@ -73,6 +74,9 @@ struct VfioPciDmaBuf {
   void TouchStatus(bool write) const;
   // Sets phys_vec and size, builds the PFN finder and sizes the dma-buf.
   void SetRanges(std::vector<dmabuf::PhysRange> ranges);
+  // The stateful search's view of struct vfio_pci_dma_buf, freed ones
+  // included (their contents still tell a use after free).
+  void WriteState(sim::StateWriter& w) const;
 
  private:
   RevokeStatus status_ = RevokeStatus::kOk;
@@ -95,6 +99,8 @@ class VfioDeviceFile : public mm::File {
   VfioDeviceFile(VfioPciCoreDevice* vdev, mm::AddressSpace* inode_mapping)
       : mm::File(Kind::kVfioDevice, inode_mapping), vdev_(vdev) {}
   VfioPciCoreDevice* vdev() const { return vdev_; }
+  // f_count and release state (the device is fixed at open).
+  void WriteState(sim::StateWriter& w) const;
   // vfio_device_fops_mmap() -> vfio_pci_core_mmap().
   sim::Task<int> Mmap(mm::Vma& vma) override;
 
@@ -112,6 +118,11 @@ class VfioPciCoreDevice {
  public:
   VfioPciCoreDevice(pci::PciDevice* pdev, VfioContext* ctx);
   ~VfioPciCoreDevice();
+
+  // The stateful search's view of struct vfio_pci_core_device: its locks,
+  // open_count, the virtualised config, the dma-buf and vma lists, and every
+  // file, dma-buf and exporter private it created (released ones included).
+  void WriteState(sim::StateWriter& w) const;
 
   const std::string& name() const { return name_; }
   pci::PciDevice& pdev() { return *pdev_; }

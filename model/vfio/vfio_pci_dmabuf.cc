@@ -97,6 +97,29 @@ void VfioPciDmaBuf::SetRanges(std::vector<dmabuf::PhysRange> ranges) {
   phys_vec = std::move(ranges);
 }
 
+void VfioPciDmaBuf::WriteState(sim::StateWriter& w) const {
+  w.Ref(this);
+  w.I64(id);
+  w.Ref(static_cast<const mm::File*>(dmabuf));  // priv->dmabuf
+  w.Ref(vdev);  // priv->vdev (NULL after cleanup)
+  w.Ref(orig_vdev);
+  w.I64(bar);
+  w.U64(phys_vec.size());  // priv->phys_vec[]
+  for (const dmabuf::PhysRange& r : phys_vec) {
+    w.U64(r.paddr);
+    w.U64(r.len);
+  }
+  w.U64(size);
+  w.Bool(on_list);    // on vdev->dmabufs
+  w.Bool(from_mmap);
+  w.Ref(device_file);  // the device file a BAR-mmap dma-buf holds
+  w.Bool(freed);       // kfree(priv) ran
+  // The finder is built from phys_vec and the machine's finder kind (config).
+  w.Bool(finder != nullptr);
+  w.U64(static_cast<uint64_t>(status_));  // priv->status (revoked)
+  w.Str(revoke_why ? revoke_why : "");
+}
+
 void VfioPciDmaBuf::TouchStatus(bool write) const {
   sim::Touch(this, write, "dma-buf revoke status", sim::Guard{&dmabuf->resv, &orig_vdev->memory_lock, &dmabuf->resv});
 }

@@ -1,5 +1,7 @@
 #include "sim/check/checker.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_format.h"
 #include "model/vfio/vma_pfn.h"
 #include "sim/core/thread.h"
@@ -202,6 +204,26 @@ void Checker::AtEnd() {
     msg.pop_back();
     Report(Invariant::kLeak, msg);
   }
+}
+
+void Checker::WriteState(StateWriter& w) const {
+  // Hash maps in key order: absl's iteration order is salted per process.
+  std::vector<std::pair<uint64_t, LeafInfo>> leaves(leaves_.begin(), leaves_.end());
+  std::sort(leaves.begin(), leaves.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  w.U64(leaves.size());
+  for (const auto& [k, info] : leaves) {
+    w.U64(k);
+    w.Ref(info.dev);
+    w.Ref(info.priv);
+  }
+  std::vector<std::pair<uint64_t, bool>> info(info_mmap_.begin(), info_mmap_.end());
+  std::sort(info.begin(), info.end());
+  w.U64(info.size());
+  for (const auto& [k, mmap] : info) {
+    w.U64(k);
+    w.Bool(mmap);
+  }
+  graph_.WriteState(w);
 }
 
 }  // namespace vfiosim::sim

@@ -14,6 +14,7 @@
 #include "model/machine.h"
 #include "sim/check/invariant.h"
 #include "sim/core/driver.h"
+#include "sim/core/state_writer.h"
 #include "sim/core/sync.h"
 
 namespace vfiosim::sim {
@@ -42,6 +43,9 @@ class LockGraph {
     return true;
   }
   std::vector<std::pair<int, int>> Edges() const;
+  void WriteState(StateWriter& w) const {
+    for (uint32_t r : rows_) w.U64(r);
+  }
 
  private:
   std::array<uint32_t, kN> rows_{};
@@ -89,6 +93,11 @@ class Checker : public MachineObserver, public LockObserver {
   // `p2p`): each one finishes an access, so the step limit counts from the last.
   uint64_t accesses() const { return accesses_; }
   std::vector<TraceEvent> TakeEvents() { return std::move(events_); }
+  // The checker's part of the state (stateful search): what it remembers across
+  // steps and that a later check reads: the leaves it knows of, what `info`
+  // said, the lock-order edges of this run. (live_ is counted from leaves_;
+  // accesses_ is progress, which the explorer keys separately.)
+  void WriteState(StateWriter& w) const;
 
  private:
   void Event(TraceEvent::Kind k, std::string text);

@@ -56,7 +56,11 @@ ABSL_FLAG(std::string, replay, "", "re-run one schedule id (as printed by a fail
 ABSL_FLAG(std::string, trace, "", "write a Chrome/Perfetto JSON trace of the first failing (or replayed) schedule");
 ABSL_FLAG(uint64_t, max_steps, 100000, "per-schedule step limit (livelock guard)");
 ABSL_FLAG(std::string, reduction, "sleep",
-          "exhaustive: sleep (sleep sets; split over --jobs) | dpor (DPOR + sleep sets; one task) | none");
+          "exhaustive: sleep (sleep sets; split over --jobs) | dpor (DPOR + sleep sets; one task) | "
+          "state (sleep sets + a visited-state table; one task) | none");
+ABSL_FLAG(std::string, state_table, "exact",
+          "--reduction=state: exact (every state stored whole) | hash (64-bit fingerprints: far less memory, "
+          "but a collision may hide a state, so the verdict says bounded)");
 ABSL_FLAG(int, max_preemptions, -1, "exhaustive: bound preemptions per schedule (-1: unbounded)");
 ABSL_FLAG(int, pct_depth, 3, "pct: bug depth d (d-1 priority change points)");
 ABSL_FLAG(std::string, shard, "", "K/N: explore only shard K (0-based) of N disjoint parts");
@@ -202,10 +206,21 @@ absl::StatusOr<RunConfig> ParseRunFlags() {
   if (red == "dpor") rc.explore.reduction = sim::Reduction::kDpor;
   else if (red == "sleep") rc.explore.reduction = sim::Reduction::kSleep;
   else if (red == "none") rc.explore.reduction = sim::Reduction::kNone;
-  else return absl::InvalidArgumentError("--reduction must be dpor, sleep or none (got '" + red + "')");
+  else if (red == "state") rc.explore.reduction = sim::Reduction::kState;
+  else return absl::InvalidArgumentError("--reduction must be dpor, sleep, state or none (got '" + red + "')");
   rc.explore.pct_depth = absl::GetFlag(FLAGS_pct_depth);
   if (rc.explore.pct_depth < 1 || rc.explore.pct_depth > 64) return absl::InvalidArgumentError("--pct_depth must be 1..64");
   rc.explore.max_preemptions = absl::GetFlag(FLAGS_max_preemptions);
+  // A state reached within the bound may have been stored with fewer
+  // preemptions left: the table would skip what the bound still allows.
+  if (rc.explore.max_preemptions >= 0 && rc.explore.reduction == sim::Reduction::kState)
+    return absl::InvalidArgumentError("--max_preemptions does not combine with --reduction=state");
+  const std::string table = absl::GetFlag(FLAGS_state_table);
+  if (table != "exact" && table != "hash")
+    return absl::InvalidArgumentError("--state_table must be exact or hash (got '" + table + "')");
+  rc.explore.state_hash_compaction = table == "hash";
+  if (rc.explore.state_hash_compaction && rc.explore.reduction != sim::Reduction::kState)
+    return absl::InvalidArgumentError("--state_table=hash needs --reduction=state");
   rc.explore.timeout_seconds = absl::GetFlag(FLAGS_timeout);
   if (rc.explore.timeout_seconds < 0) return absl::InvalidArgumentError("--timeout must not be negative");
   rc.explore.exec.max_steps = absl::GetFlag(FLAGS_max_steps);

@@ -47,6 +47,7 @@ constexpr FlagOwners kTable[] = {
     {"seed", kRun | kStress | kGen},
     {"shard", kExplore},
     {"shrink", kRun},
+    {"state_table", kExplore},
     {"timeout", kExplore},
     {"trace", kRun},
     {"variant", kRun | kStress | kKconfig},

@@ -118,6 +118,9 @@ class ControlledDriver final : public Driver {
   std::span<Thread* const> threads() const { return tptrs_; }
   // The step running (a trace row's step), -1 outside the concurrent phase.
   int step() const { return step_; }
+  // Steps of the concurrent phase since the host last made progress (what
+  // max_steps bounds), as of the chooser's current decision.
+  uint64_t steps_since_progress() const { return since_progress_; }
   ScheduleStats stats;
 
  private:
@@ -147,6 +150,7 @@ class ControlledDriver final : public Driver {
   Host& host_;
   const uint64_t max_steps_;
   int step_ = -1;
+  uint64_t since_progress_ = 0;
   // Declared before roots_: a task suspended in a thread is destroyed (running
   // its frames' destructors, which may touch the thread) while the thread lives.
   std::vector<std::unique_ptr<Thread>> threads_;
@@ -198,7 +202,8 @@ PhaseEnd ControlledDriver<Host>::RunThreads(Chooser& chooser) {
       host_.OnDeadlock(DescribeDeadlock());
       return PhaseEnd::kDeadlock;
     }
-    if (static_cast<uint64_t>(step - progress_step) >= max_steps_) return PhaseEnd::kStepLimit;
+    since_progress_ = static_cast<uint64_t>(step - progress_step);
+    if (since_progress_ >= max_steps_) return PhaseEnd::kStepLimit;
     const int choice = chooser.Choose(step, enabled, tptrs_);
     if (choice < 0) return PhaseEnd::kAbandoned;
     CountChoice(choice, enabled, last_thread);

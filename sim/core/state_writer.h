@@ -47,17 +47,25 @@ class StateWriter {
   // A lock's state: its writer and its number of readers. (Which threads hold
   // it for read is each thread's own state.)
   void Lock(const LockBase& l) {
+    if (!locks_) return;
     ThreadId(l.writer());
     U64(static_cast<uint64_t>(l.readers()));
   }
+
+  // Without the locks' states: what a thread's step can depend on, since model
+  // code never reads another thread's hold of a lock (a thread only runs when
+  // its acquisition can succeed). Until the next Clear().
+  void SkipLocks() { locks_ = false; }
 
   const std::string& bytes() const { return buf_; }
   void Clear() {
     buf_.clear();
     refs_.clear();
+    locks_ = true;
   }
 
  private:
+  bool locks_ = true;
   std::string buf_;
   absl::flat_hash_map<const void*, uint32_t> refs_;
 };

@@ -19,6 +19,7 @@
 #include "model/lock_class.h"
 #include "sim/core/splitmix64.h"
 #include "sim/explore/parallel_for.h"
+#include "sim/explore/state_cache.h"
 
 namespace vfiosim::sim {
 namespace {
@@ -37,6 +38,14 @@ struct Node {
   int last = -1;                   // thread that ran the step before this node
   int preemptions = 0;             // preemptions on the path so far
   uint64_t backtrack = 0;          // DPOR: choices that must be explored here
+  // Stateful search (StateCache): the choices still to explore at a state
+  // reached before; the shared state's number, and per thread the statements
+  // done and its history inside its op.
+  uint64_t only = ~uint64_t{0};
+  uint32_t shared = 0;
+  uint32_t view = 0;  // the part of the shared state a thread's step reads
+  absl::InlinedVector<uint32_t, 4> history;
+  absl::InlinedVector<int, 4> stmts;
 };
 
 struct DfsConfig {
@@ -48,7 +57,7 @@ uint64_t Bit(int t) { return uint64_t{1} << t; }
 
 // The choices allowed at a node (enabled, not asleep, within the preemption bound).
 uint64_t Candidates(const Node& n, const DfsConfig& cfg) {
-  uint64_t c = n.enabled & ~n.sleep;
+  uint64_t c = n.enabled & ~n.sleep & n.only;
   if (cfg.reduction == Reduction::kDpor) c &= n.backtrack;
   if (cfg.max_preemptions >= 0 && n.preemptions >= cfg.max_preemptions && n.last >= 0 && (c & Bit(n.last)) &&
       (n.enabled & Bit(n.last)))
@@ -59,6 +68,9 @@ uint64_t Candidates(const Node& n, const DfsConfig& cfg) {
 class DfsChooser : public Chooser {
  public:
   DfsChooser(std::vector<Node>* stack, const DfsConfig& cfg) : stack_(stack), cfg_(cfg) {}
+  // The stateful search: look each new node's state up in `cache`.
+  DfsChooser(std::vector<Node>* stack, const DfsConfig& cfg, StateCache* cache, const Execution* ex)
+      : stack_(stack), cfg_(cfg), cache_(cache), ex_(ex) {}
 
   int Choose(int, std::span<const int> enabled, std::span<Thread* const> threads) override {
     std::vector<Node>& st = *stack_;
@@ -71,6 +83,10 @@ class DfsChooser : public Chooser {
       n.last = last_;
       n.preemptions = preemptions_;
       n.backtrack = ~uint64_t{0};
+      if (cache_ && !EnterState(&n, threads)) {
+        matched_ = true;
+        return -1;  // this state was explored before
+      }
       const uint64_t c = Candidates(n, cfg_);
       if (cfg_.max_preemptions >= 0 && c != Candidates(n, DfsConfig{-1, cfg_.reduction})) bound_cut_ = true;
       if (!c) return -1;  // every enabled thread is asleep: a redundant schedule
@@ -100,10 +116,56 @@ class DfsChooser : public Chooser {
   }
   // Whether --max-preemptions kept a choice out of a node this run created.
   bool bound_cut() const { return bound_cut_; }
+  // Whether the run ended at a state explored before.
+  bool matched() const { return matched_; }
 
  private:
+  // Fills in n's state and looks it up: false when it was explored before
+  // (sim/explore/state_cache.h); else n's sleep set and choices are what is
+  // left to explore from it.
+  bool EnterState(Node* n, std::span<Thread* const> threads) {
+    const std::vector<Node>& st = *stack_;
+    const size_t nt = threads.size();
+    n->stmts.resize(nt);
+    for (size_t t = 0; t < nt; ++t) n->stmts[t] = ex_->StatementsDone(static_cast<int>(t));
+    n->history.assign(nt, 0);  // at the start: every thread at its op's start
+    if (!st.empty()) {
+      // The step from the parent changed only its thread's history: it ran
+      // from the parent's view of the shared state, unless it finished its op
+      // (the next op starts from its variables and the shared state, both in
+      // the key).
+      const Node& parent = st.back();
+      n->history = parent.history;
+      const size_t c = static_cast<size_t>(parent.chosen);
+      n->history[c] = n->stmts[c] != parent.stmts[c] || threads[c]->done
+                          ? 0
+                          : cache_->Extend(parent.history[c], parent.view);
+    }
+    writer_.Clear();
+    ex_->WriteThreadView(writer_);
+    n->view = cache_->Shared(writer_.bytes());
+    writer_.Clear();
+    ex_->WriteSharedState(writer_);
+    n->shared = cache_->Shared(writer_.bytes());
+    writer_.Clear();
+    writer_.U64(n->shared);
+    for (size_t t = 0; t < nt; ++t) {
+      ex_->WriteThreadState(static_cast<int>(t), writer_);
+      writer_.U64(n->history[t]);
+    }
+    const StateCache::Visit v = cache_->Enter(writer_.bytes(), n->sleep, ex_->StepsSinceProgress());
+    if (v.matched) return false;
+    n->sleep = v.sleep;
+    n->only = v.only;
+    return true;
+  }
+
   std::vector<Node>* stack_;
   DfsConfig cfg_;
+  StateCache* cache_ = nullptr;
+  const Execution* ex_ = nullptr;
+  StateWriter writer_;
+  bool matched_ = false;
   bool bound_cut_ = false;
   size_t depth_ = 0;
   uint64_t next_sleep_ = 0;
@@ -411,7 +473,7 @@ void Record(const Program& p, const ExecResult& e, Partial* out) {
   ExploreResult& r = out->r;
   r.steps += static_cast<uint64_t>(e.steps);
   if (e.end == ExecResult::End::kAbandoned) {
-    r.pruned++;
+    if (!e.state_matched) r.pruned++;  // a matched state is counted by the cache
     return;
   }
   if (e.end == ExecResult::End::kStepLimit) {
@@ -465,6 +527,11 @@ void MergeResults(ExploreResult* into, ExploreResult&& later) {
   r.schedules += s.schedules;
   r.complete_schedules += s.complete_schedules;
   r.pruned += s.pruned;
+  r.states_stored += s.states_stored;
+  r.states_matched += s.states_matched;
+  r.states_revisited += s.states_revisited;
+  r.shared_states += s.shared_states;
+  r.state_hash_compaction |= s.state_hash_compaction;
   r.step_limited += s.step_limited;
   r.steps += s.steps;
   r.timed_out |= s.timed_out;
@@ -815,15 +882,27 @@ class PartExplorer {
     out.seen_at.assign(rules_.slots.size(), std::nullopt);
     DecideState local(rules_);
     uint64_t nlocal = 0;
+    StateCache cache(o_.state_hash_compaction);  // --reduction=state (which runs as one part)
+    auto note_states = [&] {
+      if (cfg_.reduction != Reduction::kState) return;
+      out.r.states_stored = cache.stored();
+      out.r.states_matched = cache.matched();
+      out.r.states_revisited = cache.revisited();
+      out.r.shared_states = cache.shared_states();
+      out.r.state_hash_compaction = cache.compact();
+    };
     for (;;) {
       if (!again && (stop_.load(std::memory_order_relaxed) || (limit && nlocal >= limit) ||
                      (stop_at_verdict && cutoff_.load(std::memory_order_relaxed) < k))) {
         out.stop = true;
+        note_states();
         return;
       }
-      DfsChooser ch(&t.stack, cfg_);
       Execution ex(p_, o_.exec);
+      DfsChooser ch = cfg_.reduction == Reduction::kState ? DfsChooser(&t.stack, cfg_, &cache, &ex)
+                                                          : DfsChooser(&t.stack, cfg_);
       ExecResult e = ex.Run(ch);
+      e.state_matched = ch.matched();
       out.preemption_cut |= ch.bound_cut();
       if (cfg_.reduction == Reduction::kDpor) {
         AddDporBacktracks(&t.stack, t.min_depth, static_cast<int>(p_.threads.size()), e.final_pending);
@@ -862,11 +941,13 @@ class PartExplorer {
           }
         }
         frac_[k].store(1, std::memory_order_relaxed);
+        note_states();
         return;
       }
       if (!Backtrack(&t.stack, t.min_depth, cfg_)) {
         out.exhausted = true;
         frac_[k].store(1, std::memory_order_relaxed);
+        note_states();
         return;
       }
     }
@@ -974,7 +1055,8 @@ ExploreResult MergeParts(const Program& p, const ExploreOptions& o, const Decide
   all.r.stopped_early = stopped_early;
   all.r.shard = o.shard_count > 1;
   all.r.exhaustive_complete =
-      !stopped && !stopped_early && !all.r.timed_out && all.r.step_limited == 0 && !cut;
+      !stopped && !stopped_early && !all.r.timed_out && all.r.step_limited == 0 && !cut &&
+      !all.r.state_hash_compaction;
   return std::move(all.r);
 }
 
@@ -984,17 +1066,22 @@ ExploreResult ExploreExhaustive(const Program& p, const ExploreOptions& o) {
   const DfsConfig cfg{o.max_preemptions, o.reduction};
   const size_t want_jobs = o.jobs > 1 ? static_cast<size_t>(16 * o.jobs) : 1;
   TreeSplit split;
-  if (o.shard_count > 1 && o.reduction != Reduction::kDpor) {
+  // DPOR's backtrack sets and the stateful search's table grow across
+  // subtrees: one part, never cut (a new node has one candidate, so the probe
+  // finds no branch; the stateful search is not split at all).
+  const bool one_part = o.reduction == Reduction::kDpor || o.reduction == Reduction::kState;
+  if (o.shard_count > 1 && !one_part) {
     std::vector<uint64_t> sizes;
     TreeSplit shards = SplitBalanced(p, o, cfg, o.shard_count, &sizes);
     std::vector<DfsTask> mine = AssignShard(&shards, sizes, o.shard_index, o.shard_count);
     split = SplitBreadthFirst(p, o, cfg, std::move(mine), want_jobs);
     split.cut |= shards.cut;
   } else if (o.shard_count > 1) {
-    // DPOR's backtrack sets grow across subtrees: never cut (a new node has one
-    // candidate, so the probe finds no branch), shard 0 does all the work.
-    split = SplitBreadthFirst(p, o, cfg, std::vector<DfsTask>(1), 2);
+    // Shard 0 does all the work.
+    split = SplitBreadthFirst(p, o, cfg, std::vector<DfsTask>(1), o.reduction == Reduction::kState ? 1 : 2);
     if (o.shard_index != 0) split.tasks.clear();
+  } else if (o.reduction == Reduction::kState) {
+    split = SplitBreadthFirst(p, o, cfg, std::vector<DfsTask>(1), 1);
   } else {
     split = SplitBreadthFirst(p, o, cfg, std::vector<DfsTask>(1), want_jobs);
   }

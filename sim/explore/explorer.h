@@ -29,7 +29,9 @@ enum class Strategy { kExhaustive, kRandom, kPct };
 // Exhaustive search's reduction: none (every interleaving), sleep sets, or DPOR
 // with sleep sets. DPOR's backtrack sets grow across subtrees, so a DPOR search
 // runs as one task (--jobs does not split it).
-enum class Reduction { kNone, kSleep, kDpor };
+// kState: sleep sets with a visited-state table (sim/explore/state_cache.h),
+// also one task.
+enum class Reduction { kNone, kSleep, kDpor, kState };
 
 struct ExploreOptions {
   Strategy strategy = Strategy::kExhaustive;
@@ -39,6 +41,9 @@ struct ExploreOptions {
   int pct_depth = 3;
   int max_preemptions = -1;  // exhaustive: -1 unbounded
   Reduction reduction = Reduction::kSleep;
+  // kState: store 64-bit fingerprints instead of whole states (--state_table=hash);
+  // the search is then not complete.
+  bool state_hash_compaction = false;
   int shard_index = 0;       // --shard=K/N
   int shard_count = 1;
   double timeout_seconds = 0;  // 0: none
@@ -77,6 +82,14 @@ struct ExploreResult {
   uint64_t schedules = 0;           // executions counted (complete, failing or cut by --max-steps)
   uint64_t complete_schedules = 0;  // without a violation
   uint64_t pruned = 0;              // sleep-set blocked (redundant) executions
+  // --reduction=state: states stored in the table, executions ended at a state
+  // explored before, states explored again with a smaller sleep set or less
+  // --max-steps budget, distinct shared (machine and checker) states.
+  uint64_t states_stored = 0;
+  uint64_t states_matched = 0;
+  uint64_t states_revisited = 0;
+  uint64_t shared_states = 0;
+  bool state_hash_compaction = false;  // fingerprints: a collision may have hidden a state
   uint64_t step_limited = 0;        // hit --max-steps
   uint64_t steps = 0;               // total steps executed
   bool exhaustive_complete = false; // the whole space was explored

@@ -81,6 +81,13 @@ json::Value ReportToJson(const Program& p, const ExploreResult& r, const Verdict
   o["schedules"] = r.schedules;
   o["complete_schedules"] = r.complete_schedules;
   o["pruned"] = r.pruned;
+  if (r.states_stored) {  // --reduction=state
+    o["states_stored"] = r.states_stored;
+    o["states_matched"] = r.states_matched;
+    o["states_revisited"] = r.states_revisited;
+    o["shared_states"] = r.shared_states;
+    o["state_hash_compaction"] = r.state_hash_compaction;
+  }
   o["step_limited"] = r.step_limited;
   o["steps"] = r.steps;
   o["complete"] = r.exhaustive_complete;
@@ -163,6 +170,11 @@ absl::StatusOr<ShardReport> ReportFromJson(json::View v) {
   r.schedules = static_cast<uint64_t>(v["schedules"].as_int());
   r.complete_schedules = static_cast<uint64_t>(v["complete_schedules"].as_int());
   r.pruned = static_cast<uint64_t>(v["pruned"].as_int());
+  r.states_stored = static_cast<uint64_t>(v["states_stored"].as_int());  // 0 when absent
+  r.states_matched = static_cast<uint64_t>(v["states_matched"].as_int());
+  r.states_revisited = static_cast<uint64_t>(v["states_revisited"].as_int());
+  r.shared_states = static_cast<uint64_t>(v["shared_states"].as_int());
+  r.state_hash_compaction = v["state_hash_compaction"].as_bool();
   r.step_limited = static_cast<uint64_t>(v["step_limited"].as_int());
   r.steps = static_cast<uint64_t>(v["steps"].as_int());
   r.exhaustive_complete = v["complete"].as_bool();

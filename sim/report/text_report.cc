@@ -66,6 +66,17 @@ std::string RenderSummary(const Program& p, const ExploreResult& r, const Verdic
   if (r.shard) extra += ", one shard";
   absl::StrAppendFormat(&out, "Explored %s (%s), %s%s\n", Plural(r.schedules, "schedule", "schedules"), o.strategy,
                         v.complete ? "complete" : "bounded", extra);
+  if (r.states_stored) {
+    absl::StrAppendFormat(&out, "States: %d stored, %d matched, %d explored again (%d distinct shared states)\n",
+                          r.states_stored, r.states_matched, r.states_revisited, r.shared_states);
+    if (r.state_hash_compaction) {
+      const double n = static_cast<double>(r.states_stored);
+      absl::StrAppendFormat(&out,
+                            "Hash compaction: states stored as 64-bit fingerprints; the chance that a collision "
+                            "hid a state is about %.1g, so the search is not complete\n",
+                            n * n / 36893488147419103232.0);  // n^2 / 2^65
+    }
+  }
   if (r.stopped_early)
     absl::StrAppendFormat(&out, "Stopped at the %s in exploration order (--keep-going explores the whole space)\n",
                           v.pass ? "schedule that decided every expectation" : "first failure");

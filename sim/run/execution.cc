@@ -39,6 +39,7 @@ struct Execution::Impl {
   std::vector<std::vector<Value>> locals;
   ExecResult result;
   uint64_t stmts_done = 0;  // statements finished, by any thread
+  std::vector<int> thread_stmts_done;  // per concurrent thread
   // Progress: a statement finished or an access reached device memory (one page
   // of a `touch`). --max_steps bounds the steps between two of these, so a long
   // `touch` is never cut by its size alone, and a livelock still is.
@@ -301,11 +302,13 @@ struct Execution::Impl {
     return OnHandle(c, [&](Value iova) { return machine.OpP2p(iova, Num(c.args[1])); });
   }
 
-  Task<void> RunBlock(const std::vector<CompiledStmt>& stmts) {
+  // `thread`: the concurrent thread's id, -1 for setup and finally.
+  Task<void> RunBlock(const std::vector<CompiledStmt>& stmts, int thread = -1) {
     for (const CompiledStmt& c : stmts) {
       if (opts.record_trace) Note(StmtText(c));
       Value v = co_await Exec(c);
       ++stmts_done;
+      if (thread >= 0) ++thread_stmts_done[static_cast<size_t>(thread)];
       if (opts.record_trace) Note(absl::StrFormat("-> %s", ShowValue(c, v)));
       if (opts.setup_only)
         result.setup.push_back(SetupResult{c.stmt->loc.line, StmtText(c), ShowValue(c, v), v.failed()});
@@ -329,7 +332,9 @@ struct Execution::Impl {
   ExecResult Run(Chooser& chooser) {
     if (!Completed(driver.RunAlone(RunBlock(prog.setup), "setup")) || opts.setup_only) return Finish();
     driver.ReserveThreads(prog.threads.size());
-    for (const ThreadProgram& t : prog.threads) driver.AddThread(t.name, RunBlock(t.stmts));
+    thread_stmts_done.assign(prog.threads.size(), 0);
+    for (size_t i = 0; i < prog.threads.size(); ++i)
+      driver.AddThread(prog.threads[i].name, RunBlock(prog.threads[i].stmts, static_cast<int>(i)));
     if (!Completed(driver.RunThreads(chooser))) return Finish();
     if (!Completed(driver.RunAlone(RunBlock(prog.finally), "finally"))) return Finish();
     checker.AtEnd();
@@ -520,5 +525,29 @@ const Execution::Impl::OpExecutor& Execution::Impl::Executor(OpKind op) {
 Execution::Execution(const Program& p, const ExecOptions& o) : impl_(std::make_unique<Impl>(p, o)) {}
 Execution::~Execution() = default;
 ExecResult Execution::Run(Chooser& chooser) { return impl_->Run(chooser); }
+
+void Execution::WriteSharedState(StateWriter& w) const {
+  impl_->machine.WriteState(w);
+  impl_->checker.WriteState(w);
+}
+
+void Execution::WriteThreadView(StateWriter& w) const {
+  w.SkipLocks();
+  impl_->machine.WriteState(w);
+}
+
+void Execution::WriteThreadState(int t, StateWriter& w) const {
+  const size_t i = static_cast<size_t>(t);
+  w.U64(static_cast<uint64_t>(impl_->thread_stmts_done[i]));
+  w.Bool(impl_->driver.threads()[i]->done);
+  for (const Value& v : impl_->locals[i]) {
+    w.U64(static_cast<uint64_t>(v.kind));
+    w.U64(v.v);
+  }
+}
+
+int Execution::StatementsDone(int t) const { return impl_->thread_stmts_done[static_cast<size_t>(t)]; }
+
+uint64_t Execution::StepsSinceProgress() const { return impl_->driver.steps_since_progress(); }
 
 }  // namespace vfiosim::sim

@@ -15,6 +15,7 @@
 #include "model/machine.h"
 #include "sim/check/checker.h"
 #include "sim/core/controlled_driver.h"  // Chooser, ScheduleChar
+#include "sim/core/state_writer.h"
 #include "sim/core/thread.h"
 #include "sim/run/program.h"
 
@@ -66,6 +67,8 @@ struct ExecResult {
   // pointers are only meaningful while the Execution that produced it lives.
   std::vector<PendingOp> final_pending;
   std::vector<SetupResult> setup;  // setup_only
+  // kAbandoned at a state the stateful search had explored (set by the explorer).
+  bool state_matched = false;
 };
 
 class Execution {
@@ -73,6 +76,22 @@ class Execution {
   Execution(const Program& p, const ExecOptions& o);
   ~Execution();
   ExecResult Run(Chooser& chooser);
+
+  // The stateful search's view of the run between two steps (called from
+  // Chooser::Choose): the shared state (the machine's and the checker's, each
+  // written canonically: sim/core/state_writer.h), and thread t's own position
+  // as far as it is not inside an op: which statement it is at, whether it has
+  // finished, and its variables. Where a thread is inside an op is the
+  // explorer's to track (sim/explore/state_cache.h).
+  void WriteSharedState(StateWriter& w) const;
+  // What a thread's step can read of the shared state: the machine without the
+  // locks' states (StateWriter::SkipLocks) and without the checker's.
+  void WriteThreadView(StateWriter& w) const;
+  void WriteThreadState(int t, StateWriter& w) const;
+  // Statements thread t has finished.
+  int StatementsDone(int t) const;
+  // Steps since the run last made progress (--max-steps counts them).
+  uint64_t StepsSinceProgress() const;
 
  private:
   struct Impl;

@@ -12,7 +12,7 @@
 //                   test runs; bug scenarios also with their mutant), stdout is
 //                   byte-identical across two runs and across --jobs=1 / --jobs=2,
 //                   and a reported failing schedule replays to the same trace;
-//  - Reduction.*    sleep sets and DPOR find what --reduction=none finds.
+//  - Reduction.*    sleep sets, DPOR and the stateful search find what --reduction=none finds.
 //
 // The binary: tests/tool_runner.h.
 #include <fcntl.h>
@@ -223,6 +223,11 @@ TEST(CliUsage, BadFlags) {
   ExpectUsage({"run", "--explore=foo", f}, "--explore must be exhaustive, random or pct");
   ExpectUsage({"run", "--jobs=-1", f}, "--jobs");
   ExpectUsage({"run", "--shard=3/2", f}, "--shard");
+  ExpectUsage({"run", "--reduction=states", f}, "--reduction must be dpor, sleep, state or none");
+  ExpectUsage({"run", "--reduction=state", "--max-preemptions=2", f},
+              "--max_preemptions does not combine with --reduction=state");
+  ExpectUsage({"run", "--reduction=state", "--state_table=bits", f}, "--state_table must be exact or hash");
+  ExpectUsage({"run", "--state_table=hash", f}, "--state_table=hash needs --reduction=state");
   ExpectUsage({"run", "--shard=x", f}, "--shard");
   ExpectUsage({"run", "--seed=abc", f}, "--seed");
   ExpectUsage({"run", "--schedules=-5", f}, "--schedules");
@@ -993,10 +998,10 @@ Findings ParseFindings(const Result& r) {
   return f;
 }
 
-// Sleep sets and DPOR find what exploring every interleaving finds: the same
+// Sleep sets, DPOR and the stateful search find what exploring every interleaving finds: the same
 // outcomes, the same violated invariants, the same verdict. On every scenario
 // small enough to explore without reduction (and every mutant on its scenario).
-TEST(Reduction, SleepAndDporAgreeWithNone) {
+TEST(Reduction, ReductionsAgreeWithNone) {
   std::vector<fs::path> files;
   for (const auto& e : fs::recursive_directory_iterator(Scenarios()))
     if (e.is_regular_file() && e.path().extension() == ".scn") files.push_back(e.path());
@@ -1021,7 +1026,7 @@ TEST(Reduction, SleepAndDporAgreeWithNone) {
         ++skipped;
         continue;
       }
-      for (const char* reduction : {"--reduction=sleep", "--reduction=dpor"}) {
+      for (const char* reduction : {"--reduction=sleep", "--reduction=dpor", "--reduction=state"}) {
         const Result r = run(reduction, "--schedules=0");
         const Findings got = ParseFindings(r);
         EXPECT_TRUE(got == all) << reduction << " finds\n" << got << "\nbut --reduction=none finds\n" << all;

@@ -19,6 +19,7 @@
 #include "sim/explore/parallel_for.h"
 #include "sim/run/program.h"
 #include "sim/scenario/parser.h"
+#include "tests/repo_scenario.h"
 #include "tests/sanitized.h"
 
 namespace vfiosim::sim {
@@ -86,26 +87,6 @@ std::string ReadScenario(const std::string& rel) {
   return ss.str();
 }
 
-// A Program points into its Scenario: keep both.
-struct Compiled {
-  std::unique_ptr<scn::Scenario> scenario;
-  std::optional<Program> program;
-};
-
-Compiled CompileScenario(const std::string& rel, const std::vector<std::string>& bugs = {}) {
-  Compiled c;
-  absl::StatusOr<scn::Scenario> s = scn::LoadScenario(ReadScenario(rel), rel);
-  EXPECT_TRUE(s.ok()) << s.status();
-  if (!s.ok()) return c;
-  c.scenario = std::make_unique<scn::Scenario>(std::move(*s));
-  CompileOptions co;
-  co.extra_bugs = bugs;
-  absl::StatusOr<Program> p = Compile(*c.scenario, co);
-  EXPECT_TRUE(p.ok()) << p.status();
-  if (p.ok()) c.program.emplace(std::move(*p));
-  return c;
-}
-
 void ExpectSame(const ExploreResult& a, const ExploreResult& b) {
   EXPECT_EQ(a.schedules, b.schedules);
   EXPECT_EQ(a.complete_schedules, b.complete_schedules);
@@ -147,6 +128,7 @@ TEST(ExploreParallel, FourJobsGiveWhatOneGives) {
       {"three-thread-fault-mem-pm.scn", "", Strategy::kExhaustive, Reduction::kSleep,
        kSanitized ? 60u : 500u},  // the first ones in DFS order
       {"fault-vs-revoke.scn", "", Strategy::kExhaustive, Reduction::kDpor, 0},
+      {"fault-vs-revoke.scn", "", Strategy::kExhaustive, Reduction::kState, 0},
       {"bugs/fault-ignores-revoked.scn", "fault-ignores-revoked", Strategy::kExhaustive, Reduction::kSleep, 0},
       {"bugs/fault-ignores-revoked.scn", "fault-ignores-revoked", Strategy::kRandom, Reduction::kSleep, 300},
       {"bugs/fault-ignores-revoked.scn", "fault-ignores-revoked", Strategy::kPct, Reduction::kSleep, 300},
@@ -155,8 +137,8 @@ TEST(ExploreParallel, FourJobsGiveWhatOneGives) {
   for (const Case& c : cases) {
     SCOPED_TRACE(std::string(c.file) + " strategy=" + std::to_string(static_cast<int>(c.strategy)) +
                  " schedules=" + std::to_string(c.schedules));
-    const Compiled compiled =
-        CompileScenario(c.file, *c.bug ? std::vector<std::string>{c.bug} : std::vector<std::string>{});
+    const RepoScenario compiled = CompileRepoScenario(std::string("scenarios/") + c.file,
+                                                      *c.bug ? std::vector<std::string>{c.bug} : std::vector<std::string>{});
     ASSERT_TRUE(compiled.program.has_value());
     const Program& p = *compiled.program;
     for (const bool keep_going : {true, false}) {

@@ -15,34 +15,11 @@
 #include "sim/explore/explorer.h"
 #include "sim/run/program.h"
 #include "sim/scenario/parser.h"
+#include "tests/repo_scenario.h"
 #include "tests/sanitized.h"
 
 namespace vfiosim::sim {
 namespace {
-
-// A Program points into its Scenario: keep both.
-struct ShardScenario {
-  std::unique_ptr<scn::Scenario> scenario;
-  std::optional<Program> program;
-};
-
-// `rel` is relative to the source root (scenarios/..., bench/...).
-ShardScenario CompileFile(const std::string& rel, const std::vector<std::string>& bugs = {}) {
-  ShardScenario c;
-  std::ifstream in(std::string(VFIOSIM_SOURCE_DIR) + "/" + rel);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  absl::StatusOr<scn::Scenario> s = scn::LoadScenario(ss.str(), rel);
-  EXPECT_TRUE(s.ok()) << rel << ": " << s.status();
-  if (!s.ok()) return c;
-  c.scenario = std::make_unique<scn::Scenario>(std::move(*s));
-  CompileOptions co;
-  co.extra_bugs = bugs;
-  absl::StatusOr<Program> p = Compile(*c.scenario, co);
-  EXPECT_TRUE(p.ok()) << rel << ": " << p.status();
-  if (p.ok()) c.program.emplace(std::move(*p));
-  return c;
-}
 
 std::vector<ExploreResult> Shards(const Program& p, ExploreOptions o, int n) {
   std::vector<ExploreResult> out;
@@ -73,8 +50,8 @@ TEST(ExploreShards, TogetherTheyAreTheWholeSearch) {
   for (const ShardCase& c : cases) {
     if (kSanitized && c.heavy) continue;
     SCOPED_TRACE(c.file);
-    const ShardScenario compiled =
-        CompileFile(c.file, *c.bug ? std::vector<std::string>{c.bug} : std::vector<std::string>{});
+    const RepoScenario compiled =
+        CompileRepoScenario(c.file, *c.bug ? std::vector<std::string>{c.bug} : std::vector<std::string>{});
     ASSERT_TRUE(compiled.program.has_value());
     const Program& p = *compiled.program;
     ExploreOptions o;
@@ -122,7 +99,8 @@ TEST(ExploreShards, TogetherTheyAreTheWholeSearch) {
 // A shard gives the same with any --jobs (it cuts its own subtrees further for
 // its workers), and stops at its own first failure without --keep-going.
 TEST(ExploreShards, AShardIsTheSameWithMoreJobs) {
-  const ShardScenario compiled = CompileFile("scenarios/bugs/huge-fault-unaligned-pfn.scn", {"huge-fault-unaligned-pfn"});
+  const RepoScenario compiled =
+      CompileRepoScenario("scenarios/bugs/huge-fault-unaligned-pfn.scn", {"huge-fault-unaligned-pfn"});
   ASSERT_TRUE(compiled.program.has_value());
   const Program& p = *compiled.program;
   for (const bool keep_going : {true, false}) {
@@ -156,7 +134,7 @@ TEST(ExploreShards, AShardIsTheSameWithMoreJobs) {
 // the round-robin split before gave 3957 / 3169 / 2476 (1.60).
 TEST(ExploreShards, ShardsAreAboutTheSameSize) {
   if (kSanitized) GTEST_SKIP() << "thousands of schedules per shard";
-  const ShardScenario compiled = CompileFile("bench/spin/anchor-2x1.scn");
+  const RepoScenario compiled = CompileRepoScenario("bench/spin/anchor-2x1.scn");
   ASSERT_TRUE(compiled.program.has_value());
   ExploreOptions o;
   o.jobs = 1;

@@ -1,0 +1,81 @@
+#include "sim/explore/state_cache.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace vfiosim::sim {
+
+namespace {
+
+// A fingerprint of the bytes, the same on every run and machine (absl::Hash is
+// salted per process, and a collision must not depend on the run): splitmix64's
+// finaliser over 8-byte words.
+uint64_t Fingerprint(const std::string& b) {
+  auto mix = [](uint64_t z) {
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  };
+  uint64_t h = 0x9e3779b97f4a7c15ULL ^ b.size();
+  size_t i = 0;
+  for (; i + 8 <= b.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, b.data() + i, 8);
+    h = mix(h ^ w) + 0x9e3779b97f4a7c15ULL;
+  }
+  uint64_t w = 0;
+  std::memcpy(&w, b.data() + i, b.size() - i);
+  return mix(h ^ w);
+}
+
+}  // namespace
+
+uint32_t StateCache::Shared(const std::string& bytes) {
+  if (compact_) {
+    auto [it, fresh] = shared_fp_.try_emplace(Fingerprint(bytes), static_cast<uint32_t>(shared_fp_.size() + 1));
+    if (fresh) bytes_ += sizeof(uint64_t);
+    return it->second;
+  }
+  auto [it, fresh] = shared_.try_emplace(bytes, static_cast<uint32_t>(shared_.size() + 1));
+  if (fresh) bytes_ += bytes.size();
+  return it->second;
+}
+
+uint32_t StateCache::Extend(uint32_t prev, uint32_t shared) {
+  const uint64_t k = (static_cast<uint64_t>(prev) << 32) | shared;
+  return histories_.try_emplace(k, static_cast<uint32_t>(histories_.size() + 1)).first->second;
+}
+
+StateCache::Entry* StateCache::Find(const std::string& key, bool* fresh, uint64_t sleep, uint64_t since) {
+  if (compact_) {
+    auto [it, f] = visited_fp_.try_emplace(Fingerprint(key), Entry{sleep, since});
+    *fresh = f;
+    if (f) bytes_ += sizeof(uint64_t);
+    return &it->second;
+  }
+  auto [it, f] = visited_.try_emplace(key, Entry{sleep, since});
+  *fresh = f;
+  if (f) bytes_ += key.size();
+  return &it->second;
+}
+
+StateCache::Visit StateCache::Enter(const std::string& key, uint64_t sleep, uint64_t since) {
+  bool fresh = false;
+  Entry& e = *Find(key, &fresh, sleep, since);
+  if (fresh) return Visit{false, sleep, ~uint64_t{0}};
+  const bool covered = (e.sleep & ~sleep) == 0;  // stored sleep set within this one
+  if (covered && since <= e.since) {
+    ++matched_;
+    return Visit{true, sleep, 0};
+  }
+  ++revisited_;
+  Visit v{false, e.sleep & sleep, e.sleep & ~sleep};
+  // Less budget left than when explored: the step limit may cut where it did
+  // not, so everything not asleep is explored again.
+  if (since > e.since) v.only = ~uint64_t{0};
+  e.sleep &= sleep;
+  e.since = std::max(e.since, since);
+  return v;
+}
+
+}  // namespace vfiosim::sim
