@@ -134,11 +134,14 @@ class ControlledDriver final : public Driver {
   static bool Blocked(const Thread& t) {
     return t.pending.kind == PendingOp::Kind::kLock && !t.pending.lock->CanAcquire(t.pending.write);
   }
-  // Marks thread i done when its root task has finished (and rethrows what it threw).
+  // Marks thread i done when its root task has finished (and rethrows what it
+  // threw). A thread that ends is past its last point: a read section its last
+  // step took must have ended too (sync.h's other check runs at the next point).
   void NoteIfDone(int i) {
     if (roots_[i].handle().done()) {
       tptrs_[i]->done = true;
       roots_[i].RethrowIfFailed();
+      CheckSectionEnded(tptrs_[i]);
     }
   }
   bool RunToFirstPoints();

@@ -1,12 +1,14 @@
 // Mutex::LockReadSection() (sim/core/sync.h): a mutex section declared to the
-// explorer as a read, and the two promises the discipline check holds it to.
-// A minimal controlled driver runs one thread step by step, as the explorer's
-// driver does: at each point it copies the pending op into step_op and resumes.
+// explorer as a read, and the two promises the discipline check holds it to,
+// run on the controlled driver (sim/core/controlled_driver.h) with a host that
+// only steps.
 #include <gtest/gtest.h>
 
-#include <optional>
+#include <span>
 #include <string>
+#include <vector>
 
+#include "sim/core/controlled_driver.h"
 #include "sim/core/discipline.h"
 #include "sim/core/sync.h"
 #include "sim/core/task.h"
@@ -17,35 +19,44 @@ namespace {
 
 constexpr LockClassRef kClass{0, "resv"};
 
-class Stepper : public Driver {
- public:
-  Stepper() : Driver(/*controlled=*/true), thread_(0, "t", this) { check_discipline = true; }
-
-  // Runs `task` to its first point.
-  void Start(Task<void> task) {
-    task_.emplace(std::move(task));
-    task_->handle().promise().thread = &thread_;
-    Resume(task_->handle());
-  }
-  // Runs the thread's next step (its pending op and on to its next point).
-  void Step() {
-    thread_.step_op = thread_.pending;
-    Resume(thread_.resume_point);
-  }
-  bool done() const { return task_->handle().done(); }
-  const PendingOp& pending() const { return thread_.pending; }
-
- private:
-  void Resume(std::coroutine_handle<> h) {
-    Thread* saved = Thread::current;
-    Thread::current = &thread_;
-    h.resume();
-    Thread::current = saved;
-    if (task_->handle().done()) task_->await_resume();  // rethrows what the step threw
-  }
-  Thread thread_;
-  std::optional<Task<void>> task_;
+// The driver's hooks, doing nothing but making progress at every step.
+struct StepHost {
+  void OnStepStart(Thread&) {}
+  void OnStepEnd(Thread&) { ++steps; }
+  bool CheckStep() { return true; }
+  uint64_t Progress() const { return steps; }
+  void OnDeadlock(std::string) {}
+  bool tracing() const { return false; }
+  void Note(std::string) {}
+  uint64_t steps = 0;
 };
+
+// The lowest enabled thread; at the first choice, remembers every pending op.
+class FirstPendingChooser : public Chooser {
+ public:
+  int Choose(int, std::span<const int> enabled, std::span<Thread* const> threads) override {
+    if (first.empty())
+      for (Thread* t : threads) first.push_back(t->pending);
+    return stop_at_first ? -1 : enabled[0];
+  }
+  bool stop_at_first = false;
+  std::vector<PendingOp> first;
+};
+
+// Runs the tasks as threads of one controlled driver to their end (or their
+// first points, with stop_at_first). Throws what a step throws.
+std::vector<PendingOp> RunThreadsOf(std::vector<Task<void>> tasks, bool stop_at_first = false) {
+  StepHost host;
+  ControlledDriver<StepHost> d(host, 1000);
+  d.check_discipline = true;
+  d.ReserveThreads(tasks.size());
+  for (size_t i = 0; i < tasks.size(); ++i) d.AddThread("t" + std::to_string(i), std::move(tasks[i]));
+  FirstPendingChooser ch;
+  ch.stop_at_first = stop_at_first;
+  const PhaseEnd end = d.RunThreads(ch);
+  EXPECT_EQ(end, stop_at_first ? PhaseEnd::kAbandoned : PhaseEnd::kComplete);
+  return ch.first;
+}
 
 int shared_value = 0;  // the object the lock protects
 
@@ -58,35 +69,50 @@ Task<void> Section(Mutex* m, bool read_section, bool write, bool unlock_before_p
   if (!unlock_before_point) m->Unlock();
 }
 
-// Runs Section() through its lock step; true if that step threw DisciplineError.
+// Runs Section() to its end; true if a step threw DisciplineError.
 bool LockStepFails(bool read_section, bool write, bool unlock_before_point) {
   Mutex m(kClass, "m");
-  Stepper d;
-  d.Start(Section(&m, read_section, write, unlock_before_point));
+  std::vector<Task<void>> tasks;
+  tasks.push_back(Section(&m, read_section, write, unlock_before_point));
   try {
-    d.Step();  // the section
-    d.Step();  // the access
+    RunThreadsOf(std::move(tasks));
   } catch (const DisciplineError&) {
     return true;
   }
-  EXPECT_TRUE(d.done());
   return false;
+}
+
+// A section held when its thread ends: the last step took it.
+Task<void> SectionAtTheEnd(Mutex* m, bool read_section) {
+  static int other = 0;
+  co_await Access(&other, false, "other");
+  co_await (read_section ? m->LockReadSection() : m->Lock());
 }
 
 TEST(ReadSection, IsDeclaredAsAReadOfTheLock) {
   Mutex m(kClass, "m");
-  Stepper a, b, c;
-  a.Start(Section(&m, true, false, true));
-  b.Start(Section(&m, true, false, true));
-  c.Start(Section(&m, false, false, true));
-  EXPECT_EQ(a.pending().kind, PendingOp::Kind::kLock);
-  EXPECT_FALSE(a.pending().write);
-  EXPECT_TRUE(a.pending().read_section);
-  EXPECT_FALSE(a.pending().Conflicts(b.pending())) << "two read sections commute";
-  EXPECT_TRUE(a.pending().Conflicts(c.pending())) << "a read section and a mutex_lock() do not";
-  EXPECT_TRUE(c.pending().write);
-  // The lock is still taken exclusively: a waiter cannot get it meanwhile.
+  std::vector<Task<void>> tasks;
+  tasks.push_back(Section(&m, true, false, true));
+  tasks.push_back(Section(&m, true, false, true));
+  tasks.push_back(Section(&m, false, false, true));
+  const std::vector<PendingOp> p = RunThreadsOf(std::move(tasks), /*stop_at_first=*/true);
+  ASSERT_EQ(p.size(), 3u);
+  EXPECT_EQ(p[0].kind, PendingOp::Kind::kLock);
+  EXPECT_FALSE(p[0].write);
+  EXPECT_TRUE(p[0].read_section);
+  EXPECT_FALSE(p[0].Conflicts(p[1])) << "two read sections commute";
+  EXPECT_TRUE(p[0].Conflicts(p[2])) << "a read section and a mutex_lock() do not";
+  EXPECT_TRUE(p[2].write);
+}
+
+// The lock is still taken exclusively: a second section waits for the first.
+TEST(ReadSection, IsTakenExclusively) {
+  Mutex m(kClass, "m");
   EXPECT_TRUE(m.CanAcquire(false));
+  std::vector<Task<void>> tasks;
+  tasks.push_back(SectionAtTheEnd(&m, /*read_section=*/false));
+  RunThreadsOf(std::move(tasks));
+  EXPECT_FALSE(m.CanAcquire(false)) << "a lock left held excludes a read section's acquisition";
 }
 
 TEST(ReadSection, ReadingAndUnlockingWithinTheStepIsAllowed) {
@@ -102,6 +128,18 @@ TEST(ReadSection, AWriteUnderItIsAnError) {
 TEST(ReadSection, HoldingItToTheNextPointIsAnError) {
   EXPECT_TRUE(LockStepFails(/*read_section=*/true, /*write=*/false, /*unlock_before_point=*/false));
   EXPECT_FALSE(LockStepFails(/*read_section=*/false, /*write=*/false, /*unlock_before_point=*/false));
+}
+
+// A thread has no next point after its last step: the check runs when it ends
+// (ControlledDriver::NoteIfDone).
+TEST(ReadSection, HoldingItToTheThreadsEndIsAnError) {
+  Mutex m(kClass, "m"), n(kClass, "n");
+  std::vector<Task<void>> tasks;
+  tasks.push_back(SectionAtTheEnd(&m, /*read_section=*/true));
+  EXPECT_THROW(RunThreadsOf(std::move(tasks)), DisciplineError);
+  tasks.clear();
+  tasks.push_back(SectionAtTheEnd(&n, /*read_section=*/false));
+  EXPECT_NO_THROW(RunThreadsOf(std::move(tasks)));
 }
 
 }  // namespace
