@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "sim/core/sync.h"
@@ -26,16 +27,16 @@ class StateWriter {
   // LEB128: small numbers (most fields) take one byte.
   void U64(uint64_t v) {
     while (v >= 0x80) {
-      buf_.push_back(static_cast<char>((v & 0x7f) | 0x80));
+      out_->push_back(static_cast<char>((v & 0x7f) | 0x80));
       v >>= 7;
     }
-    buf_.push_back(static_cast<char>(v));
+    out_->push_back(static_cast<char>(v));
   }
   void I64(int64_t v) { U64((static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63)); }  // zigzag
-  void Bool(bool b) { buf_.push_back(b ? 1 : 0); }
+  void Bool(bool b) { out_->push_back(b ? 1 : 0); }
   void Str(std::string_view s) {
     U64(s.size());
-    buf_.append(s.data(), s.size());
+    out_->append(s.data(), s.size());
   }
   void Ref(const void* p) {
     if (!p) return U64(0);
@@ -45,28 +46,33 @@ class StateWriter {
   // A thread by its id (-1: none).
   void ThreadId(const Thread* t) { I64(t ? t->id() : -1); }
   // A lock's state: its writer and its number of readers. (Which threads hold
-  // it for read is each thread's own state.)
+  // it for read is each thread's own state.) Written to rest(), in the order of
+  // the walk, which bytes() determines.
   void Lock(const LockBase& l) {
-    if (!locks_) return;
+    std::string* const saved = std::exchange(out_, &rest_);
     ThreadId(l.writer());
     U64(static_cast<uint64_t>(l.readers()));
+    out_ = saved;
   }
+  // From here to the next Clear(), everything goes to rest().
+  void ToRest() { out_ = &rest_; }
 
-  // Without the locks' states: what a thread's step can depend on, since model
-  // code never reads another thread's hold of a lock (a thread only runs when
-  // its acquisition can succeed). Until the next Clear().
-  void SkipLocks() { locks_ = false; }
-
+  // The state is bytes() and rest() together. bytes() alone is what a thread's
+  // step can depend on: model code never reads another thread's hold of a lock
+  // (a thread only runs when its acquisition can succeed), and the state
+  // written after ToRest() (the checker's) is not the model's.
   const std::string& bytes() const { return buf_; }
+  const std::string& rest() const { return rest_; }
   void Clear() {
     buf_.clear();
+    rest_.clear();
     refs_.clear();
-    locks_ = true;
+    out_ = &buf_;
   }
 
  private:
-  bool locks_ = true;
-  std::string buf_;
+  std::string buf_, rest_;
+  std::string* out_ = &buf_;
   absl::flat_hash_map<const void*, uint32_t> refs_;
 };
 

@@ -39,10 +39,9 @@ struct Node {
   int preemptions = 0;             // preemptions on the path so far
   uint64_t backtrack = 0;          // DPOR: choices that must be explored here
   // Stateful search (StateCache): the choices still to explore at a state
-  // reached before; the shared state's number, and per thread the statements
-  // done and its history inside its op.
+  // reached before; the number of what threads read of the shared state, and
+  // per thread the statements done and its history inside its op.
   uint64_t only = ~uint64_t{0};
-  uint32_t shared = 0;
   uint32_t view = 0;  // the part of the shared state a thread's step reads
   absl::InlinedVector<uint32_t, 4> history;
   absl::InlinedVector<int, 4> stmts;
@@ -67,9 +66,10 @@ uint64_t Candidates(const Node& n, const DfsConfig& cfg) {
 
 class DfsChooser : public Chooser {
  public:
-  DfsChooser(std::vector<Node>* stack, const DfsConfig& cfg) : stack_(stack), cfg_(cfg) {}
-  // The stateful search: look each new node's state up in `cache`.
-  DfsChooser(std::vector<Node>* stack, const DfsConfig& cfg, StateCache* cache, const Execution* ex)
+  // With `cache` (the stateful search), each new node's state, read from `ex`,
+  // is looked up in it.
+  DfsChooser(std::vector<Node>* stack, const DfsConfig& cfg, StateCache* cache = nullptr,
+             const Execution* ex = nullptr)
       : stack_(stack), cfg_(cfg), cache_(cache), ex_(ex) {}
 
   int Choose(int, std::span<const int> enabled, std::span<Thread* const> threads) override {
@@ -142,13 +142,11 @@ class DfsChooser : public Chooser {
                           : cache_->Extend(parent.history[c], parent.view);
     }
     writer_.Clear();
-    ex_->WriteThreadView(writer_);
-    n->view = cache_->Shared(writer_.bytes());
-    writer_.Clear();
     ex_->WriteSharedState(writer_);
-    n->shared = cache_->Shared(writer_.bytes());
+    n->view = cache_->Intern(writer_.bytes());
+    const uint32_t shared = cache_->Shared(n->view, cache_->Intern(writer_.rest()));
     writer_.Clear();
-    writer_.U64(n->shared);
+    writer_.U64(shared);
     for (size_t t = 0; t < nt; ++t) {
       ex_->WriteThreadState(static_cast<int>(t), writer_);
       writer_.U64(n->history[t]);
@@ -899,8 +897,7 @@ class PartExplorer {
         return;
       }
       Execution ex(p_, o_.exec);
-      DfsChooser ch = cfg_.reduction == Reduction::kState ? DfsChooser(&t.stack, cfg_, &cache, &ex)
-                                                          : DfsChooser(&t.stack, cfg_);
+      DfsChooser ch(&t.stack, cfg_, cfg_.reduction == Reduction::kState ? &cache : nullptr, &ex);
       ExecResult e = ex.Run(ch);
       e.state_matched = ch.matched();
       out.preemption_cut |= ch.bound_cut();
@@ -1064,24 +1061,21 @@ ExploreResult MergeParts(const Program& p, const ExploreOptions& o, const Decide
 // workers), explore this shard's, merge them in DFS order.
 ExploreResult ExploreExhaustive(const Program& p, const ExploreOptions& o) {
   const DfsConfig cfg{o.max_preemptions, o.reduction};
-  const size_t want_jobs = o.jobs > 1 ? static_cast<size_t>(16 * o.jobs) : 1;
+  // The stateful search's table is one part's: it is never split.
+  const bool stateful = o.reduction == Reduction::kState;
+  const size_t want_jobs = !stateful && o.jobs > 1 ? static_cast<size_t>(16 * o.jobs) : 1;
   TreeSplit split;
-  // DPOR's backtrack sets and the stateful search's table grow across
-  // subtrees: one part, never cut (a new node has one candidate, so the probe
-  // finds no branch; the stateful search is not split at all).
-  const bool one_part = o.reduction == Reduction::kDpor || o.reduction == Reduction::kState;
-  if (o.shard_count > 1 && !one_part) {
+  if (o.shard_count > 1 && o.reduction != Reduction::kDpor && !stateful) {
     std::vector<uint64_t> sizes;
     TreeSplit shards = SplitBalanced(p, o, cfg, o.shard_count, &sizes);
     std::vector<DfsTask> mine = AssignShard(&shards, sizes, o.shard_index, o.shard_count);
     split = SplitBreadthFirst(p, o, cfg, std::move(mine), want_jobs);
     split.cut |= shards.cut;
   } else if (o.shard_count > 1) {
-    // Shard 0 does all the work.
-    split = SplitBreadthFirst(p, o, cfg, std::vector<DfsTask>(1), o.reduction == Reduction::kState ? 1 : 2);
+    // DPOR's backtrack sets grow across subtrees: never cut (a new node has one
+    // candidate, so the probe finds no branch). Shard 0 does all the work.
+    split = SplitBreadthFirst(p, o, cfg, std::vector<DfsTask>(1), stateful ? 1 : 2);
     if (o.shard_index != 0) split.tasks.clear();
-  } else if (o.reduction == Reduction::kState) {
-    split = SplitBreadthFirst(p, o, cfg, std::vector<DfsTask>(1), 1);
   } else {
     split = SplitBreadthFirst(p, o, cfg, std::vector<DfsTask>(1), want_jobs);
   }

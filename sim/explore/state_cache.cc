@@ -30,21 +30,29 @@ uint64_t Fingerprint(const std::string& b) {
 
 }  // namespace
 
-uint32_t StateCache::Shared(const std::string& bytes) {
+uint32_t StateCache::Intern(const std::string& bytes) {
   if (compact_) {
-    auto [it, fresh] = shared_fp_.try_emplace(Fingerprint(bytes), static_cast<uint32_t>(shared_fp_.size() + 1));
+    auto [it, fresh] = interned_fp_.try_emplace(Fingerprint(bytes), static_cast<uint32_t>(interned_fp_.size() + 1));
     if (fresh) bytes_ += sizeof(uint64_t);
     return it->second;
   }
-  auto [it, fresh] = shared_.try_emplace(bytes, static_cast<uint32_t>(shared_.size() + 1));
+  auto [it, fresh] = interned_.try_emplace(bytes, static_cast<uint32_t>(interned_.size() + 1));
   if (fresh) bytes_ += bytes.size();
   return it->second;
 }
 
-uint32_t StateCache::Extend(uint32_t prev, uint32_t shared) {
-  const uint64_t k = (static_cast<uint64_t>(prev) << 32) | shared;
-  return histories_.try_emplace(k, static_cast<uint32_t>(histories_.size() + 1)).first->second;
+namespace {
+
+uint32_t Number(absl::flat_hash_map<uint64_t, uint32_t>* m, uint32_t a, uint32_t b) {
+  const uint64_t k = (static_cast<uint64_t>(a) << 32) | b;
+  return m->try_emplace(k, static_cast<uint32_t>(m->size() + 1)).first->second;
 }
+
+}  // namespace
+
+uint32_t StateCache::Shared(uint32_t view, uint32_t rest) { return Number(&pairs_, view, rest); }
+
+uint32_t StateCache::Extend(uint32_t prev, uint32_t view) { return Number(&histories_, prev, view); }
 
 StateCache::Entry* StateCache::Find(const std::string& key, bool* fresh, uint64_t sleep, uint64_t since) {
   if (compact_) {

@@ -8,7 +8,7 @@
 // coroutines whose locals cannot be read, so a thread inside an op is known by
 // what determines its locals: its statement and variables at the op's start,
 // and the views of the shared state it stepped from since (each step is a
-// function of the thread's locals and what it reads: Execution::WriteThreadView).
+// function of the thread's locals and what it reads: StateWriter::bytes()).
 // By default a shared state and such a history are interned exactly (byte
 // strings to numbers), so two states match only when they are equal; hash
 // compaction (--state_table=hash) trades that for memory.
@@ -37,11 +37,14 @@ class StateCache {
   // complete (about stored^2 / 2^65 is the chance that some state was hidden).
   explicit StateCache(bool compact = false) : compact_(compact) {}
 
-  // The shared state's number (equal bytes, equal numbers).
-  uint32_t Shared(const std::string& bytes);
+  // The number of a string of state bytes (equal bytes, equal numbers).
+  uint32_t Intern(const std::string& bytes);
+  // The shared state's number, from those of what threads read of it (`view`)
+  // and the rest (StateWriter::bytes() and rest()).
+  uint32_t Shared(uint32_t view, uint32_t rest);
   // A thread's history inside its op: `prev` (0: at the op's start) followed by
-  // a step from shared state `shared`.
-  uint32_t Extend(uint32_t prev, uint32_t shared);
+  // a step from a shared state whose view was `view`.
+  uint32_t Extend(uint32_t prev, uint32_t view);
 
   struct Visit {
     bool matched = false;  // explored before with a subset of this sleep set: skip
@@ -55,7 +58,7 @@ class StateCache {
   uint64_t stored() const { return compact_ ? visited_fp_.size() : visited_.size(); }
   uint64_t matched() const { return matched_; }
   uint64_t revisited() const { return revisited_; }
-  uint64_t shared_states() const { return compact_ ? shared_fp_.size() : shared_.size(); }
+  uint64_t shared_states() const { return pairs_.size(); }
   bool compact() const { return compact_; }
   // Bytes of keys and shared states held (a lower bound of the table's memory).
   uint64_t bytes() const { return bytes_; }
@@ -66,9 +69,10 @@ class StateCache {
     uint64_t since;
   };
   bool compact_;
-  absl::flat_hash_map<std::string, uint32_t> shared_;
-  absl::flat_hash_map<uint64_t, uint32_t> shared_fp_;  // compact: fingerprint -> number
-  absl::flat_hash_map<uint64_t, uint32_t> histories_;  // (prev << 32 | shared) -> number
+  absl::flat_hash_map<std::string, uint32_t> interned_;
+  absl::flat_hash_map<uint64_t, uint32_t> interned_fp_;  // compact: fingerprint -> number
+  absl::flat_hash_map<uint64_t, uint32_t> pairs_;      // (view << 32 | rest) -> shared state
+  absl::flat_hash_map<uint64_t, uint32_t> histories_;  // (prev << 32 | view) -> number
   absl::flat_hash_map<std::string, Entry> visited_;
   absl::flat_hash_map<uint64_t, Entry> visited_fp_;  // compact
   Entry* Find(const std::string& key, bool* fresh, uint64_t sleep, uint64_t since);

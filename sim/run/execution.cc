@@ -528,12 +528,8 @@ ExecResult Execution::Run(Chooser& chooser) { return impl_->Run(chooser); }
 
 void Execution::WriteSharedState(StateWriter& w) const {
   impl_->machine.WriteState(w);
+  w.ToRest();
   impl_->checker.WriteState(w);
-}
-
-void Execution::WriteThreadView(StateWriter& w) const {
-  w.SkipLocks();
-  impl_->machine.WriteState(w);
 }
 
 void Execution::WriteThreadState(int t, StateWriter& w) const {

@@ -78,15 +78,13 @@ class Execution {
   ExecResult Run(Chooser& chooser);
 
   // The stateful search's view of the run between two steps (called from
-  // Chooser::Choose): the shared state (the machine's and the checker's, each
-  // written canonically: sim/core/state_writer.h), and thread t's own position
-  // as far as it is not inside an op: which statement it is at, whether it has
-  // finished, and its variables. Where a thread is inside an op is the
-  // explorer's to track (sim/explore/state_cache.h).
+  // Chooser::Choose): the shared state, written canonically
+  // (sim/core/state_writer.h): the machine, whose bytes() are what a thread's
+  // step reads, and in rest() the locks' states and the checker's memory; and
+  // thread t's own position as far as it is not inside an op: which statement
+  // it is at, whether it has finished, and its variables. Where a thread is
+  // inside an op is the explorer's to track (sim/explore/state_cache.h).
   void WriteSharedState(StateWriter& w) const;
-  // What a thread's step can read of the shared state: the machine without the
-  // locks' states (StateWriter::SkipLocks) and without the checker's.
-  void WriteThreadView(StateWriter& w) const;
   void WriteThreadState(int t, StateWriter& w) const;
   // Statements thread t has finished.
   int StatementsDone(int t) const;

@@ -18,10 +18,15 @@ namespace {
 
 TEST(StateCache, EqualBytesAreOneSharedState) {
   StateCache c;
-  const uint32_t a = c.Shared("abc"), b = c.Shared("abd");
+  const uint32_t a = c.Intern("abc"), b = c.Intern("abd");
   EXPECT_NE(a, b);
-  EXPECT_EQ(c.Shared(std::string("abc")), a);
-  EXPECT_EQ(c.shared_states(), 2u);
+  EXPECT_EQ(c.Intern(std::string("abc")), a);
+  // A shared state is its view and its rest together.
+  const uint32_t s = c.Shared(a, b);
+  EXPECT_EQ(c.Shared(a, b), s);
+  EXPECT_NE(c.Shared(b, a), s);
+  EXPECT_NE(c.Shared(a, a), s);
+  EXPECT_EQ(c.shared_states(), 3u);
   // Histories: the same steps from the same states are one history.
   const uint32_t h = c.Extend(0, a);
   EXPECT_EQ(c.Extend(0, a), h);
@@ -118,8 +123,8 @@ TEST(StatefulSearch, HashCompactionFindsTheSameButIsNotComplete) {
 
 TEST(StateCache, CompactTableKeepsTheRules) {
   StateCache c(true);
-  EXPECT_EQ(c.Shared("abc"), c.Shared("abc"));
-  EXPECT_NE(c.Shared("abc"), c.Shared("abd"));
+  EXPECT_EQ(c.Intern("abc"), c.Intern("abc"));
+  EXPECT_NE(c.Intern("abc"), c.Intern("abd"));
   EXPECT_FALSE(c.Enter("s", 0b010, 0).matched);
   EXPECT_TRUE(c.Enter("s", 0b110, 0).matched);
   EXPECT_FALSE(c.Enter("t", 0b110, 0).matched);

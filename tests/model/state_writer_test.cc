@@ -22,10 +22,11 @@
 namespace vfiosim::testing_model {
 namespace {
 
+// The whole state: what threads read, then the rest (the locks' states).
 std::string State(Harness& h) {
   sim::StateWriter w;
   h.m().WriteState(w);
-  return w.bytes();
+  return std::to_string(w.bytes().size()) + ":" + w.bytes() + w.rest();
 }
 
 // Only 4K leaves (no PMD/PUD pfnmap): separate last-level tables per 2 MiB.
