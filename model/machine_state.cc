@@ -12,8 +12,12 @@ void Machine::WriteState(sim::StateWriter& w) const {
   // Only its address is used (a point that orders `info` against failed
   // mmaps); its value never changes, written for completeness.
   w.U64(static_cast<unsigned char>(region_info_record_));
-  // Page-table memory charged so far (past the limit faults get VM_FAULT_OOM).
+  // Page-table memory charged so far (past the limit faults get VM_FAULT_OOM);
+  // read by PageTable::Insert() only, whose caller learns only its result
+  // (sim::NoteResult): no step touches it.
+  w.Begin(&pt_budget_);
   w.U64(pt_budget_.used.load(std::memory_order_relaxed));
+  w.End();
   w.I64(next_dmabuf_id_);  // the dma-buf id allocator (names, traces)
 
   w.U64(devices_.size());

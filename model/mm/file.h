@@ -31,10 +31,11 @@ class File {
   // get_file_active(): a reference only while the file is not being released.
   // It reads the count: the step must declare the file (an access to it).
   bool get_file_active() {
-    sim::Touch(this, true, "f_count");
-    if (refcount_ == 0) return false;
-    ++refcount_;
-    return true;
+    sim::TouchReturning(this, true, "f_count");  // the caller learns only the result
+    const bool got = refcount_ != 0;
+    if (got) ++refcount_;
+    sim::NoteResult(got);
+    return got;
   }
   // Drops a reference that is not the last: the caller knows another holder
   // (an fd-table slot its step read) keeps the count above zero. Like

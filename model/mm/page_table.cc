@@ -222,7 +222,14 @@ bool PageTable::IndexRange(int level, uint64_t base, uint64_t start, uint64_t en
 }
 
 InsertResult PageTable::Insert(uint64_t va, int shift, uint64_t pfn, bool writable) {
-  TouchTables(true);
+  // The caller learns of the tables only the result.
+  TouchTablesReturning(true);
+  const InsertResult r = DoInsert(va, shift, pfn, writable);
+  sim::NoteResult(static_cast<uint64_t>(r));
+  return r;
+}
+
+InsertResult PageTable::DoInsert(uint64_t va, int shift, uint64_t pfn, bool writable) {
   VFIOSIM_CHECK(shift >= 0 && shift < 64 && geometry_.CanPlaceLeaf(shift),
                 "Insert: no leaf level of that size in this geometry");
   const uint64_t size = uint64_t{1} << shift;
@@ -258,7 +265,13 @@ InsertResult PageTable::Insert(uint64_t va, int shift, uint64_t pfn, bool writab
 }
 
 bool PageTable::SlotEmpty(uint64_t va, int shift) const {
-  TouchTables(false);
+  TouchTablesReturning(false);  // the caller learns only the answer
+  const bool empty = IsSlotEmpty(va, shift);
+  sim::NoteResult(empty);
+  return empty;
+}
+
+bool PageTable::IsSlotEmpty(uint64_t va, int shift) const {
   VFIOSIM_CHECK(shift >= 0 && shift < 64 && level_of_shift_[shift] >= 0,
                 "SlotEmpty: no level of that size in this geometry");
   VFIOSIM_CHECK(va < va_limit_, "SlotEmpty: va beyond the geometry's VA limit");
@@ -275,11 +288,16 @@ bool PageTable::SlotEmpty(uint64_t va, int shift) const {
 
 size_t PageTable::Zap(uint64_t start, uint64_t end,
                       absl::FunctionRef<void(const Leaf&)> on_zap) {
-  TouchTables(true);
+  TouchTablesReturning(true);  // the caller learns the leaves removed, and how many
   last_walk_entries_visited_ = 0;
   if (end > va_limit_) end = va_limit_;
-  if (start >= end) return 0;
-  return ZapTable(kRoot, 0, start, end, on_zap);
+  size_t removed = 0;
+  if (start < end) removed = ZapTable(kRoot, 0, start, end, [&](const Leaf& leaf) {
+    NoteLeaf(leaf);
+    on_zap(leaf);
+  });
+  sim::NoteResult(removed);
+  return removed;
 }
 
 size_t PageTable::ZapTable(uint32_t ti, uint64_t base, uint64_t start, uint64_t end,
@@ -307,7 +325,7 @@ size_t PageTable::ZapTable(uint32_t ti, uint64_t base, uint64_t start, uint64_t 
 }
 
 void PageTable::FreeEmptyTables(uint64_t start, uint64_t end) {
-  TouchTables(true);
+  TouchTablesReturning(true);  // the caller learns nothing
   last_walk_entries_visited_ = 0;
   if (end > va_limit_) end = va_limit_;
   if (start >= end) return;
@@ -335,11 +353,14 @@ void PageTable::FreeEmptyIn(uint32_t ti, uint64_t base, uint64_t start, uint64_t
 
 void PageTable::ForEachLeaf(uint64_t start, uint64_t end,
                             absl::FunctionRef<void(const Leaf&)> fn) const {
-  TouchTables(false);
+  TouchTablesReturning(false);  // the caller learns the leaves
   last_walk_entries_visited_ = 0;
   if (end > va_limit_) end = va_limit_;
-  if (start >= end) return;
-  ForEachIn(kRoot, 0, start, end, fn);
+  if (start < end) ForEachIn(kRoot, 0, start, end, [&](const Leaf& leaf) {
+    NoteLeaf(leaf);
+    fn(leaf);
+  });
+  sim::NoteResult(0);  // the end of the leaves
 }
 
 void PageTable::ForEachIn(uint32_t ti, uint64_t base, uint64_t start, uint64_t end,
@@ -419,12 +440,16 @@ void PageTable::Clear() {
 }
 
 void PageTable::WriteState(sim::StateWriter& w) const {
+  // Every method that reads the tables touches them (TouchTables): a step
+  // reads them only if it touched them. Without a guard nothing is touched.
+  if (guard_) w.Begin(this);
   w.U64(present_leaves_);
   w.U64(live_tables_);
   // Pooled (released) tables per level: Insert() takes one without charging
   // the budget, so how many there are changes what a later fault may do.
   for (int l = 0; l < num_levels_; ++l) w.U64(free_[l].size());
   WriteTableState(w, kRoot, 0);
+  if (guard_) w.End();
 }
 
 void PageTable::WriteTableState(sim::StateWriter& w, uint32_t ti, int level) const {

@@ -150,7 +150,15 @@ class PageTable {
   void WriteState(sim::StateWriter& w) const;
 
  private:
+  // Reports the access to the discipline check (and, for the stateful
+  // search, the whole table as read)...
   void TouchTables(bool write) const;
+  // ... or only to the check: the method reports its result (sim::NoteResult).
+  void TouchTablesReturning(bool write) const;
+  std::optional<Leaf> Walk(uint64_t va) const;  // Lookup() without the reports
+  static void NoteLeaf(const Leaf& leaf);  // sim::NoteResult() of a leaf
+  InsertResult DoInsert(uint64_t va, int shift, uint64_t pfn, bool writable);
+  bool IsSlotEmpty(uint64_t va, int shift) const;
   const sim::LockBase* guard_ = nullptr;
   // Entry word: bit 0 present, bit 1 leaf, bit 2 writable; bits 12..63 hold
   // the pfn (leaf) or the child table's pool index (table).
@@ -223,8 +231,27 @@ inline void PageTable::TouchTables(bool write) const {
   if (guard_) sim::TouchLocked(this, write, "page table", *guard_);
 }
 
+inline void PageTable::TouchTablesReturning(bool write) const {
+  if (guard_) sim::TouchReturning(this, write, "page table", sim::Guard{guard_});
+}
+
+inline void PageTable::NoteLeaf(const Leaf& leaf) {
+  sim::NoteResult(1 + static_cast<uint64_t>(leaf.shift));  // never 0
+  sim::NoteResult(leaf.va);
+  sim::NoteResult(leaf.pfn);
+  sim::NoteResult(leaf.writable);
+}
+
 inline std::optional<Leaf> PageTable::Lookup(uint64_t va) const {
-  TouchTables(false);
+  // The caller learns of the tables only the leaf (or none).
+  TouchTablesReturning(false);
+  const std::optional<Leaf> leaf = Walk(va);
+  if (leaf) NoteLeaf(*leaf);
+  else sim::NoteResult(0);
+  return leaf;
+}
+
+inline std::optional<Leaf> PageTable::Walk(uint64_t va) const {
   if (va >= va_limit_) return std::nullopt;
   const Table* tables = tables_.data();
   const uint64_t* entries = tables[kRoot].entries;

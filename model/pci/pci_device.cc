@@ -8,6 +8,7 @@
 namespace vfiosim::pci {
 
 void PciDevice::WriteState(sim::StateWriter& w) const {
+  w.Begin(&mmio_tag_, &power);  // read after TouchMmio() only
   w.U64(command.load(std::memory_order_relaxed));  // PCI_COMMAND
   w.U64(static_cast<uint64_t>(power.load(std::memory_order_relaxed)));  // pdev->current_state
   w.Bool(in_reset.load(std::memory_order_relaxed));
@@ -23,6 +24,7 @@ void PciDevice::WriteState(sim::StateWriter& w) const {
       w.U64(v);
     }
   }
+  w.End();
 }
 
 }  // namespace vfiosim::pci

@@ -66,8 +66,10 @@ class PciDevice {
   // Memory decode as the hardware sees it: MEM set (a VF: always), in D0, not
   // mid-reset.
   bool decode_enabled() const {
-    TouchMmio(false);
-    return (no_command_memory_ || (command & kCommandMemory)) && power == PowerState::kD0 && !in_reset;
+    sim::TouchReturning(&mmio_tag_, false, "device registers");  // the caller learns only the answer
+    const bool on = (no_command_memory_ || (command & kCommandMemory)) && power == PowerState::kD0 && !in_reset;
+    sim::NoteResult(on);
+    return on;
   }
   // A write of PCI_COMMAND's MEM bit: ignored by a VF (hard-wired 0).
   void WriteCommandMem(bool mem) {
@@ -93,9 +95,11 @@ class PciDevice {
     return std::nullopt;
   }
   uint32_t ReadBar(int bar, uint64_t off) const {
-    TouchMmio(false);
+    sim::TouchReturning(&mmio_tag_, false, "device registers");  // the caller learns only the value
     auto it = bars[bar].mem.find(off & ~uint64_t{3});
-    return it == bars[bar].mem.end() ? 0 : it->second;
+    const uint32_t v = it == bars[bar].mem.end() ? 0 : it->second;
+    sim::NoteResult(v);
+    return v;
   }
   void WriteBar(int bar, uint64_t off, uint32_t v) {
     TouchMmio(true);

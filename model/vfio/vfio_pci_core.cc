@@ -31,10 +31,16 @@ void VfioPciCoreDevice::WriteState(sim::StateWriter& w) const {
   w.Lock(memory_lock);   // vdev->memory_lock
   inode_mapping.WriteState(w);
   w.I64(open_count);  // vdev->vdev.open_count
+  w.Begin(&vconfig_command);  // read after TouchConfig() only
   w.U64(vconfig_command);  // PCI_COMMAND in vdev->vconfig
   w.Bool(pm_runtime_engaged);  // vdev->pm_runtime_engaged
+  w.End();
   for (bool b : bar_mmap_supported) w.Bool(b);  // vdev->bar_mmap_supported[], set at enable
-  w.I64(registrations.load(std::memory_order_relaxed));  // vdev->vdev.refcount
+  // vdev->vdev.refcount: no step reads it (the model's
+  // vfio_device_try_get_registration() cannot fail), so no step touches it.
+  w.Begin(&registrations);
+  w.I64(registrations.load(std::memory_order_relaxed));
+  w.End();
   w.U64(dmabufs.size());  // vdev->dmabufs, in list order
   for (const VfioPciDmaBuf* p : dmabufs) w.Ref(p);
   w.U64(deferred_release.size());  // task_work of __fput()s queued under memory_lock

@@ -60,7 +60,8 @@ struct VfioPciDmaBuf {
   // and the resv lock taken in the same step; read under either lock, or in a
   // step that declares the resv lock (a lock-free READ_ONCE, e.g. ->attach).
   RevokeStatus status() const {
-    TouchStatus(false);
+    TouchStatus(false, /*returning=*/true);  // the caller learns only the status
+    sim::NoteResult(static_cast<uint64_t>(status_));
     return status_;
   }
   void set_status(RevokeStatus s) {
@@ -71,7 +72,8 @@ struct VfioPciDmaBuf {
   // What revoked it (for traces: "MEM off", "reset", "low power", "revoke
   // ioctl", "cleanup"); set with the status.
   const char* revoke_why = "";
-  void TouchStatus(bool write) const;
+  // `returning`: the caller reports what it read (sim::TouchReturning).
+  void TouchStatus(bool write, bool returning = false) const;
   // Sets phys_vec and size, builds the PFN finder and sizes the dma-buf.
   void SetRanges(std::vector<dmabuf::PhysRange> ranges);
   // The stateful search's view of struct vfio_pci_dma_buf, freed ones

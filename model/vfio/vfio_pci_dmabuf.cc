@@ -116,12 +116,18 @@ void VfioPciDmaBuf::WriteState(sim::StateWriter& w) const {
   w.Bool(freed);       // kfree(priv) ran
   // The finder is built from phys_vec and the machine's finder kind (config).
   w.Bool(finder != nullptr);
+  w.Begin(this);  // read after TouchStatus() only
   w.U64(static_cast<uint64_t>(status_));  // priv->status (revoked)
+  w.End();
+  w.Begin(&revoke_why);  // read by trace notes only: no step touches it
   w.Str(revoke_why ? revoke_why : "");
+  w.End();
 }
 
-void VfioPciDmaBuf::TouchStatus(bool write) const {
-  sim::Touch(this, write, "dma-buf revoke status", sim::Guard{&dmabuf->resv, &orig_vdev->memory_lock, &dmabuf->resv});
+void VfioPciDmaBuf::TouchStatus(bool write, bool returning) const {
+  const sim::Guard g{&dmabuf->resv, &orig_vdev->memory_lock, &dmabuf->resv};
+  if (returning) sim::TouchReturning(this, write, "dma-buf revoke status", g);
+  else sim::Touch(this, write, "dma-buf revoke status", g);
 }
 
 VfioPciDmaBuf* VfioPciCoreDevice::NewDmaBufPriv() {

@@ -18,6 +18,7 @@
 // checker (no current thread) nothing is checked.
 #pragma once
 
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 
@@ -54,11 +55,33 @@ void Check(Thread* t, const void* obj, bool write, const char* what, const Guard
 }  // namespace discipline_internal
 
 // Model code reads (write=false) or writes shared object `obj` ("what" names it
-// in the error). Cheap when the check is off.
+// in the error). Cheap when the check is off. The stateful search also logs
+// `obj` (Driver::touch_log): the parts of the state that StateWriter::Begin()
+// keys by an object are left out of a step's reads unless the step touched it,
+// so a read of such a part without a touch in the same step is a soundness bug
+// of --reduction=state, as an undeclared access is of sleep sets and DPOR.
 inline void Touch(const void* obj, bool write, const char* what, const Guard& g = {}) {
   Thread* t = Thread::current;
-  if (t == nullptr || !t->driver()->check_discipline) return;
-  discipline_internal::Check(t, obj, write, what, g);
+  if (t == nullptr) return;
+  Driver* d = t->driver();
+  if (d->touch_log != nullptr) d->touch_log->objects.push_back(obj);
+  if (d->check_discipline) discipline_internal::Check(t, obj, write, what, g);
+}
+// A touch by a call whose caller learns of the object only what the call
+// returns, and which reports that with NoteResult() (e.g. a page-table walk):
+// checked like Touch(), but the object is not logged.
+inline void TouchReturning(const void* obj, bool write, const char* what, const Guard& g = {}) {
+  Thread* t = Thread::current;
+  if (t != nullptr && t->driver()->check_discipline) discipline_internal::Check(t, obj, write, what, g);
+}
+inline void NoteResult(uint64_t v) {
+  Thread* t = Thread::current;
+  if (t == nullptr || t->driver()->touch_log == nullptr) return;
+  std::string& r = t->driver()->touch_log->results;
+  do {
+    r.push_back(static_cast<char>((v & 0x7f) | (v >= 0x80 ? 0x80 : 0)));
+    v >>= 7;
+  } while (v != 0);
 }
 inline void TouchLocked(const void* obj, bool write, const char* what, const LockBase& l) {
   Touch(obj, write, what, Guard{&l});

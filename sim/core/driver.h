@@ -7,6 +7,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace vfiosim::sim {
 
@@ -20,6 +21,18 @@ class LockObserver {
   virtual void OnLockReleased(Thread* t, LockBase* l, bool write) = 0;
 };
 
+// What the steps since the log was last cleared read of the shared state: the
+// objects they touched (sim::Touch, sim::NoteRead), and what the calls that
+// report their results instead returned (sim::NoteResult).
+struct TouchLog {
+  std::vector<const void*> objects;
+  std::string results;
+  void clear() {
+    objects.clear();
+    results.clear();
+  }
+};
+
 class Driver {
  public:
   explicit Driver(bool controlled) : controlled_(controlled) {}
@@ -29,6 +42,9 @@ class Driver {
   // Check every touch of shared model state against the step's declared op
   // (sim/core/discipline.h). Controlled driver only.
   bool check_discipline = false;
+  // When set, what each step may have read is recorded here (the stateful
+  // search's; sim/explore/explorer.cc).
+  TouchLog* touch_log = nullptr;
   // Trace notes (sim/core/trace_note.h): recorded only when tracing() is true.
   virtual bool tracing() const { return false; }
   virtual void Note(std::string) {}

@@ -15,8 +15,11 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "sim/core/check.h"
+#include "sim/core/driver.h"
 #include "sim/core/sync.h"
 #include "sim/core/thread.h"
 
@@ -39,6 +42,9 @@ class StateWriter {
     out_->append(s.data(), s.size());
   }
   void Ref(const void* p) {
+    // A region may be left out of a step's reads (StepRead): a first mention
+    // inside it would renumber the objects after it.
+    VFIOSIM_CHECK(!open_, "StateWriter::Ref() inside a Begin()/End() region");
     if (!p) return U64(0);
     auto [it, fresh] = refs_.try_emplace(p, static_cast<uint32_t>(refs_.size() + 1));
     U64(it->second);
@@ -54,6 +60,40 @@ class StateWriter {
     U64(static_cast<uint64_t>(l.readers()));
     out_ = saved;
   }
+  // Begin()..End() marks what bytes() holds of the state that model code reads
+  // only after reporting sim::Touch(key) (or key2) in the same step
+  // (sim/core/discipline.h). No Ref() inside, no nesting.
+  void Begin(const void* key, const void* key2 = nullptr) {
+    VFIOSIM_CHECK(!open_ && out_ == &buf_, "StateWriter::Begin() nested or after ToRest()");
+    open_ = true;
+    regions_.push_back(Region{key, key2, buf_.size(), buf_.size()});
+  }
+  void End() {
+    VFIOSIM_CHECK(open_, "StateWriter::End() without Begin()");
+    open_ = false;
+    regions_.back().end = buf_.size();
+  }
+  // What a step from this state may have read, given what it logged
+  // (Driver::touch_log): bytes() without the regions of the objects it did
+  // not touch. Each part is written with its length, and each region with
+  // whether it is there, so that the result parses one way only.
+  // The results the step's calls reported (TouchLog::results) follow.
+  std::string StepRead(const TouchLog& log) const {
+    StateWriter w;
+    size_t at = 0;
+    for (const Region& g : regions_) {
+      w.Str(std::string_view(buf_).substr(at, g.begin - at));
+      bool read = false;
+      for (const void* o : log.objects) read |= o == g.key || (g.key2 != nullptr && o == g.key2);
+      w.Bool(read);
+      if (read) w.Str(std::string_view(buf_).substr(g.begin, g.end - g.begin));
+      at = g.end;
+    }
+    w.Str(std::string_view(buf_).substr(at));
+    w.Str(log.results);
+    return std::move(w.buf_);
+  }
+
   // From here to the next Clear(), everything goes to rest().
   void ToRest() { out_ = &rest_; }
 
@@ -67,13 +107,22 @@ class StateWriter {
     buf_.clear();
     rest_.clear();
     refs_.clear();
+    regions_.clear();
+    open_ = false;
     out_ = &buf_;
   }
 
  private:
+  struct Region {
+    const void* key;
+    const void* key2;
+    size_t begin, end;  // in buf_
+  };
   std::string buf_, rest_;
   std::string* out_ = &buf_;
   absl::flat_hash_map<const void*, uint32_t> refs_;
+  std::vector<Region> regions_;
+  bool open_ = false;
 };
 
 }  // namespace vfiosim::sim

@@ -39,10 +39,9 @@ struct Node {
   int preemptions = 0;             // preemptions on the path so far
   uint64_t backtrack = 0;          // DPOR: choices that must be explored here
   // Stateful search (StateCache): the choices still to explore at a state
-  // reached before; the number of what threads read of the shared state, and
-  // per thread the statements done and its history inside its op.
+  // reached before; per thread the statements done and its history inside
+  // its op.
   uint64_t only = ~uint64_t{0};
-  uint32_t view = 0;  // the part of the shared state a thread's step reads
   absl::InlinedVector<uint32_t, 4> history;
   absl::InlinedVector<int, 4> stmts;
 };
@@ -68,12 +67,19 @@ class DfsChooser : public Chooser {
  public:
   // With `cache` (the stateful search), each new node's state, read from `ex`,
   // is looked up in it.
-  DfsChooser(std::vector<Node>* stack, const DfsConfig& cfg, StateCache* cache = nullptr,
-             const Execution* ex = nullptr)
-      : stack_(stack), cfg_(cfg), cache_(cache), ex_(ex) {}
+  DfsChooser(std::vector<Node>* stack, const DfsConfig& cfg, StateCache* cache = nullptr, Execution* ex = nullptr)
+      : stack_(stack), cfg_(cfg), cache_(cache), ex_(ex) {
+    if (cache_) ex_->LogTouches(&touched_);
+  }
 
   int Choose(int, std::span<const int> enabled, std::span<Thread* const> threads) override {
     std::vector<Node>& st = *stack_;
+    if (cache_ && depth_ + 1 == st.size()) {
+      // The last node replayed: its step leads to a new node, whose history
+      // needs what that step may read here (EnterState).
+      view_.Clear();
+      ex_->WriteSharedState(view_);
+    }
     if (depth_ >= st.size()) {
       Node n;
       for (int t : enabled) n.enabled |= Bit(t);
@@ -112,6 +118,7 @@ class DfsChooser : public Chooser {
     else preemptions_ = n.preemptions;
     last_ = n.chosen;
     ++depth_;
+    touched_.clear();
     return n.chosen;
   }
   // Whether --max-preemptions kept a choice out of a node this run created.
@@ -131,7 +138,8 @@ class DfsChooser : public Chooser {
     n->history.assign(nt, 0);  // at the start: every thread at its op's start
     if (!st.empty()) {
       // The step from the parent changed only its thread's history: it ran
-      // from the parent's view of the shared state, unless it finished its op
+      // from the parent's view of the shared state and read of it at most the
+      // objects it touched (StateWriter::StepRead), unless it finished its op
       // (the next op starts from its variables and the shared state, both in
       // the key).
       const Node& parent = st.back();
@@ -139,19 +147,18 @@ class DfsChooser : public Chooser {
       const size_t c = static_cast<size_t>(parent.chosen);
       n->history[c] = n->stmts[c] != parent.stmts[c] || threads[c]->done
                           ? 0
-                          : cache_->Extend(parent.history[c], parent.view);
+                          : cache_->Extend(parent.history[c], cache_->Intern(view_.StepRead(touched_)));
     }
-    writer_.Clear();
-    ex_->WriteSharedState(writer_);
-    n->view = cache_->Intern(writer_.bytes());
-    const uint32_t shared = cache_->Shared(n->view, cache_->Intern(writer_.rest()));
-    writer_.Clear();
-    writer_.U64(shared);
+    view_.Clear();  // from here on, this node's view (its child's parent's)
+    ex_->WriteSharedState(view_);
+    const uint32_t shared = cache_->Shared(cache_->Intern(view_.bytes()), cache_->Intern(view_.rest()));
+    key_.Clear();
+    key_.U64(shared);
     for (size_t t = 0; t < nt; ++t) {
-      ex_->WriteThreadState(static_cast<int>(t), writer_);
-      writer_.U64(n->history[t]);
+      ex_->WriteThreadState(static_cast<int>(t), key_);
+      key_.U64(n->history[t]);
     }
-    const StateCache::Visit v = cache_->Enter(writer_.bytes(), n->sleep, ex_->StepsSinceProgress());
+    const StateCache::Visit v = cache_->Enter(key_.bytes(), n->sleep, ex_->StepsSinceProgress());
     if (v.matched) return false;
     n->sleep = v.sleep;
     n->only = v.only;
@@ -161,8 +168,10 @@ class DfsChooser : public Chooser {
   std::vector<Node>* stack_;
   DfsConfig cfg_;
   StateCache* cache_ = nullptr;
-  const Execution* ex_ = nullptr;
-  StateWriter writer_;
+  Execution* ex_ = nullptr;
+  StateWriter view_;  // the shared state at the last node entered or replayed
+  StateWriter key_;
+  TouchLog touched_;  // by the step since the last Choose()
   bool matched_ = false;
   bool bound_cut_ = false;
   size_t depth_ = 0;

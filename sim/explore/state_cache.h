@@ -7,8 +7,8 @@
 // Execution::WriteSharedState) and each thread's position. Threads are
 // coroutines whose locals cannot be read, so a thread inside an op is known by
 // what determines its locals: its statement and variables at the op's start,
-// and the views of the shared state it stepped from since (each step is a
-// function of the thread's locals and what it reads: StateWriter::bytes()).
+// and what each of its steps since read of the shared state (each step is a
+// function of the thread's locals and what it reads: StateWriter::StepRead()).
 // By default a shared state and such a history are interned exactly (byte
 // strings to numbers), so two states match only when they are equal; hash
 // compaction (--state_table=hash) trades that for memory.
@@ -43,8 +43,8 @@ class StateCache {
   // and the rest (StateWriter::bytes() and rest()).
   uint32_t Shared(uint32_t view, uint32_t rest);
   // A thread's history inside its op: `prev` (0: at the op's start) followed by
-  // a step from a shared state whose view was `view`.
-  uint32_t Extend(uint32_t prev, uint32_t view);
+  // a step that read `read` (an Intern()ed StateWriter::StepRead()).
+  uint32_t Extend(uint32_t prev, uint32_t read);
 
   struct Visit {
     bool matched = false;  // explored before with a subset of this sleep set: skip

@@ -546,4 +546,6 @@ int Execution::StatementsDone(int t) const { return impl_->thread_stmts_done[sta
 
 uint64_t Execution::StepsSinceProgress() const { return impl_->driver.steps_since_progress(); }
 
+void Execution::LogTouches(TouchLog* log) { impl_->driver.touch_log = log; }
+
 }  // namespace vfiosim::sim

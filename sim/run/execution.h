@@ -90,6 +90,9 @@ class Execution {
   int StatementsDone(int t) const;
   // Steps since the run last made progress (--max-steps counts them).
   uint64_t StepsSinceProgress() const;
+  // From now on, every sim::Touch() of the run appends its object to `log`
+  // (Driver::touch_log): what the stateful search keys a step's reads by.
+  void LogTouches(TouchLog* log);
 
  private:
   struct Impl;
