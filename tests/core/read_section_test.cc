@@ -4,59 +4,17 @@
 // only steps.
 #include <gtest/gtest.h>
 
-#include <span>
 #include <string>
 #include <vector>
 
-#include "sim/core/controlled_driver.h"
 #include "sim/core/discipline.h"
 #include "sim/core/sync.h"
-#include "sim/core/task.h"
-#include "sim/core/thread.h"
+#include "tests/step_host.h"
 
 namespace vfiosim::sim {
 namespace {
 
 constexpr LockClassRef kClass{0, "resv"};
-
-// The driver's hooks, doing nothing but making progress at every step.
-struct StepHost {
-  void OnStepStart(Thread&) {}
-  void OnStepEnd(Thread&) { ++steps; }
-  bool CheckStep() { return true; }
-  uint64_t Progress() const { return steps; }
-  void OnDeadlock(std::string) {}
-  bool tracing() const { return false; }
-  void Note(std::string) {}
-  uint64_t steps = 0;
-};
-
-// The lowest enabled thread; at the first choice, remembers every pending op.
-class FirstPendingChooser : public Chooser {
- public:
-  int Choose(int, std::span<const int> enabled, std::span<Thread* const> threads) override {
-    if (first.empty())
-      for (Thread* t : threads) first.push_back(t->pending);
-    return stop_at_first ? -1 : enabled[0];
-  }
-  bool stop_at_first = false;
-  std::vector<PendingOp> first;
-};
-
-// Runs the tasks as threads of one controlled driver to their end (or their
-// first points, with stop_at_first). Throws what a step throws.
-std::vector<PendingOp> RunThreadsOf(std::vector<Task<void>> tasks, bool stop_at_first = false) {
-  StepHost host;
-  ControlledDriver<StepHost> d(host, 1000);
-  d.check_discipline = true;
-  d.ReserveThreads(tasks.size());
-  for (size_t i = 0; i < tasks.size(); ++i) d.AddThread("t" + std::to_string(i), std::move(tasks[i]));
-  FirstPendingChooser ch;
-  ch.stop_at_first = stop_at_first;
-  const PhaseEnd end = d.RunThreads(ch);
-  EXPECT_EQ(end, stop_at_first ? PhaseEnd::kAbandoned : PhaseEnd::kComplete);
-  return ch.first;
-}
 
 int shared_value = 0;  // the object the lock protects
 
@@ -95,7 +53,7 @@ TEST(ReadSection, IsDeclaredAsAReadOfTheLock) {
   tasks.push_back(Section(&m, true, false, true));
   tasks.push_back(Section(&m, true, false, true));
   tasks.push_back(Section(&m, false, false, true));
-  const std::vector<PendingOp> p = RunThreadsOf(std::move(tasks), /*stop_at_first=*/true);
+  const std::vector<PendingOp> p = RunThreadsOf(std::move(tasks), StepRun{.stop_at_first = true});
   ASSERT_EQ(p.size(), 3u);
   EXPECT_EQ(p[0].kind, PendingOp::Kind::kLock);
   EXPECT_FALSE(p[0].write);

@@ -8,6 +8,8 @@
 
 #include "model/arch.h"
 #include "model/mm/geometry.h"
+#include "sim/core/sync.h"
+#include "tests/step_host.h"
 
 namespace vfiosim::mm {
 namespace {
@@ -381,6 +383,64 @@ TEST(PageTableTest, MovedTableKeepsMappings) {
   c = std::move(b);
   EXPECT_EQ(c.Lookup(0x5000)->pfn, 9u);
   EXPECT_EQ(c.present_leaves(), 1u);
+}
+
+}  // namespace
+}  // namespace vfiosim::mm
+
+// ---- What a step learns of the tables (the stateful search's key) ----
+
+namespace vfiosim::mm {
+namespace {
+
+constexpr sim::LockClassRef kPtl{0, "ptl"};
+
+// Inside a step: a walk, an insert, a walk, a zap, a FreeEmptyTables().
+sim::Task<void> Walks(PageTable* pt) {
+  static int other = 0;
+  co_await sim::Access(&other, false, "other");
+  pt->Lookup(0x1000);
+  pt->Insert(0x1000, 12, 0x42, true);
+  pt->Lookup(0x1000);
+  pt->Zap(0, 0x10000, [](const Leaf&) {});
+  pt->FreeEmptyTables(0, 0x10000);
+}
+
+// The callers learn of the tables only the results: those are logged, the
+// table itself is not (its part of the view is left out of the step's reads).
+TEST(PageTableTouchLog, WalksReportTheirResultsNotTheTable) {
+  sim::Mutex ptl(kPtl, "ptl");
+  PageTable pt = X86();
+  pt.set_guard(&ptl);
+  sim::TouchLog log;
+  std::vector<sim::Task<void>> tasks;
+  tasks.push_back(Walks(&pt));
+  sim::RunThreadsOf(std::move(tasks), sim::StepRun{.check_discipline = false, .touch_log = &log});
+  EXPECT_TRUE(log.objects.empty());
+  const std::string leaf("\x0d\x80\x20\x42\x01", 5);  // 1 + shift, va, pfn, writable
+  std::string expect(1, '\0');                          // the walk: no leaf
+  expect += static_cast<char>(InsertResult::kInserted);  // the insert
+  expect += leaf;                                         // the walk: the leaf inserted
+  expect += leaf;                                         // Zap: the leaf removed,
+  expect += '\x01';                                      // and how many
+  EXPECT_EQ(log.results, expect);
+}
+
+// A walk that reports nothing (CopyRange(), Clear()) logs the table.
+TEST(PageTableTouchLog, ClearLogsTheTable) {
+  sim::Mutex ptl(kPtl, "ptl");
+  PageTable pt = X86();
+  pt.set_guard(&ptl);
+  sim::TouchLog log;
+  auto clear = [](PageTable* p) -> sim::Task<void> {
+    static int other = 0;
+    co_await sim::Access(&other, false, "other");
+    p->Clear();
+  };
+  std::vector<sim::Task<void>> tasks;
+  tasks.push_back(clear(&pt));
+  sim::RunThreadsOf(std::move(tasks), sim::StepRun{.check_discipline = false, .touch_log = &log});
+  EXPECT_EQ(log.objects, std::vector<const void*>{&pt});
 }
 
 }  // namespace
