@@ -15,6 +15,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/inlined_vector.h"
 #include "absl/hash/hash.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "model/lock_class.h"
 #include "sim/core/splitmix64.h"
@@ -158,7 +159,11 @@ class DfsChooser : public Chooser {
       ex_->WriteThreadState(static_cast<int>(t), key_);
       key_.U64(n->history[t]);
     }
-    const StateCache::Visit v = cache_->Enter(key_.bytes(), n->sleep, ex_->StepsSinceProgress());
+    std::string next;
+    if (cache_->checks_next())
+      for (size_t t = 0; t < nt; ++t) absl::StrAppend(&next, t ? ", " : "", threads[t]->name(), ": ",
+                                                      threads[t]->done ? "done" : DescribeOp(threads[t]->pending));
+    const StateCache::Visit v = cache_->Enter(key_.bytes(), n->sleep, ex_->StepsSinceProgress(), next);
     if (v.matched) return false;
     n->sleep = v.sleep;
     n->only = v.only;
@@ -889,7 +894,8 @@ class PartExplorer {
     out.seen_at.assign(rules_.slots.size(), std::nullopt);
     DecideState local(rules_);
     uint64_t nlocal = 0;
-    StateCache cache(o_.state_hash_compaction);  // --reduction=state (which runs as one part)
+    // --reduction=state (which runs as one part)
+    StateCache cache(o_.state_hash_compaction, o_.exec.check_discipline);
     auto note_states = [&] {
       if (cfg_.reduction != Reduction::kState) return;
       out.r.states_stored = cache.stored();

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "sim/core/discipline.h"
+
 namespace vfiosim::sim {
 
 namespace {
@@ -67,7 +69,17 @@ StateCache::Entry* StateCache::Find(const std::string& key, bool* fresh, uint64_
   return &it->second;
 }
 
-StateCache::Visit StateCache::Enter(const std::string& key, uint64_t sleep, uint64_t since) {
+StateCache::Visit StateCache::Enter(const std::string& key, uint64_t sleep, uint64_t since,
+                                    const std::string& next) {
+  if (check_next_) {
+    // By fingerprint, also with the exact table: a collision can only hide a
+    // mismatch, never invent one.
+    auto [it, fresh] = next_.try_emplace(Fingerprint(key), next);
+    if (!fresh && it->second != next)
+      throw DisciplineError("the stateful search's key matched two states whose threads do different things next "
+                            "(a read that no sim::Touch() or sim::NoteResult() reported): first " +
+                            it->second + "; now " + next);
+  }
   bool fresh = false;
   Entry& e = *Find(key, &fresh, sleep, since);
   if (fresh) return Visit{false, sleep, ~uint64_t{0}};

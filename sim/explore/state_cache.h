@@ -35,7 +35,14 @@ class StateCache {
   // 64-bit fingerprints instead of their bytes. Far less memory; two different
   // states with one fingerprint are taken as one, so a search with it is not
   // complete (about stored^2 / 2^65 is the chance that some state was hidden).
-  explicit StateCache(bool compact = false) : compact_(compact) {}
+  //
+  // `check_next` (the test suite's checks, ExecOptions::check_discipline): what
+  // the threads do next (Enter's `next`) is stored beside each state, and a
+  // state reached again must do the same next, or the key left out something
+  // the threads' positions depend on (a read not reported to sim::Touch or
+  // sim::NoteResult): DisciplineError.
+  explicit StateCache(bool compact = false, bool check_next = false) : compact_(compact), check_next_(check_next) {}
+  bool checks_next() const { return check_next_; }
 
   // The number of a string of state bytes (equal bytes, equal numbers).
   uint32_t Intern(const std::string& bytes);
@@ -52,8 +59,8 @@ class StateCache {
     uint64_t only = ~uint64_t{0};  // the threads to explore (a revisit: those not explored before)
   };
   // A node with state `key`, reached with sleep set `sleep` and `since` steps
-  // since the last progress.
-  Visit Enter(const std::string& key, uint64_t sleep, uint64_t since);
+  // since the last progress (and, when checks_next(), threads that do `next`).
+  Visit Enter(const std::string& key, uint64_t sleep, uint64_t since, const std::string& next = {});
 
   uint64_t stored() const { return compact_ ? visited_fp_.size() : visited_.size(); }
   uint64_t matched() const { return matched_; }
@@ -69,6 +76,8 @@ class StateCache {
     uint64_t since;
   };
   bool compact_;
+  bool check_next_;
+  absl::flat_hash_map<uint64_t, std::string> next_;  // check_next: Fingerprint(key) -> next
   absl::flat_hash_map<std::string, uint32_t> interned_;
   absl::flat_hash_map<uint64_t, uint32_t> interned_fp_;  // compact: fingerprint -> number
   absl::flat_hash_map<uint64_t, uint32_t> pairs_;      // (view << 32 | rest) -> shared state

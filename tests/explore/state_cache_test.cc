@@ -9,6 +9,7 @@
 #include <set>
 #include <string>
 
+#include "sim/core/discipline.h"
 #include "sim/explore/explorer.h"
 #include "tests/repo_scenario.h"
 #include "tests/sanitized.h"
@@ -77,6 +78,19 @@ ExploreResult ExploreKeepingOn(const Program& p, Reduction red) {
 // Threads that fault on the same pages reach the same states in many orders:
 // the table explores each once. The outcomes, violations and verdict inputs are
 // those of the stateless search.
+// The test suite's check of the key: a state reached again must continue
+// alike (its threads' next ops), or the key took two states as one.
+TEST(StateCache, TheCheckRefusesAMatchThatContinuesOtherwise) {
+  StateCache c(/*compact=*/false, /*check_next=*/true);
+  c.Enter("s", 0, 0, "t0: read pte");
+  EXPECT_NO_THROW(c.Enter("s", 0, 0, "t0: read pte"));
+  EXPECT_THROW(c.Enter("s", 0, 0, "t0: lock_read mmap_lock(mm0)"), DisciplineError);
+  EXPECT_NO_THROW(c.Enter("t", 0, 0, "t0: lock_read mmap_lock(mm0)")) << "another state";
+  StateCache off;  // without the check, next ops are not compared
+  off.Enter("s", 0, 0, "t0: read pte");
+  EXPECT_NO_THROW(off.Enter("s", 0, 0, "t0: lock_read mmap_lock(mm0)"));
+}
+
 TEST(StatefulSearch, FindsWhatSleepSetsFindInFewerExecutions) {
   const char* files[] = {"scenarios/two-faulting-threads.scn", "scenarios/fault-vs-revoke.scn",
                          "bench/spin/anchor-2x1.scn"};
