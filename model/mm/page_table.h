@@ -236,10 +236,7 @@ inline void PageTable::TouchTablesReturning(bool write) const {
 }
 
 inline void PageTable::NoteLeaf(const Leaf& leaf) {
-  sim::NoteResult(1 + static_cast<uint64_t>(leaf.shift));  // never 0
-  sim::NoteResult(leaf.va);
-  sim::NoteResult(leaf.pfn);
-  sim::NoteResult(leaf.writable);
+  sim::NoteResult(1 + static_cast<uint64_t>(leaf.shift), leaf.va, leaf.pfn, leaf.writable);  // first never 0
 }
 
 inline std::optional<Leaf> PageTable::Lookup(uint64_t va) const {
