@@ -930,10 +930,12 @@ class PartExplorer {
       if (e.end != ExecResult::End::kAbandoned) {
         if (!again) progress_.done = ++counted_;
         ++nlocal;
-        if (!again && Clock::now() > deadline_) {
-          out.r.timed_out = true;
-          stop_ = true;
-        }
+      }
+      // After every execution, a sleep-blocked or matched one too (the
+      // stateful search abandons most of its executions at a matched state).
+      if (!again && Clock::now() > deadline_) {
+        out.r.timed_out = true;
+        stop_ = true;
       }
       const bool decided = stop_at_verdict && NoteForDecision(rules_, e, &out, &local);
       if (limit) {
