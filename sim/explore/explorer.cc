@@ -139,16 +139,17 @@ class DfsChooser : public Chooser {
     n->history.assign(nt, 0);  // at the start: every thread at its op's start
     if (!st.empty()) {
       // The step from the parent changed only its thread's history: it ran
-      // from the parent's view of the shared state and read of it at most the
-      // objects it touched (StateWriter::StepRead), unless it finished its op
-      // (the next op starts from its variables and the shared state, both in
-      // the key).
+      // from the parent's view of the shared state and read of it at most
+      // what StateWriter::StepRead keeps. A step that finished the thread's
+      // op also ran the next op up to its first point, from its variables (in
+      // the key) and what it read since (the log starts again at a statement's
+      // end, Execution): the next op's history starts with that.
       const Node& parent = st.back();
       n->history = parent.history;
       const size_t c = static_cast<size_t>(parent.chosen);
-      n->history[c] = n->stmts[c] != parent.stmts[c] || threads[c]->done
-                          ? 0
-                          : cache_->Extend(parent.history[c], cache_->Intern(view_.StepRead(touched_)));
+      const bool new_op = n->stmts[c] != parent.stmts[c];
+      n->history[c] = threads[c]->done ? 0
+                      : cache_->Extend(new_op ? 0 : parent.history[c], cache_->Intern(view_.StepRead(touched_)));
     }
     view_.Clear();  // from here on, this node's view (its child's parent's)
     ex_->WriteSharedState(view_);

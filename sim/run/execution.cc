@@ -308,7 +308,12 @@ struct Execution::Impl {
       if (opts.record_trace) Note(StmtText(c));
       Value v = co_await Exec(c);
       ++stmts_done;
-      if (thread >= 0) ++thread_stmts_done[static_cast<size_t>(thread)];
+      if (thread >= 0) {
+        ++thread_stmts_done[static_cast<size_t>(thread)];
+        // The stateful search keys the next op by what it reads from here (its
+        // start runs in this step); the finished op's reads are in v.
+        if (driver.touch_log) driver.touch_log->clear();
+      }
       if (opts.record_trace) Note(absl::StrFormat("-> %s", ShowValue(c, v)));
       if (opts.setup_only)
         result.setup.push_back(SetupResult{c.stmt->loc.line, StmtText(c), ShowValue(c, v), v.failed()});
