@@ -22,8 +22,8 @@ class LockObserver {
 };
 
 // What the steps since the log was last cleared read of the shared state: the
-// objects they touched (sim::Touch, sim::NoteRead), and what the calls that
-// report their results instead returned (sim::NoteResult).
+// objects they touched (sim::Touch), and what the calls that report their
+// results instead returned (sim::TouchReturning, sim::NoteResult).
 struct TouchLog {
   std::vector<const void*> objects;
   std::string results;

@@ -72,6 +72,9 @@ class DfsChooser : public Chooser {
       : stack_(stack), cfg_(cfg), cache_(cache), ex_(ex) {
     if (cache_) ex_->LogTouches(&touched_);
   }
+  ~DfsChooser() override {
+    if (cache_) ex_->LogTouches(nullptr);  // the log is this chooser's
+  }
 
   int Choose(int, std::span<const int> enabled, std::span<Thread* const> threads) override {
     std::vector<Node>& st = *stack_;

@@ -54,7 +54,7 @@ uint32_t Number(absl::flat_hash_map<uint64_t, uint32_t>* m, uint32_t a, uint32_t
 
 uint32_t StateCache::Shared(uint32_t view, uint32_t rest) { return Number(&pairs_, view, rest); }
 
-uint32_t StateCache::Extend(uint32_t prev, uint32_t view) { return Number(&histories_, prev, view); }
+uint32_t StateCache::Extend(uint32_t prev, uint32_t read) { return Number(&histories_, prev, read); }
 
 StateCache::Entry* StateCache::Find(const std::string& key, bool* fresh, uint64_t sleep, uint64_t since) {
   if (compact_) {
@@ -72,8 +72,9 @@ StateCache::Entry* StateCache::Find(const std::string& key, bool* fresh, uint64_
 StateCache::Visit StateCache::Enter(const std::string& key, uint64_t sleep, uint64_t since,
                                     const std::string& next) {
   if (check_next_) {
-    // By fingerprint, also with the exact table: a collision can only hide a
-    // mismatch, never invent one.
+    // By fingerprint, also with the exact table (a test's few thousand states:
+    // a collision, which could report a mismatch that is not one, has a
+    // chance of about stored^2 / 2^65).
     auto [it, fresh] = next_.try_emplace(Fingerprint(key), next);
     if (!fresh && it->second != next)
       throw DisciplineError("the stateful search's key matched two states whose threads do different things next "

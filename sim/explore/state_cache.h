@@ -81,7 +81,7 @@ class StateCache {
   absl::flat_hash_map<std::string, uint32_t> interned_;
   absl::flat_hash_map<uint64_t, uint32_t> interned_fp_;  // compact: fingerprint -> number
   absl::flat_hash_map<uint64_t, uint32_t> pairs_;      // (view << 32 | rest) -> shared state
-  absl::flat_hash_map<uint64_t, uint32_t> histories_;  // (prev << 32 | view) -> number
+  absl::flat_hash_map<uint64_t, uint32_t> histories_;  // (prev << 32 | read) -> number
   absl::flat_hash_map<std::string, Entry> visited_;
   absl::flat_hash_map<uint64_t, Entry> visited_fp_;  // compact
   Entry* Find(const std::string& key, bool* fresh, uint64_t sleep, uint64_t since);
