@@ -79,14 +79,8 @@ template <typename... V>
 inline void NoteResult(V... values) {
   Thread* t = Thread::current;
   if (t == nullptr || t->driver()->touch_log == nullptr) [[likely]] return;
-  std::string& r = t->driver()->touch_log->results;
-  auto leb128 = [&r](uint64_t v) {
-    do {
-      r.push_back(static_cast<char>((v & 0x7f) | (v >= 0x80 ? 0x80 : 0)));
-      v >>= 7;
-    } while (v != 0);
-  };
-  (leb128(static_cast<uint64_t>(values)), ...);
+  std::string* r = &t->driver()->touch_log->results;
+  (AppendLeb128(r, static_cast<uint64_t>(values)), ...);
 }
 inline void TouchLocked(const void* obj, bool write, const char* what, const LockBase& l) {
   Touch(obj, write, what, Guard{&l});

@@ -6,6 +6,7 @@
 // The driver also forwards lock events to an observer (lockdep, traces).
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,15 @@ class LockObserver {
   virtual void OnLockAcquired(Thread* t, LockBase* l, bool write) = 0;
   virtual void OnLockReleased(Thread* t, LockBase* l, bool write) = 0;
 };
+
+// LEB128: small numbers take one byte (StateWriter's numbers, TouchLog's results).
+inline void AppendLeb128(std::string* out, uint64_t v) {
+  while (v >= 0x80) {
+    out->push_back(static_cast<char>((v & 0x7f) | 0x80));
+    v >>= 7;
+  }
+  out->push_back(static_cast<char>(v));
+}
 
 // What the steps since the log was last cleared read of the shared state: the
 // objects they touched (sim::Touch), and what the calls that report their

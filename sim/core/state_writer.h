@@ -28,13 +28,7 @@ namespace vfiosim::sim {
 class StateWriter {
  public:
   // LEB128: small numbers (most fields) take one byte.
-  void U64(uint64_t v) {
-    while (v >= 0x80) {
-      out_->push_back(static_cast<char>((v & 0x7f) | 0x80));
-      v >>= 7;
-    }
-    out_->push_back(static_cast<char>(v));
-  }
+  void U64(uint64_t v) { AppendLeb128(out_, v); }
   void I64(int64_t v) { U64((static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63)); }  // zigzag
   void Bool(bool b) { out_->push_back(b ? 1 : 0); }
   void Str(std::string_view s) {
