@@ -3,12 +3,16 @@
 #include <optional>
 
 #include "model/mm/memory.h"
+#include "sim/core/retry_scope.h"
 #include "sim/core/thread.h"
 
 namespace vfiosim::mm {
 
 sim::Task<UserAccessResult> user_access(Mm& mm, uint64_t va, bool write, PhysAccess phys) {
-  for (;;) {
+  // After VM_FAULT_NOPAGE the instruction is retried with nothing but this
+  // function's arguments (the fault's reads are forgotten: sim/core/retry_scope.h).
+  sim::RetryScope retry;
+  for (;; retry.Retry()) {
     {
       sim::FuncScope f(write ? "cpu_store" : "cpu_load");
       co_await mm.ptl.LockRead();  // the walk; a zap's TLB shootdown waits for it

@@ -34,12 +34,25 @@ inline void AppendLeb128(std::string* out, uint64_t v) {
 // What the steps since the log was last cleared read of the shared state: the
 // objects they touched (sim::Touch), and what the calls that report their
 // results instead returned (sim::TouchReturning, sim::NoteResult).
+// And where a thread's retry loop began, retried and ended (sim::RetryScope),
+// as positions in the two.
 struct TouchLog {
+  struct Event {
+    enum Kind : uint8_t { kEnter, kRetry, kLeave } kind;
+    int thread;                 // Thread::id()
+    uint32_t objects, results;  // the sizes of the two when it happened
+  };
   std::vector<const void*> objects;
   std::string results;
+  std::vector<Event> events;
+  void Log(Event::Kind k, int thread) {
+    events.push_back(
+        Event{k, thread, static_cast<uint32_t>(objects.size()), static_cast<uint32_t>(results.size())});
+  }
   void clear() {
     objects.clear();
     results.clear();
+    events.clear();
   }
 };
 

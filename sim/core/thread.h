@@ -79,6 +79,10 @@ class Thread {
   // instructions per fault in its push/erase paths.)
   std::vector<HeldLock> held;
 
+  // sim::RetryScope's open on this thread (the stateful search's first node
+  // reads it: sim/explore/thread_history.h).
+  int retry_scopes = 0;
+
   // Kernel-function stack for traces (FuncScope pushes/pops).
   std::vector<const char*> funcs;
   const char* current_func() const { return funcs.empty() ? "" : funcs.back(); }

@@ -21,6 +21,7 @@
 #include "sim/core/splitmix64.h"
 #include "sim/explore/parallel_for.h"
 #include "sim/explore/state_cache.h"
+#include "sim/explore/thread_history.h"
 
 namespace vfiosim::sim {
 namespace {
@@ -43,7 +44,7 @@ struct Node {
   // reached before; per thread the statements done and its history inside
   // its op.
   uint64_t only = ~uint64_t{0};
-  absl::InlinedVector<uint32_t, 4> history;
+  absl::InlinedVector<ThreadHistory, 4> history;
   absl::InlinedVector<int, 4> stmts;
 };
 
@@ -139,8 +140,11 @@ class DfsChooser : public Chooser {
     const size_t nt = threads.size();
     n->stmts.resize(nt);
     for (size_t t = 0; t < nt; ++t) n->stmts[t] = ex_->StatementsDone(static_cast<int>(t));
-    n->history.assign(nt, 0);  // at the start: every thread at its op's start
-    if (!st.empty()) {
+    if (st.empty()) {
+      // Each thread at its op's start, where it ran from the state after setup.
+      n->history.resize(nt);
+      for (size_t t = 0; t < nt; ++t) n->history[t] = StartHistory(*cache_, *threads[t]);
+    } else {
       // The step from the parent changed only its thread's history: it ran
       // from the parent's view of the shared state and read of it at most
       // what StateWriter::StepRead keeps. A step that finished the thread's
@@ -150,9 +154,8 @@ class DfsChooser : public Chooser {
       const Node& parent = st.back();
       n->history = parent.history;
       const size_t c = static_cast<size_t>(parent.chosen);
-      const bool new_op = n->stmts[c] != parent.stmts[c];
-      n->history[c] = threads[c]->done ? 0
-                      : cache_->Extend(new_op ? 0 : parent.history[c], cache_->Intern(view_.StepRead(touched_)));
+      if (n->stmts[c] != parent.stmts[c] || threads[c]->done) n->history[c] = ThreadHistory{};
+      if (!threads[c]->done) AdvanceHistory(*cache_, view_, touched_, &n->history[c], &part_);
     }
     view_.Clear();  // from here on, this node's view (its child's parent's)
     ex_->WriteSharedState(view_);
@@ -161,7 +164,8 @@ class DfsChooser : public Chooser {
     key_.U64(shared);
     for (size_t t = 0; t < nt; ++t) {
       ex_->WriteThreadState(static_cast<int>(t), key_);
-      key_.U64(n->history[t]);
+      key_.U64(n->history[t].read);
+      key_.U64(n->history[t].retry_from);
     }
     std::string next;
     if (cache_->checks_next())
@@ -181,6 +185,7 @@ class DfsChooser : public Chooser {
   StateWriter view_;  // the shared state at the last node entered or replayed
   StateWriter key_;
   TouchLog touched_;  // by the step since the last Choose()
+  TouchLog part_;     // AdvanceHistory()'s
   bool matched_ = false;
   bool bound_cut_ = false;
   size_t depth_ = 0;

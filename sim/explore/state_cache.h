@@ -8,7 +8,9 @@
 // coroutines whose locals cannot be read, so a thread inside an op is known by
 // what determines its locals: its statement and variables at the op's start,
 // and what each of its steps since read of the shared state (each step is a
-// function of the thread's locals and what it reads: StateWriter::StepRead()).
+// function of the thread's locals and what it reads: StateWriter::StepRead()),
+// except that a retry loop forgets what it read since it began
+// (sim/explore/thread_history.h).
 // By default a shared state and such a history are interned exactly (byte
 // strings to numbers), so two states match only when they are equal; hash
 // compaction (--state_table=hash) trades that for memory.

@@ -1,0 +1,59 @@
+#include "sim/explore/thread_history.h"
+
+#include <string>
+
+#include "sim/core/discipline.h"
+
+namespace vfiosim::sim {
+namespace {
+
+// StepRead() is never empty: the empty string names a retry, and a scope
+// begun before the first point.
+uint32_t Mark(StateCache& cache) { return cache.Intern(std::string()); }
+
+}  // namespace
+
+ThreadHistory StartHistory(StateCache& cache, const Thread& t) {
+  if (t.retry_scopes > 1) throw DisciplineError("sim::RetryScope: a retry loop inside another one");
+  return ThreadHistory{0, t.retry_scopes ? cache.Extend(0, Mark(cache)) : 0};
+}
+
+void AdvanceHistory(StateCache& cache, const StateWriter& view, const TouchLog& log, ThreadHistory* h,
+                    TouchLog* scratch) {
+  if (log.events.empty()) {
+    h->read = cache.Extend(h->read, cache.Intern(view.StepRead(log)));
+    return;
+  }
+  size_t o = 0, r = 0;  // the log up to here is in h->read
+  auto read_to = [&](size_t o2, size_t r2) {
+    scratch->objects.assign(log.objects.begin() + static_cast<std::ptrdiff_t>(o),
+                            log.objects.begin() + static_cast<std::ptrdiff_t>(o2));
+    scratch->results.assign(log.results, r, r2 - r);
+    h->read = cache.Extend(h->read, cache.Intern(view.StepRead(*scratch)));
+    o = o2;
+    r = r2;
+  };
+  for (size_t i = 0; i < log.events.size(); ++i) {
+    const TouchLog::Event& e = log.events[i];
+    switch (e.kind) {
+      case TouchLog::Event::kEnter:
+        if (h->retry_from != 0) throw DisciplineError("sim::RetryScope: a retry loop inside another one");
+        read_to(e.objects, e.results);
+        h->retry_from = h->read;
+        break;
+      case TouchLog::Event::kRetry:
+        if (h->retry_from == 0) throw DisciplineError("sim::RetryScope::Retry() outside its scope");
+        // A read after it would be of a state this step changed since `view`.
+        if (i + 1 != log.events.size() || e.objects != log.objects.size() || e.results != log.results.size())
+          throw DisciplineError("sim::RetryScope::Retry() was not the last thing its step did before a point");
+        h->read = cache.Extend(h->retry_from, Mark(cache));
+        return;
+      case TouchLog::Event::kLeave:
+        h->retry_from = 0;
+        break;
+    }
+  }
+  read_to(log.objects.size(), log.results.size());
+}
+
+}  // namespace vfiosim::sim
