@@ -64,7 +64,10 @@ inline void Touch(const void* obj, bool write, const char* what, const Guard& g 
   Thread* t = Thread::current;
   if (t == nullptr) return;
   Driver* d = t->driver();
-  if (d->touch_log != nullptr) d->touch_log->objects.push_back(obj);
+  if (d->touch_log != nullptr) {
+    d->touch_log->objects.push_back(obj);
+    t->read_in_scope = true;
+  }
   if (d->check_discipline) discipline_internal::Check(t, obj, write, what, g);
 }
 // A touch by a call whose caller learns of the object only what the call
@@ -79,6 +82,7 @@ template <typename... V>
 inline void NoteResult(V... values) {
   Thread* t = Thread::current;
   if (t == nullptr || t->driver()->touch_log == nullptr) [[likely]] return;
+  t->read_in_scope = true;
   std::string* r = &t->driver()->touch_log->results;
   (AppendLeb128(r, static_cast<uint64_t>(values)), ...);
 }

@@ -79,9 +79,11 @@ class Thread {
   // instructions per fault in its push/erase paths.)
   std::vector<HeldLock> held;
 
-  // sim::RetryScope's open on this thread (the stateful search's first node
-  // reads it: sim/explore/thread_history.h).
+  // sim::RetryScope's open on this thread, and whether it logged a read
+  // (Driver::touch_log) since the innermost began or retried: the stateful
+  // search's first node reads them (sim/explore/thread_history.h).
   int retry_scopes = 0;
+  bool read_in_scope = false;
 
   // Kernel-function stack for traces (FuncScope pushes/pops).
   std::vector<const char*> funcs;

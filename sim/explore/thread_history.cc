@@ -15,7 +15,10 @@ uint32_t Mark(StateCache& cache) { return cache.Intern(std::string()); }
 
 ThreadHistory StartHistory(StateCache& cache, const Thread& t) {
   if (t.retry_scopes > 1) throw DisciplineError("sim::RetryScope: a retry loop inside another one");
-  return ThreadHistory{0, t.retry_scopes ? cache.Extend(0, Mark(cache)) : 0};
+  if (t.retry_scopes == 0) return ThreadHistory{};
+  const uint32_t from = cache.Extend(0, Mark(cache));
+  // Nothing read since the scope began: as at its start, like a retry.
+  return ThreadHistory{t.read_in_scope ? 0 : cache.Extend(from, Mark(cache)), from};
 }
 
 void AdvanceHistory(StateCache& cache, const StateWriter& view, const TouchLog& log, ThreadHistory* h,
@@ -40,6 +43,11 @@ void AdvanceHistory(StateCache& cache, const StateWriter& view, const TouchLog& 
         if (h->retry_from != 0) throw DisciplineError("sim::RetryScope: a retry loop inside another one");
         read_to(e.objects, e.results);
         h->retry_from = h->read;
+        if (i + 1 == log.events.size() && e.objects == log.objects.size() && e.results == log.results.size()) {
+          // Nothing read since it began: as at its start, like a retry.
+          h->read = cache.Extend(h->retry_from, Mark(cache));
+          return;
+        }
         break;
       case TouchLog::Event::kRetry:
         if (h->retry_from == 0) throw DisciplineError("sim::RetryScope::Retry() outside its scope");

@@ -19,9 +19,10 @@ struct ThreadHistory {
 
 // A thread's history at the first node: it ran from the state after setup,
 // the same in every execution, up to its first point. What it read there need
-// not be keyed; a RetryScope it began there began at a history of its own.
-// (Not from the touch log: there, another thread's op that ended before its
-// first point cleared what this one logged.)
+// not be keyed; a RetryScope it began there began at a history of its own,
+// and if it read nothing since, it is keyed as a retry to there is. (Not from
+// the touch log: there, another thread's op that ended before its first point
+// cleared what this one logged; Thread::retry_scopes and read_in_scope.)
 ThreadHistory StartHistory(StateCache& cache, const Thread& t);
 
 // `h` after a step of its thread that ran from the shared state `view` and
@@ -30,7 +31,8 @@ ThreadHistory StartHistory(StateCache& cache, const Thread& t);
 // so far: the reads before it in the step, of `view`, determine the thread's
 // locals there). A Retry() puts the thread back where its scope began, with
 // its locals as they were then: the history is that start's, marked as
-// retried, and what it read since is forgotten. Throws DisciplineError when
+// retried, and what it read since is forgotten; a step that ends right after
+// its scope began (nothing read since) is keyed the same. Throws DisciplineError when
 // RetryScope's rules are broken. `scratch` is working space.
 void AdvanceHistory(StateCache& cache, const StateWriter& view, const TouchLog& log, ThreadHistory* h,
                     TouchLog* scratch);

@@ -66,17 +66,44 @@ TEST(RetryScope, LogsWhereItBeganRetriedAndEndedByThread) {
   for (const Ev& e : log.events) EXPECT_EQ(e.thread, 0);
 }
 
-TEST(RetryScope, OutsideASearchLogsNothing) {
+// What the first node's key reads of a thread (Thread::read_in_scope).
+TEST(RetryScope, KnowsWhetherItsThreadReadSinceItBeganOrRetried) {
+  int a = 0;
   TouchLog log;
+  std::vector<bool> seen;
   auto body = [&]() -> Task<void> {
     RetryScope scope;
+    seen.push_back(Thread::current->read_in_scope);
+    Touch(&a, false, "a");
+    seen.push_back(Thread::current->read_in_scope);
     scope.Retry();
+    seen.push_back(Thread::current->read_in_scope);
+    NoteResult(1);
+    seen.push_back(Thread::current->read_in_scope);
+    co_return;
+  };
+  std::vector<Task<void>> tasks;
+  tasks.push_back(body());
+  RunThreadsOf(std::move(tasks), StepRun{.check_discipline = false, .touch_log = &log});
+  EXPECT_EQ(seen, (std::vector<bool>{false, true, false, true}));
+}
+
+// Outside the stateful search (no touch log) a scope only counts itself.
+TEST(RetryScope, WithoutATouchLogCountsItsScopes) {
+  std::vector<int> open;
+  auto body = [&]() -> Task<void> {
+    {
+      RetryScope scope;
+      open.push_back(Thread::current->retry_scopes);
+      scope.Retry();
+    }
+    open.push_back(Thread::current->retry_scopes);
     co_return;
   };
   std::vector<Task<void>> tasks;
   tasks.push_back(body());
   RunThreadsOf(std::move(tasks), StepRun{.check_discipline = false});
-  EXPECT_TRUE(log.events.empty());
+  EXPECT_EQ(open, (std::vector<int>{1, 0}));
 }
 
 // Two schedules in which a fault read different things but ended in a retry
@@ -97,7 +124,13 @@ TEST(ThreadHistory, ARetryForgetsWhatTheLoopReadSinceItBegan) {
   AdvanceHistory(cache, s.view, Log({}, "", {{Ev::kRetry, 0, 0, 0}}), &y, &scratch);
   EXPECT_EQ(x.read, y.read);
   EXPECT_EQ(x.retry_from, start.retry_from);
-  EXPECT_NE(x.read, start.read);  // retried is not the same as just begun
+  // The step that began the scope read nothing after it: retried and just
+  // begun are the same locals, and the same key.
+  EXPECT_EQ(x.read, start.read);
+  ThreadHistory w;
+  AdvanceHistory(cache, s.view, Log({&s.a, &s.b}, "", {{Ev::kEnter, 0, 1, 0}}), &w, &scratch);
+  EXPECT_EQ(w.retry_from, start.retry_from);
+  EXPECT_NE(w.read, start.read);  // it read b after the scope began
 
   // The loop ends (the access is done): the scope's start is forgotten.
   AdvanceHistory(cache, s.view, Log({&s.b}, "\x04", {{Ev::kLeave, 0, 1, 1}}), &x, &scratch);
@@ -148,9 +181,20 @@ TEST(ThreadHistory, AScopeBegunBeforeTheFirstPointIsKeyed) {
   EXPECT_EQ(outside.read, 0u);
   EXPECT_EQ(outside.retry_from, 0u);
   t.retry_scopes = 1;
-  const ThreadHistory inside = StartHistory(cache, t);
-  EXPECT_EQ(inside.read, 0u);
-  EXPECT_NE(inside.retry_from, 0u);
+  t.read_in_scope = true;
+  const ThreadHistory read = StartHistory(cache, t);
+  EXPECT_EQ(read.read, 0u);
+  EXPECT_NE(read.retry_from, 0u);
+  // Nothing read since the scope began: keyed as its retry would be.
+  t.read_in_scope = false;
+  const ThreadHistory fresh = StartHistory(cache, t);
+  EXPECT_EQ(fresh.retry_from, read.retry_from);
+  TwoObjects s;
+  TouchLog scratch;
+  ThreadHistory retried = read;
+  AdvanceHistory(cache, s.view, Log({&s.b}, "", {{Ev::kRetry, 0, 1, 0}}), &retried, &scratch);
+  EXPECT_EQ(fresh.read, retried.read);
+  EXPECT_NE(fresh.read, 0u);
   t.retry_scopes = 2;
   EXPECT_THROW(StartHistory(cache, t), DisciplineError);
 }
