@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -71,20 +72,22 @@ class StateWriter {
   // (Driver::touch_log): bytes() without the regions of the objects it did
   // not touch. Each part is written with its length, and each region with
   // whether it is there, so that the result parses one way only.
-  // The results the step's calls reported (TouchLog::results) follow.
-  std::string StepRead(const TouchLog& log) const {
+  // The results the step's calls reported (TouchLog::results) follow. Or of
+  // a part of a step: the objects and results it logged.
+  std::string StepRead(const TouchLog& log) const { return StepRead(log.objects, log.results); }
+  std::string StepRead(std::span<const void* const> objects, std::string_view results) const {
     StateWriter w;
     size_t at = 0;
     for (const Region& g : regions_) {
       w.Str(std::string_view(buf_).substr(at, g.begin - at));
       bool read = false;
-      for (const void* o : log.objects) read |= o == g.key || (g.key2 != nullptr && o == g.key2);
+      for (const void* o : objects) read |= o == g.key || (g.key2 != nullptr && o == g.key2);
       w.Bool(read);
       if (read) w.Str(std::string_view(buf_).substr(g.begin, g.end - g.begin));
       at = g.end;
     }
     w.Str(std::string_view(buf_).substr(at));
-    w.Str(log.results);
+    w.Str(results);
     return std::move(w.buf_);
   }
 

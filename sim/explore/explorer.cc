@@ -155,7 +155,7 @@ class DfsChooser : public Chooser {
       n->history = parent.history;
       const size_t c = static_cast<size_t>(parent.chosen);
       if (n->stmts[c] != parent.stmts[c] || threads[c]->done) n->history[c] = ThreadHistory{};
-      if (!threads[c]->done) AdvanceHistory(*cache_, view_, touched_, &n->history[c], &part_);
+      if (!threads[c]->done) AdvanceHistory(*cache_, view_, touched_, &n->history[c]);
     }
     view_.Clear();  // from here on, this node's view (its child's parent's)
     ex_->WriteSharedState(view_);
@@ -185,7 +185,6 @@ class DfsChooser : public Chooser {
   StateWriter view_;  // the shared state at the last node entered or replayed
   StateWriter key_;
   TouchLog touched_;  // by the step since the last Choose()
-  TouchLog part_;     // AdvanceHistory()'s
   bool matched_ = false;
   bool bound_cut_ = false;
   size_t depth_ = 0;

@@ -33,8 +33,7 @@ ThreadHistory StartHistory(StateCache& cache, const Thread& t);
 // its locals as they were then: the history is that start's, marked as
 // retried, and what it read since is forgotten; a step that ends right after
 // its scope began (nothing read since) is keyed the same. Throws DisciplineError when
-// RetryScope's rules are broken. `scratch` is working space.
-void AdvanceHistory(StateCache& cache, const StateWriter& view, const TouchLog& log, ThreadHistory* h,
-                    TouchLog* scratch);
+// RetryScope's rules are broken.
+void AdvanceHistory(StateCache& cache, const StateWriter& view, const TouchLog& log, ThreadHistory* h);
 
 }  // namespace vfiosim::sim

@@ -111,29 +111,28 @@ TEST(RetryScope, WithoutATouchLogCountsItsScopes) {
 TEST(ThreadHistory, ARetryForgetsWhatTheLoopReadSinceItBegan) {
   StateCache cache;
   TwoObjects s;
-  TouchLog scratch;
   ThreadHistory start;
-  AdvanceHistory(cache, s.view, Log({&s.a}, "", {{Ev::kEnter, 0, 1, 0}}), &start, &scratch);
+  AdvanceHistory(cache, s.view, Log({&s.a}, "", {{Ev::kEnter, 0, 1, 0}}), &start);
   ASSERT_NE(start.retry_from, 0u);
 
   ThreadHistory x = start, y = start;
-  AdvanceHistory(cache, s.view, Log({&s.b}, "\x01"), &x, &scratch);
-  AdvanceHistory(cache, s.view, Log({}, "\x02"), &y, &scratch);
+  AdvanceHistory(cache, s.view, Log({&s.b}, "\x01"), &x);
+  AdvanceHistory(cache, s.view, Log({}, "\x02"), &y);
   EXPECT_NE(x.read, y.read);  // inside the loop, what each read tells them apart
-  AdvanceHistory(cache, s.view, Log({&s.a}, "\x03", {{Ev::kRetry, 0, 1, 1}}), &x, &scratch);
-  AdvanceHistory(cache, s.view, Log({}, "", {{Ev::kRetry, 0, 0, 0}}), &y, &scratch);
+  AdvanceHistory(cache, s.view, Log({&s.a}, "\x03", {{Ev::kRetry, 0, 1, 1}}), &x);
+  AdvanceHistory(cache, s.view, Log({}, "", {{Ev::kRetry, 0, 0, 0}}), &y);
   EXPECT_EQ(x.read, y.read);
   EXPECT_EQ(x.retry_from, start.retry_from);
   // The step that began the scope read nothing after it: retried and just
   // begun are the same locals, and the same key.
   EXPECT_EQ(x.read, start.read);
   ThreadHistory w;
-  AdvanceHistory(cache, s.view, Log({&s.a, &s.b}, "", {{Ev::kEnter, 0, 1, 0}}), &w, &scratch);
+  AdvanceHistory(cache, s.view, Log({&s.a, &s.b}, "", {{Ev::kEnter, 0, 1, 0}}), &w);
   EXPECT_EQ(w.retry_from, start.retry_from);
   EXPECT_NE(w.read, start.read);  // it read b after the scope began
 
   // The loop ends (the access is done): the scope's start is forgotten.
-  AdvanceHistory(cache, s.view, Log({&s.b}, "\x04", {{Ev::kLeave, 0, 1, 1}}), &x, &scratch);
+  AdvanceHistory(cache, s.view, Log({&s.b}, "\x04", {{Ev::kLeave, 0, 1, 1}}), &x);
   EXPECT_EQ(x.retry_from, 0u);
   EXPECT_NE(x.read, y.read);
 }
@@ -143,14 +142,13 @@ TEST(ThreadHistory, ARetryForgetsWhatTheLoopReadSinceItBegan) {
 TEST(ThreadHistory, AScopesStartKeepsTheReadsBeforeIt) {
   StateCache cache;
   TwoObjects s1(1), s2(5);
-  TouchLog scratch;
   ThreadHistory x, y, z;
-  AdvanceHistory(cache, s1.view, Log({&s1.a, &s1.b}, "", {{Ev::kEnter, 0, 1, 0}}), &x, &scratch);
-  AdvanceHistory(cache, s2.view, Log({&s2.a, &s2.b}, "", {{Ev::kEnter, 0, 1, 0}}), &y, &scratch);
+  AdvanceHistory(cache, s1.view, Log({&s1.a, &s1.b}, "", {{Ev::kEnter, 0, 1, 0}}), &x);
+  AdvanceHistory(cache, s2.view, Log({&s2.a, &s2.b}, "", {{Ev::kEnter, 0, 1, 0}}), &y);
   EXPECT_NE(x.retry_from, y.retry_from);  // a differs, and was read before the scope
   // b (read inside the scope only) does not matter to where it began.
   TwoObjects s3(1, 7);
-  AdvanceHistory(cache, s3.view, Log({&s3.a, &s3.b}, "", {{Ev::kEnter, 0, 1, 0}}), &z, &scratch);
+  AdvanceHistory(cache, s3.view, Log({&s3.a, &s3.b}, "", {{Ev::kEnter, 0, 1, 0}}), &z);
   EXPECT_EQ(x.retry_from, z.retry_from);
   EXPECT_NE(x.read, z.read);
 }
@@ -158,17 +156,16 @@ TEST(ThreadHistory, AScopesStartKeepsTheReadsBeforeIt) {
 TEST(ThreadHistory, BrokenRetryRulesAreRefused) {
   StateCache cache;
   TwoObjects s;
-  TouchLog scratch;
   ThreadHistory h;
   // A read after the retry in the same step.
-  EXPECT_THROW(AdvanceHistory(cache, s.view, Log({&s.a}, "", {{Ev::kEnter, 0, 0, 0}, {Ev::kRetry, 0, 0, 0}}), &h,
-                              &scratch),
-               DisciplineError);
+  EXPECT_THROW(
+      AdvanceHistory(cache, s.view, Log({&s.a}, "", {{Ev::kEnter, 0, 0, 0}, {Ev::kRetry, 0, 0, 0}}), &h),
+      DisciplineError);
   h = {};
-  EXPECT_THROW(AdvanceHistory(cache, s.view, Log({}, "", {{Ev::kRetry, 0, 0, 0}}), &h, &scratch), DisciplineError);
+  EXPECT_THROW(AdvanceHistory(cache, s.view, Log({}, "", {{Ev::kRetry, 0, 0, 0}}), &h), DisciplineError);
   h = {};
   EXPECT_THROW(
-      AdvanceHistory(cache, s.view, Log({}, "", {{Ev::kEnter, 0, 0, 0}, {Ev::kEnter, 0, 0, 0}}), &h, &scratch),
+      AdvanceHistory(cache, s.view, Log({}, "", {{Ev::kEnter, 0, 0, 0}, {Ev::kEnter, 0, 0, 0}}), &h),
       DisciplineError);
 }
 
@@ -190,9 +187,8 @@ TEST(ThreadHistory, AScopeBegunBeforeTheFirstPointIsKeyed) {
   const ThreadHistory fresh = StartHistory(cache, t);
   EXPECT_EQ(fresh.retry_from, read.retry_from);
   TwoObjects s;
-  TouchLog scratch;
   ThreadHistory retried = read;
-  AdvanceHistory(cache, s.view, Log({&s.b}, "", {{Ev::kRetry, 0, 1, 0}}), &retried, &scratch);
+  AdvanceHistory(cache, s.view, Log({&s.b}, "", {{Ev::kRetry, 0, 1, 0}}), &retried);
   EXPECT_EQ(fresh.read, retried.read);
   EXPECT_NE(fresh.read, 0u);
   t.retry_scopes = 2;
